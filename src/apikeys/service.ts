@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { generateApiKeySecret } from "../auth/api-key-secret.ts";
+import type { Caller } from "../auth/caller.ts";
+import { ALL_SCOPES, grants, isKnownScope } from "../auth/scopes.ts";
+import type { PrismaClient } from "../db/client.ts";
+import { NotFoundError, ValidationError, type FieldError } from "../domain/errors.ts";
+import { decodeId } from "../domain/global-id.ts";
+import { issueCode, nameField, parseInput } from "../domain/validation.ts";
+import type { ApiKey } from "../generated/prisma/client.ts";
+
+const CreateApiKey = z.object({
+  name: nameField,
+  scopes: z
+    .array(z.string().refine(isKnownScope, { message: "Unknown scope", params: issueCode("INVALID_VALUE") }))
+    .min(1, "At least one scope")
+    .max(20),
+  mode: z.enum(["LIVE", "TEST"]).default("LIVE"),
+  expiresAt: z
+    .date()
+    .refine((date) => date.getTime() > Date.now(), { message: "Must be in the future", params: issueCode("OUT_OF_RANGE") })
+    .nullish(),
+});
+
+export interface CreatedApiKey {
+  apiKey: ApiKey;
+  /** The only time the secret exists outside the client: it is stored as a hash. */
+  secret: string;
+}
+
+/** API keys: created with their secret shown once, listed, revoked. */
+export class ApiKeyService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly onRevoked: (apiKeyId: string) => void = () => {},
+  ) {}
+
+  async create(
+    caller: Caller,
+    input: { name: string; scopes: string[]; mode?: "LIVE" | "TEST" | null; expiresAt?: Date | null },
+  ): Promise<CreatedApiKey> {
+    // A key can grant only scopes its creator holds, so keys:admin is not a way to gain more.
+    const escalations: FieldError[] = input.scopes.flatMap((scope, index) =>
+      isKnownScope(scope) && !(scope === ALL_SCOPES ? caller.scopes.has(ALL_SCOPES) : grants(caller.scopes, scope))
+        ? [{ path: ["input", "scopes", String(index)], code: "NOT_PERMITTED" as const, message: `You do not hold ${scope}` }]
+        : [],
+    );
+    const data = parseInput(CreateApiKey, { ...input, mode: input.mode ?? undefined }, escalations);
+    return createApiKey(this.prisma, caller.organizationId, data);
+  }
+
+  async revoke(caller: Caller, input: { id: string }): Promise<ApiKey> {
+    const decoded = decodeId(input.id, "ApiKey", ["input", "id"]);
+    if ("error" in decoded) throw new ValidationError([decoded.error]);
+    const key = await this.prisma.apiKey.findFirst({ where: { id: decoded.id, organizationId: caller.organizationId } });
+    if (!key) throw new NotFoundError("API key", input.id);
+    if (key.revokedAt) return key;
+    const revoked = await this.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    this.onRevoked(key.id);
+    return revoked;
+  }
+}
+
+/** Creates a key for an organization (shared by the API, the CLI and the first-start demo). */
+export async function createApiKey(
+  prisma: PrismaClient,
+  organizationId: string,
+  data: { name: string; scopes: string[]; mode: "LIVE" | "TEST"; expiresAt?: Date | null },
+): Promise<CreatedApiKey> {
+  const { secret, prefix, secretHash } = generateApiKeySecret(data.mode);
+  const apiKey = await prisma.apiKey.create({
+    data: { organizationId, name: data.name, scopes: data.scopes, mode: data.mode, expiresAt: data.expiresAt ?? null, prefix, secretHash },
+  });
+  return { apiKey, secret };
+}

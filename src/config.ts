@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+/**
+ * Everything the server reads from its environment, validated once at start and passed down.
+ * Nothing below src/main.ts reads process.env.
+ */
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default("127.0.0.1"),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default("./data"),
+  ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$|^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes as 64 hex characters or base64")
+    .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  JWT_JWKS_URL: z.string().url().optional(),
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().optional(),
+  API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).max(50).default(12),
+  GRAPHIQL: z.enum(["true", "false"]).default("true"),
+  SEED_DEMO: z.enum(["true", "false"]).default("true"),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  /** PostgreSQL server URL; absent means the embedded PGlite database in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  /** 32-byte AES key as hex or base64; absent in embedded mode means "create one in dataDir". */
+  encryptionKey?: string;
+  databasePoolSize: number;
+  jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
+  apiKeyCacheSeconds: number;
+  logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
+  maxQueryDepth: number;
+  graphiql: boolean;
+  /** Create a demo organization and print its key on the first start of an empty embedded database. */
+  seedDemo: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
+  }
+  const e = parsed.data;
+  if (e.DATABASE_URL && !e.ENCRYPTION_KEY) {
+    throw new ConfigError(
+      "Invalid configuration:\n  ENCRYPTION_KEY: required with DATABASE_URL (32 bytes, hex or base64), so every instance decrypts the same secrets",
+    );
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    encryptionKey: e.ENCRYPTION_KEY,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    jwt: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    apiKeyCacheSeconds: e.API_KEY_CACHE_SECONDS,
+    logLevel: e.LOG_LEVEL,
+    maxQueryDepth: e.MAX_QUERY_DEPTH,
+    graphiql: e.GRAPHIQL === "true",
+    seedDemo: e.SEED_DEMO === "true",
+  };
+}

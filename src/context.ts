@@ -1,0 +1,15 @@
+import type { Logger } from "pino";
+import type { Caller } from "./auth/caller.ts";
+import type { PrismaClient } from "./db/client.ts";
+import type { Services } from "./services.ts";
+import type { Loaders } from "./loaders.ts";
+
+/** What every resolver receives: built once per request (or per WebSocket operation). */
+export interface Context {
+  caller: Caller;
+  prisma: PrismaClient;
+  services: Services;
+  /** Per-request dataloaders: a fresh cache for every request, never shared between callers. */
+  loaders: Loaders;
+  logger: Logger;
+}

@@ -1,0 +1,77 @@
+/**
+ * Expected failures of use cases. Services throw them; the schema turns each into a member of the
+ * mutation's result union (plugin-errors), so clients get typed errors rather than GraphQL errors.
+ */
+
+export const ERROR_CODES = [
+  "VALIDATION_FAILED",
+  "NOT_FOUND",
+  "CONFLICT",
+  "NUMBER_RELEASED",
+  "CARRIER_ERROR",
+  "VERIFICATION_REQUIRED",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const FIELD_ERROR_CODES = [
+  "REQUIRED",
+  "INVALID_E164",
+  "OUT_OF_RANGE",
+  "TOO_LONG",
+  "TOO_SHORT",
+  "INVALID_FORMAT",
+  "INVALID_VALUE",
+  "INVALID_ID",
+  "NOT_FOUND",
+  "NOT_PERMITTED",
+] as const;
+export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
+
+export interface FieldError {
+  path: string[];
+  message: string;
+  code: FieldErrorCode;
+}
+
+export abstract class AppError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+export class ValidationError extends AppError {
+  readonly code = "VALIDATION_FAILED" as const;
+  constructor(readonly fieldErrors: FieldError[]) {
+    super(
+      fieldErrors.length === 1
+        ? `Invalid input: ${fieldErrors[0]!.path.join(".")}: ${fieldErrors[0]!.message}`
+        : `Invalid input: ${fieldErrors.length} problems`,
+    );
+    this.name = "ValidationError";
+  }
+}
+
+export class NotFoundError extends AppError {
+  readonly code = "NOT_FOUND" as const;
+  constructor(what: string, readonly id: string) {
+    super(`${what} ${id} was not found`);
+    this.name = "NotFoundError";
+  }
+}
+
+export class ConflictError extends AppError {
+  readonly code = "CONFLICT" as const;
+  constructor(message: string) {
+    super(message);
+    this.name = "ConflictError";
+  }
+}
+
+export class NumberReleasedError extends AppError {
+  readonly code = "NUMBER_RELEASED" as const;
+  constructor(
+    readonly e164: string,
+    readonly releasedAt: Date,
+  ) {
+    super(`${e164} was released on ${releasedAt.toISOString()} and can no longer be changed`);
+    this.name = "NumberReleasedError";
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * A phone number's setup status: whether it can really take and place calls and send SMS, and
+ * what to fix when it cannot. A pure function of the number, its agent, its trunks, the
+ * organization's 10DLC verification and its billing state (design.md, "Setup status rules").
+ */
+
+export type NumberStatus = "PENDING" | "ACTIVE" | "SUSPENDED" | "RELEASED" | "FAILED";
+export type NumberSource = "MANAGED" | "SIP_TRUNK" | "MANUAL";
+export type NumberDirection = "INBOUND" | "OUTBOUND" | "BOTH";
+export type VerificationStatus = "MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED";
+export type SmsCampaignStatus = "PENDING" | "ASSIGNED" | "FAILED";
+
+export const SETUP_STATUSES = ["READY", "PENDING", "ACTION_REQUIRED", "SUSPENDED", "RELEASED"] as const;
+export type OverallSetupStatus = (typeof SETUP_STATUSES)[number];
+
+export const SETUP_ISSUE_CODES = [
+  "NO_AGENT",
+  "AGENT_PAUSED",
+  "INBOUND_TRUNK_INCOMPLETE",
+  "OUTBOUND_TRUNK_INCOMPLETE",
+  "FORWARDING_NOT_CONFIRMED",
+  "SMS_NOT_CAPABLE",
+  "SMS_VERIFICATION_REQUIRED",
+  "SMS_CAMPAIGN_NOT_ASSIGNED",
+  "PROVISIONING_FAILED",
+] as const;
+export type SetupIssueCode = (typeof SETUP_ISSUE_CODES)[number];
+
+export interface SetupIssue {
+  code: SetupIssueCode;
+  message: string;
+  /** The field to fix, as a path into the phone number (e.g. "outboundTrunk.addresses"). */
+  field: string;
+}
+
+export interface SetupStatus {
+  status: OverallSetupStatus;
+  inboundReady: boolean;
+  outboundReady: boolean;
+  agentReady: boolean;
+  smsReady: boolean;
+  forwardingRequired: boolean;
+  sipConnectionReady: boolean;
+  issues: SetupIssue[];
+}
+
+export interface TrunkState {
+  addresses: readonly string[];
+  allowedSourceIps: readonly string[];
+  authUsername: string | null;
+  hasPassword: boolean;
+}
+
+export interface SetupStatusInput {
+  status: NumberStatus;
+  source: NumberSource;
+  direction: NumberDirection;
+  country: string;
+  smsCapable: boolean;
+  suspendedAt: Date | null;
+  forwardingConfirmedAt: Date | null;
+  agent: { status: "ACTIVE" | "PAUSED" } | null;
+  inboundTrunk: TrunkState;
+  outboundTrunk: TrunkState & { ipAuthentication: boolean };
+  smsCampaignStatus: SmsCampaignStatus | null;
+  verificationStatus: VerificationStatus;
+}
+
+export const allowsInbound = (direction: NumberDirection) => direction !== "OUTBOUND";
+export const allowsOutbound = (direction: NumberDirection) => direction !== "INBOUND";
+
+const hasCredentials = (trunk: TrunkState) => Boolean(trunk.authUsername) && trunk.hasPassword;
+
+function trunkIssues(input: SetupStatusInput): SetupIssue[] {
+  const issues: SetupIssue[] = [];
+  if (allowsInbound(input.direction) && input.inboundTrunk.allowedSourceIps.length === 0 && !hasCredentials(input.inboundTrunk)) {
+    issues.push({
+      code: "INBOUND_TRUNK_INCOMPLETE",
+      message: "The inbound trunk needs allowed source IP addresses or an auth username and password.",
+      field: "inboundTrunk.allowedSourceIps",
+    });
+  }
+  if (allowsOutbound(input.direction)) {
+    const outbound = input.outboundTrunk;
+    if (outbound.addresses.length === 0) {
+      issues.push({
+        code: "OUTBOUND_TRUNK_INCOMPLETE",
+        message: "The outbound trunk needs the address of the SIP server that places calls.",
+        field: "outboundTrunk.addresses",
+      });
+    }
+    if (!outbound.ipAuthentication && !hasCredentials(outbound)) {
+      issues.push({
+        code: "OUTBOUND_TRUNK_INCOMPLETE",
+        message: "The outbound trunk needs an auth username and password, or IP authentication.",
+        field: outbound.authUsername ? "outboundTrunk.authPassword" : "outboundTrunk.authUsername",
+      });
+    }
+  }
+  return issues;
+}
+
+function smsIssues(input: SetupStatusInput): SetupIssue[] {
+  if (!input.smsCapable) {
+    return [{ code: "SMS_NOT_CAPABLE", message: "This number cannot send or receive SMS.", field: "capabilities.sms" }];
+  }
+  if (input.country !== "US") return [];
+  const issues: SetupIssue[] = [];
+  if (input.verificationStatus !== "APPROVED") {
+    issues.push({
+      code: "SMS_VERIFICATION_REQUIRED",
+      message: "US carriers require an approved 10DLC business verification before this number sends SMS.",
+      field: "verification",
+    });
+  }
+  if (input.smsCampaignStatus !== "ASSIGNED") {
+    issues.push({
+      code: "SMS_CAMPAIGN_NOT_ASSIGNED",
+      message: "The number is not yet assigned to an approved 10DLC SMS campaign.",
+      field: "smsCampaign",
+    });
+  }
+  return issues;
+}
+
+export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
+  const issues: SetupIssue[] = [];
+  const active = input.status === "ACTIVE";
+  const inbound = allowsInbound(input.direction);
+  const outbound = allowsOutbound(input.direction);
+
+  if (input.status === "FAILED") {
+    issues.push({ code: "PROVISIONING_FAILED", message: "The carrier order for this number failed.", field: "status" });
+  }
+
+  const agentReady = input.agent?.status === "ACTIVE";
+  if (inbound && !input.agent) {
+    issues.push({ code: "NO_AGENT", message: "Assign an agent to answer calls to this number.", field: "agent" });
+  } else if (inbound && input.agent?.status === "PAUSED") {
+    issues.push({ code: "AGENT_PAUSED", message: "The assigned agent is paused and will not answer calls.", field: "agent.status" });
+  }
+
+  let sipConnectionReady: boolean;
+  if (input.source === "MANAGED") {
+    sipConnectionReady = active;
+  } else if (input.source === "SIP_TRUNK") {
+    const incomplete = trunkIssues(input);
+    issues.push(...incomplete);
+    sipConnectionReady = incomplete.length === 0;
+  } else {
+    sipConnectionReady = true;
+  }
+
+  const forwardingRequired = input.source === "MANUAL" && !input.forwardingConfirmedAt;
+  if (forwardingRequired && inbound) {
+    issues.push({
+      code: "FORWARDING_NOT_CONFIRMED",
+      message: "Forward calls from this number to Switchboard, then confirm the forwarding.",
+      field: "forwardingConfirmedAt",
+    });
+  }
+
+  const inboundReady = inbound && active && sipConnectionReady && !forwardingRequired && agentReady;
+  const outboundReady = outbound && active && sipConnectionReady;
+
+  const sms = smsIssues(input);
+  issues.push(...sms);
+  const smsReady = active && sms.length === 0;
+
+  let status: OverallSetupStatus;
+  if (input.status === "RELEASED") status = "RELEASED";
+  else if (input.status === "SUSPENDED" || input.suspendedAt) status = "SUSPENDED";
+  else if (input.status === "PENDING") status = "PENDING";
+  else if ((!inbound || inboundReady) && (!outbound || outboundReady) && active) status = "READY";
+  else status = "ACTION_REQUIRED";
+
+  return { status, inboundReady, outboundReady, agentReady, smsReady, forwardingRequired, sipConnectionReady, issues };
+}

@@ -1,0 +1,104 @@
+import SchemaBuilder from "@pothos/core";
+import ErrorsPlugin from "@pothos/plugin-errors";
+import PrismaPlugin from "@pothos/plugin-prisma";
+import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import WithInputPlugin from "@pothos/plugin-with-input";
+import { GraphQLError } from "graphql";
+import { DateTimeResolver, JSONResolver } from "graphql-scalars";
+import { grants } from "../auth/scopes.ts";
+import type { Context } from "../context.ts";
+import type PrismaTypes from "../generated/pothos-types.ts";
+import { getDatamodel } from "../generated/pothos-types.ts";
+
+export interface SchemaTypes {
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { scope: string };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+  };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+}
+
+const capitalize = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+
+export const builder = new SchemaBuilder<SchemaTypes>({
+  // Non-null unless a field says otherwise: clients need not null-check what always exists.
+  defaultFieldNullability: false,
+  plugins: [
+    // First, so every field's scope check runs before anything else resolves.
+    ScopeAuthPlugin,
+    // Expected failures become typed members of a mutation's <Name>Payload union.
+    ErrorsPlugin,
+    // Prisma-backed types whose nested selections merge into one query per level (no N+1).
+    PrismaPlugin,
+    // Node interface, global ids, node/nodes and cursor connections.
+    RelayPlugin,
+    // One `input: <Name>Input!` argument per mutation.
+    WithInputPlugin,
+  ],
+  scopeAuth: {
+    authScopes: (context) => ({ scope: (required: string) => grants(context.caller.scopes, required) }),
+    // A missing scope is a transport-level FORBIDDEN error on the field, never a union member.
+    unauthorizedError: (_parent, _context, info) =>
+      new GraphQLError(`Missing scope for ${info.parentType.name}.${info.fieldName}`, {
+        extensions: { code: "FORBIDDEN" },
+      }),
+  },
+  prisma: {
+    client: (context) => context.prisma,
+    dmmf: getDatamodel(),
+    // Counts apply the connection's own `where`, so totalCount matches the listed rows.
+    filterConnectionTotalCount: true,
+    maxConnectionSize: 100,
+    defaultConnectionSize: 20,
+  },
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+    edgesFieldOptions: { nullable: false, description: "The items of this page, each with its cursor." },
+    nodeFieldOptions: { nullable: false, description: "The item." },
+    nodeTypeOptions: { description: "An object with a globally unique, opaque id." },
+    pageInfoTypeOptions: { description: "Where a page of a connection sits in the whole list." },
+    idFieldOptions: { description: "Globally unique, opaque id." },
+    nodeQueryOptions: {
+      description: "Fetches any object by its global id; null when it does not exist or belongs to another organization.",
+      args: { id: { description: "A global id." } },
+    },
+    nodesQueryOptions: {
+      description: "Fetches objects by their global ids, in order; null for ids that do not exist or belong to another organization.",
+      args: { ids: { description: "Global ids." } },
+    },
+    cursorFieldOptions: { description: "Opaque cursor of this edge, for `after` and `before`." },
+    hasNextPageFieldOptions: { description: "Whether more items follow this page." },
+    hasPreviousPageFieldOptions: { description: "Whether items precede this page." },
+    startCursorFieldOptions: { description: "Cursor of the first item of the page." },
+    endCursorFieldOptions: { description: "Cursor of the last item of the page." },
+    pageInfoFieldOptions: { description: "Pagination details of this page." },
+    beforeArgOptions: { description: "Return items before this cursor." },
+    afterArgOptions: { description: "Return items after this cursor." },
+    firstArgOptions: { description: "Return at most this many items from the start (max 100)." },
+    lastArgOptions: { description: "Return at most this many items from the end (max 100)." },
+  },
+  errors: {
+    directResult: true,
+    defaultUnionOptions: {
+      name: ({ fieldName }) => `${capitalize(fieldName)}Payload`,
+      description: "The result of the mutation of the same name: its Success type or one of its expected errors.",
+    },
+  },
+  withInput: {
+    typeOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Input` },
+    argOptions: { description: "The mutation's input." },
+  },
+});
+
+builder.addScalarType("DateTime", DateTimeResolver, {});
+builder.addScalarType("JSON", JSONResolver, {});
+
+builder.queryType({ description: "Reads: every query is scoped to the caller's organization." });
+builder.mutationType({ description: "Changes: verb first, one `input`, a <Name>Payload union of success and typed errors." });

@@ -1,0 +1,86 @@
+import {
+  AppError,
+  ConflictError,
+  ERROR_CODES,
+  FIELD_ERROR_CODES,
+  NotFoundError,
+  NumberReleasedError,
+  ValidationError,
+  type FieldError,
+} from "../domain/errors.ts";
+import { builder } from "./builder.ts";
+
+export const ErrorCodeEnum = builder.enumType("ErrorCode", {
+  description: "Machine-readable kind of an expected error.",
+  values: Object.fromEntries(
+    ERROR_CODES.map((code) => [code, { description: `A ${code.toLowerCase().replaceAll("_", " ")} error.` }]),
+  ) as Record<(typeof ERROR_CODES)[number], { description: string }>,
+});
+
+export const FieldErrorCodeEnum = builder.enumType("FieldErrorCode", {
+  description: "Why one input field was refused.",
+  values: {
+    REQUIRED: { description: "The field is required." },
+    INVALID_E164: { description: "Not a valid phone number in international (E.164) form." },
+    OUT_OF_RANGE: { description: "The number is outside the allowed range." },
+    TOO_LONG: { description: "The text or list is too long." },
+    TOO_SHORT: { description: "The text or list is too short." },
+    INVALID_FORMAT: { description: "The text does not have the expected format." },
+    INVALID_VALUE: { description: "The value is not allowed here." },
+    INVALID_ID: { description: "Not a global id of the expected type." },
+    NOT_FOUND: { description: "The referenced object does not exist in this organization." },
+    NOT_PERMITTED: { description: "The caller may not set this value." },
+  } satisfies Record<(typeof FIELD_ERROR_CODES)[number], { description: string }>,
+});
+
+export const ErrorInterface = builder.interfaceRef<AppError>("Error").implement({
+  description: "An expected failure of a mutation, returned as a member of its payload union.",
+  fields: (t) => ({
+    message: t.exposeString("message", { description: "Human-readable explanation." }),
+    code: t.field({ type: ErrorCodeEnum, description: "Machine-readable kind of error.", resolve: (error) => error.code }),
+  }),
+});
+
+const FieldErrorRef = builder.objectRef<FieldError>("FieldError").implement({
+  description: "One problem with one input field.",
+  fields: (t) => ({
+    path: t.exposeStringList("path", { description: 'Path of the field in the input, e.g. ["input", "e164"].' }),
+    message: t.exposeString("message", { description: "What is wrong and how to fix it." }),
+    code: t.expose("code", { type: FieldErrorCodeEnum, description: "Machine-readable reason." }),
+  }),
+});
+
+builder.objectType(ValidationError, {
+  name: "ValidationError",
+  description: "The input was refused. Every problem found is listed at once in fieldErrors.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    fieldErrors: t.field({ type: [FieldErrorRef], description: "Every field problem found.", resolve: (error) => error.fieldErrors }),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: "NotFoundError",
+  description: "The object does not exist in the caller's organization.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    id: t.exposeID("id", { description: "The id that was not found." }),
+  }),
+});
+
+builder.objectType(ConflictError, {
+  name: "ConflictError",
+  description: "The change conflicts with existing state (for example, a number already in use).",
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
+});
+
+builder.objectType(NumberReleasedError, {
+  name: "NumberReleasedError",
+  description: "The phone number was released; release is irreversible and the number can no longer change.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    e164: t.exposeString("e164", { description: "The released number." }),
+    releasedAt: t.expose("releasedAt", { type: "DateTime", description: "When it was released." }),
+  }),
+});

@@ -1,0 +1,20 @@
+// Imports every part of the schema (each file registers its types on the builder), then builds it.
+import "./errors.ts";
+import "./viewer.ts";
+import "../agents/schema.ts";
+import "../numbers/schema.ts";
+import "../apikeys/schema.ts";
+import { isObjectType } from "graphql";
+import { builder } from "./builder.ts";
+
+export const schema = builder.toSchema({ sortSchema: true });
+
+// plugin-prisma adds `totalCount` to connections without a description; every field gets one.
+for (const type of Object.values(schema.getTypeMap())) {
+  if (isObjectType(type) && type.name.endsWith("Connection")) {
+    const totalCount = type.getFields().totalCount;
+    if (totalCount && !totalCount.description) {
+      totalCount.description = "Number of items in the whole list (after filters), ignoring pagination.";
+    }
+  }
+}

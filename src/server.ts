@@ -1,0 +1,70 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { useDepthLimit } from "@envelop/depth-limit";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "pino";
+import type { Config } from "./config.ts";
+import type { Context } from "./context.ts";
+import type { PrismaClient } from "./db/client.ts";
+import { createLoaders } from "./loaders.ts";
+import { schema } from "./schema/index.ts";
+import type { Services } from "./services.ts";
+
+export interface AppDependencies {
+  config: Config;
+  prisma: PrismaClient;
+  services: Services;
+  logger: Logger;
+}
+
+export interface App {
+  yoga: YogaServerInstance<Record<string, never>, Context>;
+  /** An HTTP server serving /graphql and /health; not yet listening. */
+  httpServer: Server;
+}
+
+/**
+ * Builds the server: yoga on /graphql (HTTP and SSE) and a health route. It does not listen, so
+ * tests run it in-process through `yoga.fetch` or start it on a port.
+ */
+export function createApp({ config, prisma, services, logger }: AppDependencies): App {
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    logging: {
+      debug: (...args) => logger.debug(args.length === 1 ? args[0] : args),
+      info: (...args) => logger.info(args.length === 1 ? args[0] : args),
+      warn: (...args) => logger.warn(args.length === 1 ? args[0] : args),
+      error: (...args) => logger.error(args.length === 1 ? args[0] : args),
+    },
+    graphiql: config.graphiql ? { title: "Switchboard", defaultQuery: "{ viewer { organization { name } scopes } }" } : false,
+    // GraphiQL's assets are bundled, not loaded from a CDN that these machines and many firewalls cannot reach.
+    renderGraphiQL,
+    // Unexpected errors are masked; GraphQLErrors we raise (UNAUTHENTICATED, FORBIDDEN, ...) pass through.
+    maskedErrors: true,
+    plugins: [useDepthLimit({ maxDepth: config.maxQueryDepth })],
+    context: async ({ request }): Promise<Context> => {
+      const caller = await services.authenticator.authenticate({
+        apiKey: request.headers.get("x-api-key"),
+        authorization: request.headers.get("authorization"),
+      });
+      return {
+        caller,
+        prisma,
+        services,
+        loaders: createLoaders(prisma),
+        logger: logger.child({ org: caller.organizationId, subject: caller.subject }),
+      };
+    },
+  });
+
+  const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === "/health") {
+      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      return;
+    }
+    void yoga.requestListener(req, res);
+  });
+
+  return { yoga, httpServer };
+}

@@ -1,0 +1,194 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { print } from "graphql";
+import pg from "pg";
+import { createApiKey } from "../../src/apikeys/service.ts";
+import { startSwitchboard, type Switchboard } from "../../src/bootstrap.ts";
+import { loadConfig, type Config } from "../../src/config.ts";
+import { connectionOptionsFromUrl } from "../../src/db/connection-options.ts";
+import { createLogger } from "../../src/logger.ts";
+
+/**
+ * One Switchboard per test run, on one database: the embedded PGlite in a temporary DATA_DIR by
+ * default, or a fresh database on the PostgreSQL server of TEST_DATABASE_URL when
+ * TEST_TARGET=postgres. Tests isolate themselves by creating an organization each.
+ */
+export interface TestEnvironment {
+  switchboard: Switchboard;
+  config: Config;
+  target: "embedded" | "postgres";
+  /** Every SQL statement the server ran, in order (tests read slices of it). */
+  statements: string[];
+  /** The server on a real port (started on first use). */
+  url(): Promise<string>;
+}
+
+let environment: Promise<TestEnvironment> | undefined;
+const cleanups: Array<() => Promise<void>> = [];
+
+export function testTarget(): "embedded" | "postgres" {
+  return process.env.TEST_TARGET === "postgres" ? "postgres" : "embedded";
+}
+
+/** A fresh, empty database on TEST_DATABASE_URL's server; dropped when the run ends. */
+export async function createScratchDatabase(prefix: string): Promise<string> {
+  const baseUrl = process.env.TEST_DATABASE_URL;
+  if (!baseUrl) throw new Error("TEST_DATABASE_URL is not set");
+  const name = `${prefix}_${process.pid}_${randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client(connectionOptionsFromUrl(baseUrl));
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  cleanups.push(async () => {
+    const client = new pg.Client(connectionOptionsFromUrl(baseUrl));
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await client.end();
+  });
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function start(): Promise<TestEnvironment> {
+  const target = testTarget();
+  const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-test-"));
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const env: Record<string, string> = {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
+    ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+    JWT_SECRET: "test-jwt-secret-that-is-at-least-32-characters",
+    JWT_ISSUER: "https://issuer.test",
+    JWT_AUDIENCE: "switchboard-test",
+    SEED_DEMO: "false",
+  };
+  if (target === "postgres") env.DATABASE_URL = await createScratchDatabase("switchboard_test");
+  const config = loadConfig(env);
+  const statements: string[] = [];
+  const switchboard = await startSwitchboard(config, createLogger(config.logLevel), { onQuery: (sql) => statements.push(sql) });
+  let listening: Promise<string> | undefined;
+  cleanups.unshift(async () => {
+    if (listening) {
+      switchboard.app.httpServer.closeAllConnections();
+      await new Promise((resolve) => switchboard.app.httpServer.close(resolve));
+    }
+    await switchboard.close();
+  });
+  return {
+    switchboard,
+    config,
+    target,
+    statements,
+    url: () =>
+      (listening ??= new Promise<string>((resolve) => {
+        switchboard.app.httpServer.listen(0, "127.0.0.1", () => {
+          const { port } = switchboard.app.httpServer.address() as AddressInfo;
+          resolve(`http://127.0.0.1:${port}`);
+        });
+      })),
+  };
+}
+
+export function getEnvironment(): Promise<TestEnvironment> {
+  return (environment ??= start());
+}
+
+/** Stops the server and removes what the run created. */
+export async function closeEnvironment(): Promise<void> {
+  for (const cleanup of cleanups.splice(0)) await cleanup().catch((error) => console.error("cleanup failed:", error));
+}
+
+export interface GraphQLResponse<T> {
+  status: number;
+  headers: Headers;
+  data?: T | null;
+  errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string } }>;
+}
+
+/** A client of the API with given headers, calling the server in-process (yoga.fetch) or over HTTP. */
+export class Client {
+  constructor(
+    private readonly env: TestEnvironment,
+    readonly headers: Record<string, string>,
+    private readonly transport: "in-process" | "http" = "in-process",
+  ) {}
+
+  async request<TResult, TVariables>(
+    document: TypedDocumentNode<TResult, TVariables>,
+    ...[variables]: TVariables extends Record<string, never> ? [] : [TVariables]
+  ): Promise<GraphQLResponse<TResult>> {
+    const init = {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...this.headers },
+      body: JSON.stringify({ query: print(document), variables }),
+    };
+    const response =
+      this.transport === "http"
+        ? await fetch(`${await this.env.url()}/graphql`, init)
+        : await this.env.switchboard.app.yoga.fetch("http://switchboard.test/graphql", init);
+    const body = (await response.json()) as { data?: TResult; errors?: GraphQLResponse<TResult>["errors"] };
+    return { status: response.status, headers: response.headers, data: body.data, errors: body.errors };
+  }
+
+  /** The data of a request that must succeed without GraphQL errors. */
+  async data<TResult, TVariables>(
+    document: TypedDocumentNode<TResult, TVariables>,
+    ...variables: TVariables extends Record<string, never> ? [] : [TVariables]
+  ): Promise<TResult> {
+    const result = await this.request(document, ...variables);
+    if (result.errors?.length || !result.data) {
+      throw new Error(`GraphQL request failed (${result.status}): ${JSON.stringify(result.errors)}`);
+    }
+    return result.data;
+  }
+
+  overHttp(): Client {
+    return new Client(this.env, this.headers, "http");
+  }
+}
+
+export interface TestOrganization {
+  id: string;
+  name: string;
+  secret: string;
+  client: Client;
+  /** A client whose key holds only these scopes. */
+  clientWithScopes(scopes: string[]): Promise<Client>;
+}
+
+let organizations = 0;
+
+/** A fresh organization with an all-scopes key: every test's clean slate. */
+export async function createOrganization(name = "org"): Promise<TestOrganization> {
+  const env = await getEnvironment();
+  const prisma = env.switchboard.database.prisma;
+  const organization = await prisma.organization.create({ data: { name: `${name}-${process.pid}-${++organizations}-${randomBytes(3).toString("hex")}` } });
+  const keyFor = async (scopes: string[]) =>
+    (await createApiKey(prisma, organization.id, { name: `test ${scopes.join(" ")}`, scopes, mode: "LIVE" })).secret;
+  const secret = await keyFor(["*"]);
+  return {
+    id: organization.id,
+    name: organization.name,
+    secret,
+    client: new Client(env, { "x-api-key": secret }),
+    clientWithScopes: async (scopes) => new Client(env, { "x-api-key": await keyFor(scopes) }),
+  };
+}
+
+/** A client with arbitrary headers (for authentication tests). */
+export async function clientWithHeaders(headers: Record<string, string>): Promise<Client> {
+  return new Client(await getEnvironment(), headers);
+}
+
+/** Runs `action` and returns the SQL statements the server ran meanwhile. */
+export async function statementsDuring(action: () => Promise<unknown>): Promise<string[]> {
+  const env = await getEnvironment();
+  const start = env.statements.length;
+  await action();
+  return env.statements.slice(start);
+}
