@@ -52,11 +52,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
   }
   const e = parsed.data;
-  if (e.DATABASE_URL && !e.ENCRYPTION_KEY) {
-    throw new ConfigError(
-      "Invalid configuration:\n  ENCRYPTION_KEY: required with DATABASE_URL (32 bytes, hex or base64), so every instance decrypts the same secrets",
-    );
-  }
   return {
     port: e.PORT,
     host: e.HOST,

@@ -1,7 +1,7 @@
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
-import type { Config } from "./config.ts";
+import { ConfigError, type Config } from "./config.ts";
 import { SecretBox } from "./domain/secret-box.ts";
 
 /**
@@ -10,6 +10,10 @@ import { SecretBox } from "./domain/secret-box.ts";
  */
 export async function loadSecretBox(config: Config, logger: Logger): Promise<SecretBox> {
   if (config.encryptionKey) return SecretBox.fromString(config.encryptionKey);
+  if (config.databaseUrl) {
+    // Instances sharing a database server must share the key, so none is invented here.
+    throw new ConfigError("Invalid configuration:\n  ENCRYPTION_KEY: required with DATABASE_URL (32 bytes as 64 hex characters or base64)");
+  }
   const keyPath = path.join(config.dataDir, "encryption.key");
   try {
     return SecretBox.fromString(await readFile(keyPath, "utf8"));

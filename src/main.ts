@@ -17,7 +17,16 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const started = Date.now();
-  const switchboard = await startSwitchboard(config, logger);
+  let switchboard;
+  try {
+    switchboard = await startSwitchboard(config, logger);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   const { httpServer } = switchboard.app;
 
   if (switchboard.database.mode === "embedded" && config.seedDemo) {

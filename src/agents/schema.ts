@@ -19,6 +19,9 @@ export const OrderDirectionEnum = builder.enumType("OrderDirection", {
 export const AgentRef = builder.prismaNode("Agent", {
   description: "A voice/SMS agent that phone numbers route to.",
   id: { field: "id" },
+  // An unknown id, or another organization's, makes node(id) null as if it did not exist; without
+  // `nullable` the plugin loads with findUniqueOrThrow and the miss becomes a masked error.
+  nullable: true,
   authScopes: { scope: "agents:read" },
   // Another organization's id resolves to null, as if it did not exist.
   findUnique: (id, context) => ({ id, organizationId: context.caller.organizationId }),

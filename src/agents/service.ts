@@ -43,8 +43,10 @@ export class AgentService {
   }
 
   async update(caller: Caller, input: { id: string; name?: string | null; status?: AgentStatus | null }): Promise<Agent> {
-    const id = this.#decode(input.id);
-    const data = parseInput(UpdateAgent, { name: input.name ?? undefined, status: input.status ?? undefined });
+    // A malformed id and invalid fields are reported together.
+    const decoded = decodeId(input.id, "Agent", ["input", "id"]);
+    const data = parseInput(UpdateAgent, { name: input.name ?? undefined, status: input.status ?? undefined }, "error" in decoded ? [decoded.error] : []);
+    const id = (decoded as { id: string }).id;
     const result = await this.prisma.agent.updateMany({ where: { id, organizationId: caller.organizationId }, data });
     if (result.count === 0) throw new NotFoundError("Agent", input.id);
     return this.prisma.agent.findUniqueOrThrow({ where: { id } });

@@ -10,6 +10,9 @@ const ApiKeyModeEnum = builder.enumType("ApiKeyMode", {
 export const ApiKeyRef = builder.prismaNode("ApiKey", {
   description: "An API key of the organization. The secret is shown once, at creation; only its hash is stored.",
   id: { field: "id" },
+  // An unknown id, or another organization's, makes node(id) null as if it did not exist; without
+  // `nullable` the plugin loads with findUniqueOrThrow and the miss becomes a masked error.
+  nullable: true,
   authScopes: { scope: "keys:admin" },
   findUnique: (id, context) => ({ id, organizationId: context.caller.organizationId }),
   fields: (t) => ({

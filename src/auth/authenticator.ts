@@ -56,26 +56,32 @@ export class Authenticator {
     const cached = this.#cache.get(secretHash);
     let caller = cached && cached.expiresAtMs > now ? cached.caller : undefined;
     if (!cached || cached.expiresAtMs <= now) {
-      caller = await this.#lookUpApiKey(secretHash, new Date(now));
+      const found = await this.#lookUpApiKey(secretHash, new Date(now));
+      caller = found?.caller;
       if (this.config.apiKeyCacheSeconds > 0) {
         if (this.#cache.size > 10_000) this.#cache.clear();
-        this.#cache.set(secretHash, { caller, expiresAtMs: now + this.config.apiKeyCacheSeconds * 1000 });
+        // Never cached past the key's own expiry, so an expiring key stops working on time.
+        const expiresAtMs = Math.min(now + this.config.apiKeyCacheSeconds * 1000, found?.keyExpiresAt?.getTime() ?? Infinity);
+        this.#cache.set(secretHash, { caller, expiresAtMs });
       }
     }
     if (!caller) throw unauthenticated("Invalid API key.");
     return caller;
   }
 
-  async #lookUpApiKey(secretHash: string, now: Date): Promise<Caller | undefined> {
+  async #lookUpApiKey(secretHash: string, now: Date): Promise<{ caller: Caller; keyExpiresAt: Date | null } | undefined> {
     const key = await this.prisma.apiKey.findUnique({ where: { secretHash } });
     if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now)) return undefined;
     await this.prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now }, select: { id: true } });
     return {
-      organizationId: key.organizationId,
-      scopes: new Set(key.scopes),
-      mode: key.mode,
-      subject: `apikey:${key.id}`,
-      apiKeyId: key.id,
+      caller: {
+        organizationId: key.organizationId,
+        scopes: new Set(key.scopes),
+        mode: key.mode,
+        subject: `apikey:${key.id}`,
+        apiKeyId: key.id,
+      },
+      keyExpiresAt: key.expiresAt,
     };
   }
 

@@ -188,6 +188,9 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
   description: "A phone number of the organization, routed to an agent.",
   id: { field: "id" },
   authScopes: { scope: "numbers:read" },
+  // Another organization's id, or an unknown one, resolves node(id) to null as if it did not exist;
+  // without `nullable` the plugin loads with findUniqueOrThrow and the miss becomes a masked 500.
+  nullable: true,
   findUnique: (id, context) => ({ id, organizationId: context.caller.organizationId }),
   fields: (t) => ({
     e164: t.exposeString("e164", { description: "The number in E.164 form, e.g. +14155550100." }),

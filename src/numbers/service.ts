@@ -93,14 +93,19 @@ const trunkSchema = z.object({
   ipAuthentication: z.boolean().nullish(),
 });
 
-const jsonTemplate = z.unknown().superRefine((value, ctx) => {
-  if (value == null) return;
-  if (typeof value !== "object" || Array.isArray(value)) {
-    ctx.addIssue({ code: "custom", message: "Must be a JSON object", params: issueCode("INVALID_VALUE") });
-  } else if (JSON.stringify(value).length > 16_384) {
-    ctx.addIssue({ code: "custom", message: "At most 16 KiB of JSON", params: issueCode("TOO_LONG") });
-  }
-});
+// Optional: zod 4 treats a bare z.unknown() object key as required ("expected nonoptional"), which
+// refused every create and update that left the template out.
+const jsonTemplate = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (value == null) return;
+    if (typeof value !== "object" || Array.isArray(value)) {
+      ctx.addIssue({ code: "custom", message: "Must be a JSON object", params: issueCode("INVALID_VALUE") });
+    } else if (JSON.stringify(value).length > 16_384) {
+      ctx.addIssue({ code: "custom", message: "At most 16 KiB of JSON", params: issueCode("TOO_LONG") });
+    }
+  })
+  .optional();
 
 const capabilitiesSchema = z.object({ voice: z.boolean().nullish(), sms: z.boolean().nullish(), mms: z.boolean().nullish() });
 
@@ -249,8 +254,18 @@ export class PhoneNumberService {
   }
 
   async update(caller: Caller, input: UpdateNumberInput): Promise<PhoneNumber> {
-    const number = await this.#findLive(caller, input.id);
-    const data = parseInput(updateNumberSchema, input);
+    // Every problem of the input at once: a malformed id together with the other field errors, and
+    // trunk settings on a number without trunks together with the schema's errors.
+    const decoded = decodeId(input.id, "PhoneNumber", ["input", "id"]);
+    if ("error" in decoded) parseInput(updateNumberSchema, input, [decoded.error]);
+    const number = await this.#findLive(caller, input.id, "id" in decoded ? decoded.id : undefined);
+    const trunkErrors: FieldError[] = [];
+    for (const side of ["inbound", "outbound"] as const) {
+      if (input[`${side}Trunk`] != null && number.source !== "SIP_TRUNK") {
+        trunkErrors.push({ path: ["input", `${side}Trunk`], code: "INVALID_VALUE", message: "Only SIP_TRUNK numbers have trunk configuration" });
+      }
+    }
+    const data = parseInput(updateNumberSchema, input, trunkErrors);
     const changes: Prisma.PhoneNumberUncheckedUpdateInput = {};
     if (data.label != null) changes.label = data.label;
     if (data.direction) changes.direction = data.direction;
@@ -260,17 +275,10 @@ export class PhoneNumberService {
     if (input.dispatchMetadataTemplate !== undefined) {
       changes.dispatchMetadataTemplate = data.dispatchMetadataTemplate == null ? Prisma.DbNull : (data.dispatchMetadataTemplate as Prisma.InputJsonValue);
     }
-    const trunkErrors: FieldError[] = [];
     for (const side of ["inbound", "outbound"] as const) {
       const trunk = data[`${side}Trunk`];
-      if (!trunk) continue;
-      if (number.source !== "SIP_TRUNK") {
-        trunkErrors.push({ path: ["input", `${side}Trunk`], code: "INVALID_VALUE", message: "Only SIP_TRUNK numbers have trunk configuration" });
-        continue;
-      }
-      Object.assign(changes, this.#trunkData(side, trunk));
+      if (trunk) Object.assign(changes, this.#trunkData(side, trunk));
     }
-    if (trunkErrors.length) throw new ValidationError(trunkErrors);
     if (data.billing) {
       const b = data.billing;
       if (b.includedInPlan != null) changes.includedInPlan = b.includedInPlan;

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { randomInt } from "node:crypto";
+import { describe, test } from "node:test";
+import type { ResultOf } from "@graphql-typed-document-node/core";
+import { graphql } from "./generated/gql.ts";
+import { createOrganization, getEnvironment, statementsDuring } from "./helpers/harness.ts";
+
+const NumbersWithAgents = graphql(`
+  query NumbersWithAgents($first: Int!) {
+    phoneNumbers(first: $first) {
+      totalCount
+      edges {
+        node {
+          e164
+          agent {
+            name
+            phoneNumbers(first: 5) {
+              totalCount
+            }
+          }
+          setupStatus {
+            status
+          }
+        }
+      }
+    }
+  }
+`);
+
+/** Inserts `count` numbers spread over `agents` agents straight into the database (fast setup). */
+async function seed(organizationId: string, count: number, agents: number): Promise<void> {
+  const { prisma } = (await getEnvironment()).switchboard.database;
+  const agentRows = await Promise.all(
+    Array.from({ length: agents }, (_, i) => prisma.agent.create({ data: { organizationId, name: `Agent ${i}` } })),
+  );
+  const base = randomInt(2_000_000, 9_000_000);
+  await prisma.phoneNumber.createMany({
+    data: Array.from({ length: count }, (_, i) => ({
+      organizationId,
+      e164: `+1303${base + i}`,
+      country: "US",
+      source: "MANUAL" as const,
+      status: "ACTIVE" as const,
+      agentId: agentRows[i % agents]!.id,
+    })),
+  });
+}
+
+describe("SQL statements per request", () => {
+  for (const n of [10, 100]) {
+    test(`phoneNumbers(first: ${n}) with each number's agent, the agent's numbers and setup status runs at most 5 statements`, async () => {
+      const org = await createOrganization("sql");
+      await seed(org.id, n, Math.max(2, n / 5));
+      await org.client.data(NumbersWithAgents, { first: 1 }); // warms the API-key cache (lookup + last-used write)
+
+      let result: ResultOf<typeof NumbersWithAgents> | undefined;
+      const statements = await statementsDuring(async () => {
+        result = await org.client.data(NumbersWithAgents, { first: n });
+      });
+      const page = result?.phoneNumbers;
+      assert.equal(page?.edges.length, n);
+      assert.equal(page?.totalCount, n);
+      for (const edge of page?.edges ?? []) assert.equal(edge.node.agent?.phoneNumbers?.totalCount, 5);
+      console.log(`  phoneNumbers(first: ${n}): ${statements.length} SQL statements`);
+      assert.ok(
+        statements.length <= 5,
+        `expected at most 5 SQL statements, got ${statements.length}:\n${statements.join("\n")}`,
+      );
+    });
+  }
+});
