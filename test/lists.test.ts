@@ -565,6 +565,30 @@ describe("phoneNumbers list", () => {
     assert.deepEqual(await filteredIds(org, { text: "desk", released: "ONLY" }), idsOf(released));
   });
 
+  test("text is a literal substring: %, _ and \\ are not wildcards", async () => {
+    const org = await createOrganization("lists-like");
+    const percent = await createNumber(org, { label: "50% promo" });
+    const fiveHundred = await createNumber(org, { label: "500 promo" });
+    const underscore = await createNumber(org, { label: "desk_a" });
+    const deskB = await createNumber(org, { label: "deskba" });
+    const backslash = await createNumber(org, { label: "back\\slash" });
+    assert.equal(backslash.label, "back\\slash");
+    assert.deepEqual(await filteredIds(org, { text: "50%" }), idsOf(percent));
+    assert.deepEqual(await filteredIds(org, { text: "%" }), idsOf(percent));
+    assert.deepEqual(await filteredIds(org, { text: "_" }), idsOf(underscore));
+    assert.deepEqual(await filteredIds(org, { text: "k_a" }), idsOf(underscore));
+    assert.deepEqual(await filteredIds(org, { text: "\\" }), idsOf(backslash));
+    assert.deepEqual(await filteredIds(org, { text: "promo" }), idsOf(percent, fiveHundred));
+    assert.deepEqual(await filteredIds(org, { text: "desk" }), idsOf(underscore, deskB));
+
+    const tier = await createAgent(org, "Tier_1");
+    const tier21 = await createAgent(org, "Tier21");
+    const agentIds = async (text: string) => sortedIds((await agentsPage(org, { first: 10, filter: { text } })).edges.map((edge) => edge.node));
+    assert.deepEqual(await agentIds("_1"), idsOf(tier));
+    assert.deepEqual(await agentIds("%"), []);
+    assert.deepEqual(await agentIds("tier"), idsOf(tier, tier21));
+  });
+
   test("filters by source, status, direction, agent, assignment and released state; facets count the filtered set", async () => {
     const org = await createOrganization("lists-filters");
     const [first, second, idle] = [await createAgent(org, "First"), await createAgent(org, "Second"), await createAgent(org, "Idle")];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
 import type { PrismaClient } from "../db/client.ts";
+import { likeLiteral } from "../db/like-literal.ts";
 import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import { decodeId } from "../domain/global-id.ts";
 import { nameField, parseInput } from "../domain/validation.ts";
@@ -27,7 +28,7 @@ export class AgentService {
   where(caller: Caller, filter?: AgentFilter | null): Prisma.AgentWhereInput {
     const where: Prisma.AgentWhereInput = { organizationId: caller.organizationId };
     if (filter?.statuses?.length) where.status = { in: filter.statuses };
-    if (filter?.text?.trim()) where.name = { contains: filter.text.trim(), mode: "insensitive" };
+    if (filter?.text?.trim()) where.name = { contains: likeLiteral(filter.text.trim()), mode: "insensitive" };
     return where;
   }
 

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
 import type { PrismaClient } from "../db/client.ts";
+import { likeLiteral } from "../db/like-literal.ts";
 import { digitsOf } from "../domain/e164.ts";
 import { ConflictError, NotFoundError, NumberReleasedError, ValidationError, type FieldError } from "../domain/errors.ts";
 import { decodeId, decodeIds } from "../domain/global-id.ts";
@@ -157,7 +158,7 @@ export class PhoneNumberService {
     const text = filter?.text?.trim();
     if (text) {
       const digits = digitsOf(text);
-      const or: Prisma.PhoneNumberWhereInput[] = [{ label: { contains: text, mode: "insensitive" } }];
+      const or: Prisma.PhoneNumberWhereInput[] = [{ label: { contains: likeLiteral(text), mode: "insensitive" } }];
       // "+1415", "1415" and "(415) 555" all match by digits; text without digits matches labels only.
       if (digits && /^[\d\s()+.-]+$/.test(text)) or.push({ e164: { contains: digits } });
       and.push({ OR: or });
