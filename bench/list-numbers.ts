@@ -78,8 +78,8 @@ async function main() {
     connections,
     duration: seconds,
   });
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  // Requests still in flight when the load stopped finish before the database closes.
+  await switchboard.app.drain();
   await switchboard.close();
   await dropDatabase?.();
   await rm(dataDir, { recursive: true, force: true });

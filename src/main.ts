@@ -56,12 +56,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down: no new connections, finishing in-flight requests");
-    const forceTimer = setTimeout(() => httpServer.closeAllConnections(), 10_000).unref();
-    await new Promise<void>((resolve) => {
-      httpServer.close(() => resolve());
-      httpServer.closeIdleConnections();
-    });
-    clearTimeout(forceTimer);
+    await switchboard.app.drain();
     await switchboard.close();
     logger.info("stopped");
     process.exit(0);

@@ -21,6 +21,11 @@ export interface App {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   /** An HTTP server serving /graphql and /health; not yet listening. */
   httpServer: Server;
+  /**
+   * Stops accepting connections and resolves once every request already received has finished,
+   * even those whose client went away (their resolvers still run), so the database can close.
+   */
+  drain(): Promise<void>;
 }
 
 /**
@@ -58,13 +63,30 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
     },
   });
 
+  const inFlight = new Set<Promise<unknown>>();
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url === "/health") {
       res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       return;
     }
-    void yoga.requestListener(req, res);
+    const handled = Promise.resolve(yoga.requestListener(req, res)).catch((error) => logger.error({ err: error }, "request failed"));
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
   });
 
-  return { yoga, httpServer };
+  const drain = async () => {
+    const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    httpServer.closeIdleConnections();
+    // Responses finished after close() carry `Connection: close`; idle keep-alive sockets are closed.
+    const idleSweep = setInterval(() => httpServer.closeIdleConnections(), 100);
+    try {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    } finally {
+      clearInterval(idleSweep);
+      httpServer.closeAllConnections();
+    }
+  };
+
+  return { yoga, httpServer, drain };
 }

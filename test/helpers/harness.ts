@@ -73,10 +73,7 @@ async function start(): Promise<TestEnvironment> {
   const switchboard = await startSwitchboard(config, createLogger(config.logLevel), { onQuery: (sql) => statements.push(sql) });
   let listening: Promise<string> | undefined;
   cleanups.unshift(async () => {
-    if (listening) {
-      switchboard.app.httpServer.closeAllConnections();
-      await new Promise((resolve) => switchboard.app.httpServer.close(resolve));
-    }
+    if (listening) await switchboard.app.drain();
     await switchboard.close();
   });
   return {
