@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/index.ts";
 import { loadSecretBox } from "./encryption-key.ts";
+import { createEventBus } from "./events/pubsub.ts";
 import { createApp, type App } from "./server.ts";
 import { createServices, type Services } from "./services.ts";
 
@@ -17,7 +18,16 @@ export interface Switchboard {
 export async function startSwitchboard(config: Config, logger: Logger, options: { onQuery?: (sql: string) => void } = {}): Promise<Switchboard> {
   const secrets = await loadSecretBox(config, logger);
   const database = await openDatabase(config, logger, options);
-  const services = createServices(database.prisma, config, secrets, logger);
+  const bus = createEventBus(config.redisUrl, logger);
+  const services = createServices(database.prisma, config, secrets, logger, bus);
   const app = createApp({ config, prisma: database.prisma, services, logger });
-  return { app, database, services, close: () => database.close() };
+  return {
+    app,
+    database,
+    services,
+    async close() {
+      await bus.close();
+      await database.close();
+    },
+  };
 }

@@ -13,6 +13,10 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$|^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes as 64 hex characters or base64")
     .optional(),
+  REDIS_URL: z.string().url().optional(),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(10_000).default(50),
+  MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  WS_KEEPALIVE_SECONDS: z.coerce.number().min(1).max(300).default(12),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   JWT_JWKS_URL: z.string().url().optional(),
@@ -34,6 +38,11 @@ export interface Config {
   /** 32-byte AES key as hex or base64; absent in embedded mode means "create one in dataDir". */
   encryptionKey?: string;
   databasePoolSize: number;
+  /** Redis for pub/sub shared by instances; absent means in-process pub/sub. */
+  redisUrl?: string;
+  maxSubscriptionsPerConnection: number;
+  maxSubscriptionsPerKey: number;
+  wsKeepAliveSeconds: number;
   jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
   apiKeyCacheSeconds: number;
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
@@ -59,6 +68,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     encryptionKey: e.ENCRYPTION_KEY,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,
+    wsKeepAliveSeconds: e.WS_KEEPALIVE_SECONDS,
     jwt: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     apiKeyCacheSeconds: e.API_KEY_CACHE_SECONDS,
     logLevel: e.LOG_LEVEL,

@@ -9,7 +9,10 @@ export interface Context {
   caller: Caller;
   prisma: PrismaClient;
   services: Services;
-  /** Per-request dataloaders: a fresh cache for every request, never shared between callers. */
+  /**
+   * Per-request dataloaders: a fresh cache for every request, never shared between callers.
+   * Subscriptions replace them before each event so no event sees another's cached rows.
+   */
   loaders: Loaders;
   logger: Logger;
 }

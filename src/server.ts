@@ -7,6 +7,7 @@ import type { Config } from "./config.ts";
 import type { Context } from "./context.ts";
 import type { PrismaClient } from "./db/client.ts";
 import { createLoaders } from "./loaders.ts";
+import { attachWebSockets, type SocketExtra } from "./websocket.ts";
 import { schema } from "./schema/index.ts";
 import type { Services } from "./services.ts";
 
@@ -48,11 +49,16 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
     // Unexpected errors are masked; GraphQLErrors we raise (UNAUTHENTICATED, FORBIDDEN, ...) pass through.
     maskedErrors: true,
     plugins: [useDepthLimit({ maxDepth: config.maxQueryDepth })],
-    context: async ({ request }): Promise<Context> => {
-      const caller = await services.authenticator.authenticate({
-        apiKey: request.headers.get("x-api-key"),
-        authorization: request.headers.get("authorization"),
-      });
+    context: async (initial): Promise<Context> => {
+      // HTTP and SSE authenticate from headers; WebSocket operations carry the caller that
+      // authenticated the connection (graphql-ws onConnect, from connectionParams).
+      const socketCaller = (initial as unknown as { extra?: SocketExtra }).extra?.caller;
+      const caller =
+        socketCaller ??
+        (await services.authenticator.authenticate({
+          apiKey: initial.request.headers.get("x-api-key"),
+          authorization: initial.request.headers.get("authorization"),
+        }));
       return {
         caller,
         prisma,
@@ -74,7 +80,11 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
     void handled.finally(() => inFlight.delete(handled));
   });
 
+  const sockets = attachWebSockets({ yoga, httpServer, services, config, logger });
+
   const drain = async () => {
+    // Subscribers are told the server is going away (1001) so their clients reconnect elsewhere.
+    await sockets.close();
     const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeIdleConnections();
     // Responses finished after close() carry `Connection: close`; idle keep-alive sockets are closed.

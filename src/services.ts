@@ -5,6 +5,8 @@ import { Authenticator } from "./auth/authenticator.ts";
 import type { Config } from "./config.ts";
 import type { PrismaClient } from "./db/client.ts";
 import type { SecretBox } from "./domain/secret-box.ts";
+import type { EventBus } from "./events/pubsub.ts";
+import { SetupStatusChanges } from "./events/setup-status-changes.ts";
 import { PhoneNumberService } from "./numbers/service.ts";
 
 /** The use cases, created once per process and shared by every request. */
@@ -13,14 +15,19 @@ export interface Services {
   agents: AgentService;
   numbers: PhoneNumberService;
   apiKeys: ApiKeyService;
+  setupStatus: SetupStatusChanges;
+  bus: EventBus;
 }
 
-export function createServices(prisma: PrismaClient, config: Config, secrets: SecretBox, logger: Logger): Services {
+export function createServices(prisma: PrismaClient, config: Config, secrets: SecretBox, logger: Logger, bus: EventBus): Services {
   const authenticator = new Authenticator(prisma, config, logger);
+  const setupStatus = new SetupStatusChanges(prisma, bus, logger);
   return {
     authenticator,
-    agents: new AgentService(prisma),
-    numbers: new PhoneNumberService(prisma, secrets),
+    setupStatus,
+    bus,
+    agents: new AgentService(prisma, setupStatus),
+    numbers: new PhoneNumberService(prisma, secrets, setupStatus),
     apiKeys: new ApiKeyService(prisma, (id) => authenticator.forgetApiKey(id)),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
 import type { PrismaClient } from "../db/client.ts";
+import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
 import { likeLiteral } from "../db/like-literal.ts";
 import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import { decodeId } from "../domain/global-id.ts";
@@ -23,7 +24,10 @@ const UpdateAgent = z.object({ name: nameField.optional(), status: z.enum(["ACTI
 
 /** Agents: the voice/SMS agents that phone numbers route to. */
 export class AgentService {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly setupStatus: SetupStatusChanges,
+  ) {}
 
   where(caller: Caller, filter?: AgentFilter | null): Prisma.AgentWhereInput {
     const where: Prisma.AgentWhereInput = { organizationId: caller.organizationId };
@@ -50,13 +54,18 @@ export class AgentService {
     const id = (decoded as { id: string }).id;
     const result = await this.prisma.agent.updateMany({ where: { id, organizationId: caller.organizationId }, data });
     if (result.count === 0) throw new NotFoundError("Agent", input.id);
+    if (data.status) {
+      // Pausing or resuming changes the inbound readiness of every number routed to the agent.
+      const numbers = await this.prisma.phoneNumber.findMany({ where: { agentId: id }, select: { id: true } });
+      await this.setupStatus.refresh(numbers.map((n) => n.id));
+    }
     return this.prisma.agent.findUniqueOrThrow({ where: { id } });
   }
 
   /** Deletes an agent; its numbers stay and become unassigned (their setup status then reports NO_AGENT). */
   async delete(caller: Caller, input: { id: string }): Promise<{ agentId: string; unassignedNumberIds: string[] }> {
     const id = this.#decode(input.id);
-    return this.prisma.$transaction(async (tx) => {
+    const deleted = await this.prisma.$transaction(async (tx) => {
       const agent = await tx.agent.findFirst({ where: { id, organizationId: caller.organizationId }, select: { id: true } });
       if (!agent) throw new NotFoundError("Agent", input.id);
       const numbers = await tx.phoneNumber.findMany({ where: { agentId: id }, select: { id: true } });
@@ -64,6 +73,8 @@ export class AgentService {
       await tx.agent.delete({ where: { id } });
       return { agentId: id, unassignedNumberIds: numbers.map((n) => n.id) };
     });
+    await this.setupStatus.refresh(deleted.unassignedNumberIds);
+    return deleted;
   }
 
   #decode(globalId: string): string {

@@ -1,7 +1,8 @@
 import { GraphQLError } from "graphql";
 import { AgentRef, OrderDirectionEnum } from "../agents/schema.ts";
 import { grants } from "../auth/scopes.ts";
-import { allowsInbound, allowsOutbound, computeSetupStatus, type SetupIssue, type SetupStatus } from "../domain/setup-status.ts";
+import { allowsInbound, allowsOutbound, type SetupIssue, type SetupStatus } from "../domain/setup-status.ts";
+import { setupStatusOf } from "./setup-status-of.ts";
 import type { Context } from "../context.ts";
 import { ValidationError } from "../domain/errors.ts";
 import type { PhoneNumber } from "../generated/prisma/client.ts";
@@ -92,7 +93,7 @@ const SetupIssueRef = builder.objectRef<SetupIssue>("SetupIssue").implement({
   }),
 });
 
-const SetupStatusRef = builder.objectRef<SetupStatus>("SetupStatus").implement({
+export const SetupStatusRef = builder.objectRef<SetupStatus>("SetupStatus").implement({
   description: "Whether a number can really take and place calls and send SMS, derived from its configuration.",
   fields: (t) => ({
     status: t.expose("status", { type: SetupStatusEnum, description: "Overall status." }),
@@ -245,18 +246,7 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
       description: "Whether the number is ready to call and text, and what to fix.",
       // Merged into the query that loads the number, so a list costs no extra statement per row.
       select: { agent: { select: { status: true } } },
-      resolve: async (n, _args, context) =>
-        computeSetupStatus({
-          ...n,
-          agent: n.agent,
-          inboundTrunk: { ...trunkView(n, "inbound"), hasPassword: Boolean(n.inboundTrunkAuthPassword) },
-          outboundTrunk: {
-            ...trunkView(n, "outbound"),
-            hasPassword: Boolean(n.outboundTrunkAuthPassword),
-            ipAuthentication: n.outboundTrunkIpAuthentication,
-          },
-          verificationStatus: await context.loaders.verificationStatus.load(n.organizationId),
-        }),
+      resolve: async (n, _args, context) => setupStatusOf(n, await context.loaders.verificationStatus.load(n.organizationId)),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When the number was added." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When the number last changed." }),

@@ -7,6 +7,7 @@ import { digitsOf } from "../domain/e164.ts";
 import { ConflictError, NotFoundError, NumberReleasedError, ValidationError, type FieldError } from "../domain/errors.ts";
 import { decodeId, decodeIds } from "../domain/global-id.ts";
 import type { SecretBox } from "../domain/secret-box.ts";
+import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
 import { e164Field, issueCode, labelField, parseInput } from "../domain/validation.ts";
 import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
 
@@ -147,7 +148,14 @@ export class PhoneNumberService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly secrets: SecretBox,
+    private readonly setupStatus: SetupStatusChanges,
   ) {}
+
+  /** Every write ends here: the number's setup status is recomputed and a change is published. */
+  async #changed(number: PhoneNumber): Promise<PhoneNumber> {
+    await this.setupStatus.refresh([number.id]);
+    return number;
+  }
 
   /** The Prisma filter for a phone-number list; throws ValidationError on a malformed agent id. */
   where(caller: Caller, filter?: PhoneNumberFilter | null): Prisma.PhoneNumberWhereInput {
@@ -244,7 +252,7 @@ export class PhoneNumberService {
       ...(source === "SIP_TRUNK" ? { ...this.#trunkData("inbound", data.inboundTrunk), ...this.#trunkData("outbound", data.outboundTrunk) } : {}),
     };
     try {
-      return await this.prisma.phoneNumber.create({ data: create });
+      return await this.#changed(await this.prisma.phoneNumber.create({ data: create }));
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
         // The partial unique index on live numbers; the owner is never revealed.
@@ -287,7 +295,7 @@ export class PhoneNumberService {
       if (b.upfrontPriceCents != null) changes.upfrontPriceCents = b.upfrontPriceCents;
       if (b.nextChargeAt !== undefined) changes.nextChargeAt = b.nextChargeAt;
     }
-    return this.prisma.phoneNumber.update({ where: { id: number.id }, data: changes });
+    return this.#changed(await this.prisma.phoneNumber.update({ where: { id: number.id }, data: changes }));
   }
 
   /** The customer confirms that calls to a MANUAL number are forwarded to Switchboard. */
@@ -296,7 +304,7 @@ export class PhoneNumberService {
     if (number.source !== "MANUAL") {
       throw new ConflictError(`${number.e164} is a ${number.source} number; only MANUAL numbers need call forwarding`);
     }
-    return this.prisma.phoneNumber.update({ where: { id: number.id }, data: { forwardingConfirmedAt: new Date() } });
+    return this.#changed(await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { forwardingConfirmedAt: new Date() } }));
   }
 
   async assign(caller: Caller, input: { phoneNumberId: string; agentId: string }): Promise<PhoneNumber> {
@@ -308,12 +316,12 @@ export class PhoneNumberService {
     const number = await this.#findLive(caller, input.phoneNumberId, ids.phoneNumberId);
     const agent = await this.prisma.agent.findFirst({ where: { id: ids.agentId, organizationId: caller.organizationId }, select: { id: true } });
     if (!agent) throw new NotFoundError("Agent", input.agentId);
-    return this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId: agent.id } });
+    return this.#changed(await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId: agent.id } }));
   }
 
   async unassign(caller: Caller, input: { phoneNumberId: string }): Promise<PhoneNumber> {
     const number = await this.#findLive(caller, input.phoneNumberId, undefined, ["input", "phoneNumberId"]);
-    return this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId: null } });
+    return this.#changed(await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId: null } }));
   }
 
   /**
@@ -330,7 +338,7 @@ export class PhoneNumberService {
     });
     const released = await this.prisma.phoneNumber.findUniqueOrThrow({ where: { id: number.id } });
     if (result.count === 0) throw new NumberReleasedError(released.e164, released.releasedAt ?? releasedAt);
-    return released;
+    return this.#changed(released);
   }
 
   /** Encrypts a trunk password for storage. */

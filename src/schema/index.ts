@@ -4,6 +4,7 @@ import "./viewer.ts";
 import "../agents/schema.ts";
 import "../numbers/schema.ts";
 import "../apikeys/schema.ts";
+import "../events/schema.ts";
 import { isObjectType } from "graphql";
 import { builder } from "./builder.ts";
 

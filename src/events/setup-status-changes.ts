@@ -1,0 +1,74 @@
+import type { Logger } from "pino";
+import type { PrismaClient } from "../db/client.ts";
+import type { SetupStatus, VerificationStatus } from "../domain/setup-status.ts";
+import { Prisma } from "../generated/prisma/client.ts";
+import { setupStatusOf } from "../numbers/setup-status-of.ts";
+import type { EventBus } from "./pubsub.ts";
+
+/** What a SETUP_STATUS_CHANGED event records. */
+export interface SetupStatusChangePayload {
+  previous: SetupStatus | null;
+  current: SetupStatus;
+}
+
+/**
+ * The one mechanism behind live setup status: after any committed change that may affect numbers
+ * (a mutation, a webhook, a job), call `refresh` with their ids. It recomputes each number's setup
+ * status, compares it with the snapshot stored on the number, and only when it differs stores the
+ * new snapshot, records a SETUP_STATUS_CHANGED event and publishes the event's id.
+ */
+export class SetupStatusChanges {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+    private readonly verificationStatus: (organizationId: string) => Promise<VerificationStatus> = async () => "MISSING",
+  ) {}
+
+  /** Never throws: the change itself is committed; a failed refresh is logged and caught up by the next one. */
+  async refresh(phoneNumberIds: readonly string[]): Promise<void> {
+    if (phoneNumberIds.length === 0) return;
+    try {
+      await this.#refresh([...new Set(phoneNumberIds)]);
+    } catch (error) {
+      this.logger.error({ err: error, phoneNumberIds }, "setup status refresh failed");
+    }
+  }
+
+  async #refresh(ids: string[]): Promise<void> {
+    const numbers = await this.prisma.phoneNumber.findMany({
+      where: { id: { in: ids } },
+      include: { agent: { select: { status: true } } },
+    });
+    const verification = new Map<string, Promise<VerificationStatus>>();
+    for (const number of numbers) {
+      if (!verification.has(number.organizationId)) verification.set(number.organizationId, this.verificationStatus(number.organizationId));
+      const current = setupStatusOf(number, await verification.get(number.organizationId)!);
+      const previous = (number.setupStatusSnapshot as SetupStatus | null) ?? null;
+      if (previous && JSON.stringify(previous) === JSON.stringify(current)) continue;
+      const event = await this.prisma.$transaction(async (tx) => {
+        // Guarded on the snapshot we compared with: of two concurrent refreshes, one records the change.
+        const updated = await tx.phoneNumber.updateMany({
+          where: { id: number.id, setupStatusSnapshot: previous ? { equals: previous as unknown as Prisma.InputJsonValue } : { equals: Prisma.DbNull } },
+          data: { setupStatusSnapshot: current as unknown as Prisma.InputJsonValue },
+        });
+        if (updated.count === 0) return undefined;
+        return tx.event.create({
+          data: {
+            organizationId: number.organizationId,
+            type: "SETUP_STATUS_CHANGED",
+            phoneNumberId: number.id,
+            payload: { previous, current } satisfies SetupStatusChangePayload as unknown as Prisma.InputJsonValue,
+          },
+          select: { id: true },
+        });
+      });
+      if (!event) continue;
+      this.logger.info(
+        { phoneNumberId: number.id, from: previous?.status ?? null, to: current.status, eventId: event.id },
+        "setup status changed",
+      );
+      this.bus.pubsub.publish("setup-status", number.organizationId, { eventId: event.id, phoneNumberId: number.id });
+    }
+  }
+}
