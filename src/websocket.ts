@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import { GraphQLError } from "graphql";
+import { getOperationAST, GraphQLError } from "graphql";
 import type { Context as WsContext } from "graphql-ws";
 import { useServer, type Extra } from "graphql-ws/use/ws";
 import type { YogaServerInstance } from "graphql-yoga";
@@ -76,12 +76,6 @@ export function attachWebSockets({
       onSubscribe: async (ctx, id, payload) => {
         const caller = ctx.extra.caller!;
         const ids = active.get(ctx) ?? new Set<string>();
-        if (ids.size >= config.maxSubscriptionsPerConnection) {
-          return [new GraphQLError(`At most ${config.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: "RATE_LIMITED" } })];
-        }
-        if ((perKey.get(caller.subject) ?? 0) >= config.maxSubscriptionsPerKey) {
-          return [new GraphQLError(`At most ${config.maxSubscriptionsPerKey} subscriptions per API key`, { extensions: { code: "RATE_LIMITED" } })];
-        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -96,8 +90,17 @@ export function attachWebSockets({
         }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
-        ids.add(id);
-        perKey.set(caller.subject, (perKey.get(caller.subject) ?? 0) + 1);
+        if (getOperationAST(document, payload.operationName)?.operation === "subscription") {
+          // Bounds count open subscriptions only; queries and mutations over the socket are short-lived.
+          if (ids.size >= config.maxSubscriptionsPerConnection) {
+            return [new GraphQLError(`At most ${config.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: "RATE_LIMITED" } })];
+          }
+          if ((perKey.get(caller.subject) ?? 0) >= config.maxSubscriptionsPerKey) {
+            return [new GraphQLError(`At most ${config.maxSubscriptionsPerKey} subscriptions per API key`, { extensions: { code: "RATE_LIMITED" } })];
+          }
+          ids.add(id);
+          perKey.set(caller.subject, (perKey.get(caller.subject) ?? 0) + 1);
+        }
         return {
           schema,
           operationName: payload.operationName,

@@ -5,6 +5,13 @@ import { Prisma } from "../generated/prisma/client.ts";
 import { setupStatusOf } from "../numbers/setup-status-of.ts";
 import type { EventBus } from "./pubsub.ts";
 
+/** JSON with object keys sorted: jsonb stores keys in its own order, so plain stringify would differ. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+}
+
 /** What a SETUP_STATUS_CHANGED event records. */
 export interface SetupStatusChangePayload {
   previous: SetupStatus | null;
@@ -45,7 +52,7 @@ export class SetupStatusChanges {
       if (!verification.has(number.organizationId)) verification.set(number.organizationId, this.verificationStatus(number.organizationId));
       const current = setupStatusOf(number, await verification.get(number.organizationId)!);
       const previous = (number.setupStatusSnapshot as SetupStatus | null) ?? null;
-      if (previous && JSON.stringify(previous) === JSON.stringify(current)) continue;
+      if (previous && canonicalJson(previous) === canonicalJson(current)) continue;
       const event = await this.prisma.$transaction(async (tx) => {
         // Guarded on the snapshot we compared with: of two concurrent refreshes, one records the change.
         const updated = await tx.phoneNumber.updateMany({

@@ -42,6 +42,8 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     WithInputPlugin,
   ],
   scopeAuth: {
+    // Subscriptions are refused when they start, not silently opened and failed on every event.
+    authorizeOnSubscribe: true,
     authScopes: (context) => ({ scope: (required: string) => grants(context.caller.scopes, required) }),
     // A missing scope is a transport-level FORBIDDEN error on the field, never a union member.
     unauthorizedError: (_parent, _context, info) =>
