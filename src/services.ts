@@ -5,6 +5,7 @@ import { Authenticator } from "./auth/authenticator.ts";
 import type { Config } from "./config.ts";
 import type { PrismaClient } from "./db/client.ts";
 import type { SecretBox } from "./domain/secret-box.ts";
+import { EventDeliveryCache } from "./events/delivery-cache.ts";
 import type { EventBus } from "./events/pubsub.ts";
 import { SetupStatusChanges } from "./events/setup-status-changes.ts";
 import { PhoneNumberService } from "./numbers/service.ts";
@@ -17,6 +18,7 @@ export interface Services {
   apiKeys: ApiKeyService;
   setupStatus: SetupStatusChanges;
   bus: EventBus;
+  deliveries: EventDeliveryCache;
 }
 
 export function createServices(prisma: PrismaClient, config: Config, secrets: SecretBox, logger: Logger, bus: EventBus): Services {
@@ -26,6 +28,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     authenticator,
     setupStatus,
     bus,
+    deliveries: new EventDeliveryCache(prisma),
     agents: new AgentService(prisma, setupStatus),
     numbers: new PhoneNumberService(prisma, secrets, setupStatus),
     apiKeys: new ApiKeyService(prisma, (id) => authenticator.forgetApiKey(id)),

@@ -2,9 +2,9 @@ import { GraphQLError } from "graphql";
 import { filter, pipe } from "graphql-yoga";
 import { decodeId } from "../domain/global-id.ts";
 import type { SetupStatus } from "../domain/setup-status.ts";
-import type { Event } from "../generated/prisma/client.ts";
+import type { DeliveredSetupStatusChange } from "./delivery-cache.ts";
 import { createLoaders } from "../loaders.ts";
-import { SetupStatusRef } from "../numbers/schema.ts";
+import { PhoneNumberRef, SetupStatusRef } from "../numbers/schema.ts";
 import { builder } from "../schema/builder.ts";
 import type { SetupStatusChangePayload } from "./setup-status-changes.ts";
 
@@ -12,28 +12,27 @@ builder.subscriptionType({
   description: "Live updates over WebSocket (graphql-transport-ws) or Server-Sent Events, scoped to the caller's organization.",
 });
 
-const SetupStatusChangeRef = builder.objectRef<Event>("PhoneNumberSetupStatusChange").implement({
+const SetupStatusChangeRef = builder.objectRef<DeliveredSetupStatusChange>("PhoneNumberSetupStatusChange").implement({
   description: "A phone number's setup status changed.",
   fields: (t) => ({
-    eventId: t.exposeID("id", { description: "Id of the recorded event (the same change is never delivered under two ids)." }),
-    phoneNumber: t.prismaField({
-      type: "PhoneNumber",
+    eventId: t.id({ description: "Id of the recorded event (the same change is never delivered under two ids).", resolve: (c) => c.event.id }),
+    phoneNumber: t.field({
+      type: PhoneNumberRef,
       description: "The number, as it is when the event is delivered.",
-      resolve: (query, event, _args, context) =>
-        context.prisma.phoneNumber.findUniqueOrThrow({ ...query, where: { id: event.phoneNumberId!, organizationId: context.caller.organizationId } }),
+      resolve: (change) => change.phoneNumber,
     }),
     previous: t.field({
       type: SetupStatusRef,
       nullable: true,
       description: "The setup status before the change; null when the number was just added.",
-      resolve: (event) => (event.payload as unknown as SetupStatusChangePayload).previous,
+      resolve: (change) => (change.event.payload as unknown as SetupStatusChangePayload).previous,
     }),
     current: t.field({
       type: SetupStatusRef,
       description: "The setup status after the change.",
-      resolve: (event) => (event.payload as unknown as SetupStatusChangePayload).current as SetupStatus,
+      resolve: (change) => (change.event.payload as unknown as SetupStatusChangePayload).current as SetupStatus,
     }),
-    changedAt: t.expose("createdAt", { type: "DateTime", description: "When the change was recorded." }),
+    changedAt: t.field({ type: "DateTime", description: "When the change was recorded.", resolve: (c) => c.event.createdAt }),
   }),
 });
 
@@ -57,9 +56,9 @@ builder.subscriptionField("phoneNumberSetupStatusChanged", (t) =>
     resolve: async (message, _args, context) => {
       // A fresh loader cache per event: a cache kept across events would serve stale rows.
       context.loaders = createLoaders(context.prisma);
-      const event = await context.prisma.event.findFirst({ where: { id: message.eventId, organizationId: context.caller.organizationId } });
-      if (!event) throw new GraphQLError("The event is no longer available");
-      return event;
+      const change = await context.services.deliveries.setupStatusChange(message.eventId, context.caller.organizationId);
+      if (!change) throw new GraphQLError("The event is no longer available");
+      return change;
     },
   }),
 );

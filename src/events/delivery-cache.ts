@@ -1,0 +1,43 @@
+import type { PrismaClient } from "../db/client.ts";
+import type { Agent, Event, PhoneNumber } from "../generated/prisma/client.ts";
+
+export interface DeliveredSetupStatusChange {
+  event: Event;
+  phoneNumber: PhoneNumber & { agent: Agent | null };
+}
+
+const KEEP_MS = 30_000;
+
+/**
+ * One event reaches every subscriber of its organization on this instance. Subscribers re-read
+ * what they deliver (ids cross the bus, not rows), but they share that read: the first subscriber
+ * to resolve an event loads it and its number, the rest reuse the promise for a short while.
+ * Events are immutable; the number is read once, at delivery.
+ */
+export class EventDeliveryCache {
+  readonly #entries = new Map<string, Promise<DeliveredSetupStatusChange | undefined>>();
+
+  constructor(private readonly prisma: PrismaClient) {}
+
+  setupStatusChange(eventId: string, organizationId: string): Promise<DeliveredSetupStatusChange | undefined> {
+    const key = `${organizationId}:${eventId}`;
+    let entry = this.#entries.get(key);
+    if (!entry) {
+      entry = this.#load(eventId, organizationId);
+      this.#entries.set(key, entry);
+      setTimeout(() => this.#entries.delete(key), KEEP_MS).unref();
+      entry.catch(() => this.#entries.delete(key));
+    }
+    return entry;
+  }
+
+  async #load(eventId: string, organizationId: string): Promise<DeliveredSetupStatusChange | undefined> {
+    const event = await this.prisma.event.findFirst({ where: { id: eventId, organizationId } });
+    if (!event?.phoneNumberId) return undefined;
+    const phoneNumber = await this.prisma.phoneNumber.findFirst({
+      where: { id: event.phoneNumberId, organizationId },
+      include: { agent: true },
+    });
+    return phoneNumber ? { event, phoneNumber } : undefined;
+  }
+}
