@@ -1,0 +1,93 @@
+/**
+ * What Switchboard needs from a carrier. Two implementations: the deterministic, offline sandbox
+ * (the default, and always used for sb_test_ keys) and Telnyx (through the official SDK).
+ * Every method may throw CarrierError; adapters never throw anything else for carrier trouble.
+ */
+
+export type NumberFeature = "voice" | "sms" | "mms";
+
+export interface SearchCriteria {
+  /** ISO 3166-1 alpha-2, e.g. "US". */
+  country: string;
+  /** National destination code, e.g. "415" (3 digits in NANP countries). */
+  areaCode?: string;
+  /** Digits the number must contain. */
+  contains?: string;
+  locality?: string;
+  features?: NumberFeature[];
+  /** 1..50. */
+  limit: number;
+}
+
+export interface AvailableNumber {
+  e164: string;
+  friendlyName: string;
+  locality: string | null;
+  region: string | null;
+  country: string;
+  features: NumberFeature[];
+  monthlyCostCents: number;
+  upfrontCostCents: number;
+}
+
+export type CarrierOrderStatus = "PENDING" | "SUCCESS" | "FAILURE";
+
+export interface CarrierOrder {
+  /** The carrier's order id. */
+  id: string;
+  status: CarrierOrderStatus;
+  e164: string;
+  /** Our reference, sent with the order: the carrier-side key that finds an order after a lost answer. */
+  reference: string;
+  /** The carrier's id of the number, once known. */
+  carrierNumberId: string | null;
+  failureReason: string | null;
+}
+
+export interface CarrierNumber {
+  e164: string;
+  carrierNumberId: string;
+  /** Active at the carrier (billed) or still being provisioned. */
+  status: "ACTIVE" | "PENDING";
+}
+
+export interface CarrierAdapter {
+  readonly name: "sandbox" | "telnyx";
+  searchAvailable(criteria: SearchCriteria): Promise<AvailableNumber[]>;
+  /** Orders one number. Safe to repeat with the same reference: the carrier keeps one order. */
+  placeOrder(request: { e164: string; reference: string }): Promise<CarrierOrder>;
+  getOrder(orderId: string): Promise<CarrierOrder>;
+  /** The order placed with this reference, if the carrier has one (recovery after a lost answer or a crash). */
+  findOrderByReference(reference: string): Promise<CarrierOrder | undefined>;
+  /** Releases a number back to the carrier; releasing a number the carrier no longer has succeeds. */
+  releaseNumber(carrierNumberId: string): Promise<void>;
+  /** Points the number's voice connection (and messaging profile) at Switchboard. */
+  updateRouting(carrierNumberId: string, routing: { connectionId?: string; messagingProfileId?: string }): Promise<void>;
+  /** Every number the carrier account holds (for reconciliation). */
+  listNumbers(): Promise<CarrierNumber[]>;
+}
+
+export type CarrierErrorKind =
+  /** No answer in time: the carrier may or may not have acted. */
+  | "TIMEOUT"
+  /** 5xx, connection refused, or the circuit breaker is open. */
+  | "UNAVAILABLE"
+  /** The carrier refused the request (4xx), e.g. the number is no longer available. */
+  | "REJECTED"
+  | "NOT_FOUND";
+
+export class CarrierFailure extends Error {
+  constructor(
+    readonly kind: CarrierErrorKind,
+    message: string,
+    readonly carrier: string,
+  ) {
+    super(message);
+    this.name = "CarrierFailure";
+  }
+
+  /** Whether repeating a safe (idempotent) call may succeed. */
+  get retryable(): boolean {
+    return this.kind === "TIMEOUT" || this.kind === "UNAVAILABLE";
+  }
+}
