@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/index.ts";
 import { loadSecretBox } from "./encryption-key.ts";
 import { createEventBus } from "./events/pubsub.ts";
+import { startOrderPoller } from "./jobs/order-poller.ts";
 import { createApp, type App } from "./server.ts";
 import { createServices, type Services } from "./services.ts";
 
@@ -21,11 +22,13 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
   const bus = createEventBus(config.redisUrl, logger);
   const services = createServices(database.prisma, config, secrets, logger, bus);
   const app = createApp({ config, prisma: database.prisma, services, logger });
+  const orderPoller = startOrderPoller(services.provisioning, config.carrier.orderPollSeconds, logger);
   return {
     app,
     database,
     services,
     async close() {
+      await orderPoller.stop();
       await bus.close();
       await database.close();
     },

@@ -17,6 +17,16 @@ const EnvSchema = z.object({
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(10_000).default(50),
   MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   WS_KEEPALIVE_SECONDS: z.coerce.number().min(1).max(300).default(12),
+  CARRIER: z.enum(["sandbox", "telnyx"]).default("sandbox"),
+  CARRIER_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
+  CARRIER_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  ORDER_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
+  TELNYX_API_KEY: z.string().min(1).optional(),
+  TELNYX_BASE_URL: z.string().url().optional(),
+  TELNYX_CONNECTION_ID: z.string().optional(),
+  TELNYX_MESSAGING_PROFILE_ID: z.string().optional(),
+  SANDBOX_STATE_FILE: z.string().optional(),
+  SANDBOX_FAULTS: z.string().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   JWT_JWKS_URL: z.string().url().optional(),
@@ -38,6 +48,18 @@ export interface Config {
   /** 32-byte AES key as hex or base64; absent in embedded mode means "create one in dataDir". */
   encryptionKey?: string;
   databasePoolSize: number;
+  carrier: {
+    name: "sandbox" | "telnyx";
+    timeoutMs: number;
+    retries: number;
+    /** How often pending carrier orders are checked (and lost answers recovered). */
+    orderPollSeconds: number;
+    telnyx: { apiKey?: string; baseUrl?: string; connectionId?: string; messagingProfileId?: string };
+    /** Where the sandbox carrier remembers what it sold (default DATA_DIR/sandbox-carrier.json). */
+    sandboxStateFile?: string;
+    /** Test-only fault switches for server processes: crash-after-order, delay-completion. */
+    sandboxFaults: string[];
+  };
   /** Redis for pub/sub shared by instances; absent means in-process pub/sub. */
   redisUrl?: string;
   maxSubscriptionsPerConnection: number;
@@ -61,6 +83,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
   }
   const e = parsed.data;
+  if (e.CARRIER === "telnyx" && !e.TELNYX_API_KEY) {
+    throw new ConfigError("Invalid configuration:\n  TELNYX_API_KEY: required with CARRIER=telnyx");
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -68,6 +93,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     encryptionKey: e.ENCRYPTION_KEY,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    carrier: {
+      name: e.CARRIER,
+      timeoutMs: e.CARRIER_TIMEOUT_MS,
+      retries: e.CARRIER_RETRIES,
+      orderPollSeconds: e.ORDER_POLL_SECONDS,
+      telnyx: {
+        apiKey: e.TELNYX_API_KEY,
+        baseUrl: e.TELNYX_BASE_URL,
+        connectionId: e.TELNYX_CONNECTION_ID,
+        messagingProfileId: e.TELNYX_MESSAGING_PROFILE_ID,
+      },
+      sandboxStateFile: e.SANDBOX_STATE_FILE,
+      sandboxFaults: (e.SANDBOX_FAULTS ?? "").split(",").map((f) => f.trim()).filter(Boolean),
+    },
     redisUrl: e.REDIS_URL,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,

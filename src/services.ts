@@ -9,6 +9,8 @@ import { EventDeliveryCache } from "./events/delivery-cache.ts";
 import type { EventBus } from "./events/pubsub.ts";
 import { SetupStatusChanges } from "./events/setup-status-changes.ts";
 import { PhoneNumberService } from "./numbers/service.ts";
+import { ProvisioningService } from "./numbers/provisioning.ts";
+import { createCarriers, type Carriers } from "./carriers/index.ts";
 
 /** The use cases, created once per process and shared by every request. */
 export interface Services {
@@ -19,18 +21,24 @@ export interface Services {
   setupStatus: SetupStatusChanges;
   bus: EventBus;
   deliveries: EventDeliveryCache;
+  carriers: Carriers;
+  provisioning: ProvisioningService;
 }
 
 export function createServices(prisma: PrismaClient, config: Config, secrets: SecretBox, logger: Logger, bus: EventBus): Services {
   const authenticator = new Authenticator(prisma, config, logger);
   const setupStatus = new SetupStatusChanges(prisma, bus, logger);
+  const carriers = createCarriers(config, logger);
   return {
     authenticator,
     setupStatus,
     bus,
     deliveries: new EventDeliveryCache(prisma),
     agents: new AgentService(prisma, setupStatus),
-    numbers: new PhoneNumberService(prisma, secrets, setupStatus),
+    numbers: new PhoneNumberService(prisma, secrets, setupStatus, carriers),
+    carriers,
+    // A lost carrier answer is resolved once it is older than any call could still be running.
+    provisioning: new ProvisioningService(prisma, carriers, setupStatus, logger, config.carrier.timeoutMs * 2 + 1_000),
     apiKeys: new ApiKeyService(prisma, (id) => authenticator.forgetApiKey(id)),
   };
 }

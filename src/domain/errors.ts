@@ -75,3 +75,23 @@ export class NumberReleasedError extends AppError {
     this.name = "NumberReleasedError";
   }
 }
+
+export const CARRIER_ERROR_REASONS = ["TIMEOUT", "UNAVAILABLE", "REJECTED", "NOT_FOUND", "NO_NUMBERS_AVAILABLE"] as const;
+export type CarrierErrorReason = (typeof CARRIER_ERROR_REASONS)[number];
+
+/** The carrier could not do what was asked; `retryable` says whether trying again later may work. */
+export class CarrierError extends AppError {
+  readonly code = "CARRIER_ERROR" as const;
+  constructor(
+    readonly reason: CarrierErrorReason,
+    message: string,
+    readonly carrier: string,
+  ) {
+    super(message);
+    this.name = "CarrierError";
+  }
+
+  get retryable(): boolean {
+    return this.reason === "TIMEOUT" || this.reason === "UNAVAILABLE";
+  }
+}

@@ -27,9 +27,9 @@ export function fieldErrorsFrom(error: z.ZodError, root: string[] = ["input"]): 
 }
 
 /** Parses a use case's input, reporting all problems at once as a ValidationError. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, extra: FieldError[] = []): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, extra: FieldError[] = [], root: string[] = ["input"]): z.output<S> {
   const result = schema.safeParse(input);
-  const problems = [...(result.success ? [] : fieldErrorsFrom(result.error)), ...extra];
+  const problems = [...(result.success ? [] : fieldErrorsFrom(result.error, root)), ...extra];
   if (problems.length > 0) throw new ValidationError(problems);
   return (result as { data: z.output<S> }).data;
 }

@@ -564,7 +564,7 @@ builder.mutationField("releasePhoneNumber", (t) =>
     authScopes: { scope: "numbers:write" },
     input: idInput(t, "The phone number."),
     type: PhoneNumberSuccess("ReleasePhoneNumberSuccess", "The number was released."),
-    errors: { types: [...ERRORS.number] },
+    errors: { types: [...ERRORS.release] },
     resolve: async (_root, { input }, context) => ({
       phoneNumber: await context.services.numbers.release(context.caller, { id: String(input.id) }),
     }),

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, NumberReleasedError, ValidationError, typ
 import { decodeId, decodeIds } from "../domain/global-id.ts";
 import type { SecretBox } from "../domain/secret-box.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
+import { toCarrierError, type Carriers } from "../carriers/index.ts";
 import { e164Field, issueCode, labelField, parseInput } from "../domain/validation.ts";
 import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
 
@@ -149,6 +150,7 @@ export class PhoneNumberService {
     private readonly prisma: PrismaClient,
     private readonly secrets: SecretBox,
     private readonly setupStatus: SetupStatusChanges,
+    private readonly carriers: Carriers,
   ) {}
 
   /** Every write ends here: the number's setup status is recomputed and a change is published. */
@@ -330,6 +332,13 @@ export class PhoneNumberService {
    */
   async release(caller: Caller, input: { id: string }): Promise<PhoneNumber> {
     const number = await this.#findLive(caller, input.id);
+    if (number.source === "MANAGED") {
+      // The carrier first: a number the carrier still bills is never marked RELEASED here.
+      if (!number.carrierResourceId) {
+        throw new ConflictError(`${number.e164} is still being ordered from the carrier; release it once its order completes`);
+      }
+      await this.carriers.byName(number.carrier ?? "sandbox").releaseNumber(number.carrierResourceId).catch(toCarrierError);
+    }
     const releasedAt = new Date();
     // Guarded on the current status so two concurrent releases cannot both succeed.
     const result = await this.prisma.phoneNumber.updateMany({

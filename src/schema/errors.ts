@@ -1,5 +1,7 @@
 import {
   AppError,
+  CARRIER_ERROR_REASONS,
+  CarrierError,
   ConflictError,
   ERROR_CODES,
   FIELD_ERROR_CODES,
@@ -82,5 +84,27 @@ builder.objectType(NumberReleasedError, {
   fields: (t) => ({
     e164: t.exposeString("e164", { description: "The released number." }),
     releasedAt: t.expose("releasedAt", { type: "DateTime", description: "When it was released." }),
+  }),
+});
+
+const CarrierErrorReasonEnum = builder.enumType("CarrierErrorReason", {
+  description: "Why the carrier could not do what was asked.",
+  values: {
+    TIMEOUT: { description: "The carrier did not answer in time; it may have acted (retry with the same idempotency key)." },
+    UNAVAILABLE: { description: "The carrier is failing or unreachable; nothing happened. Try again later." },
+    REJECTED: { description: "The carrier refused, e.g. the number is no longer available." },
+    NOT_FOUND: { description: "The carrier does not know the object." },
+    NO_NUMBERS_AVAILABLE: { description: "No number matches the request." },
+  } satisfies Record<(typeof CARRIER_ERROR_REASONS)[number], { description: string }>,
+});
+
+builder.objectType(CarrierError, {
+  name: "CarrierError",
+  description: "The carrier could not do what was asked. Nothing was bought or released unless the payload says so.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    reason: t.expose("reason", { type: CarrierErrorReasonEnum, description: "Why." }),
+    carrier: t.exposeString("carrier", { description: "The carrier that answered (sandbox or telnyx)." }),
+    retryable: t.exposeBoolean("retryable", { description: "Whether trying again later may succeed." }),
   }),
 });

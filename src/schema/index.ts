@@ -3,6 +3,7 @@ import "./errors.ts";
 import "./viewer.ts";
 import "../agents/schema.ts";
 import "../numbers/schema.ts";
+import "../numbers/provisioning-schema.ts";
 import "../apikeys/schema.ts";
 import "../events/schema.ts";
 import { isObjectType } from "graphql";

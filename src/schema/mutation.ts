@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, NumberReleasedError, ValidationError } from "../domain/errors.ts";
+import { CarrierError, ConflictError, NotFoundError, NumberReleasedError, ValidationError } from "../domain/errors.ts";
 
 /** Expected-error sets of mutations, in the order clients usually check them. */
 export const ERRORS = {
@@ -7,4 +7,6 @@ export const ERRORS = {
   number: [ValidationError, NotFoundError, NumberReleasedError],
   newNumber: [ValidationError, ConflictError],
   numberConflict: [ValidationError, NotFoundError, NumberReleasedError, ConflictError],
+  release: [ValidationError, NotFoundError, NumberReleasedError, ConflictError, CarrierError],
+  provision: [ValidationError, CarrierError, ConflictError],
 } as const;

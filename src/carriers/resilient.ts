@@ -1,0 +1,69 @@
+import {
+  BrokenCircuitError,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+} from "cockatiel";
+import type { Logger } from "pino";
+import { CarrierFailure, type CarrierAdapter } from "./adapter.ts";
+
+export interface ResilienceOptions {
+  /** Each call's deadline. */
+  timeoutMs: number;
+  /** Attempts after the first for idempotent calls. */
+  retries: number;
+  /** Consecutive failures that open the circuit. */
+  breakerThreshold: number;
+  /** How long the circuit stays open before one trial call. */
+  breakerHalfOpenMs: number;
+}
+
+const transient = (error: unknown) => error instanceof CarrierFailure && error.retryable;
+
+/**
+ * Wraps a carrier with cockatiel policies: a deadline per call, bounded exponential-backoff
+ * retries for idempotent calls (everything but placing an order, which the provisioning service
+ * recovers by reference instead), and a circuit breaker shared by all calls, so a carrier outage
+ * fails fast with a CarrierFailure instead of piling up requests.
+ */
+export function resilient(carrier: CarrierAdapter, options: ResilienceOptions, logger: Logger): CarrierAdapter {
+  const breaker = circuitBreaker(handleWhen(transient), {
+    halfOpenAfter: options.breakerHalfOpenMs,
+    breaker: new ConsecutiveBreaker(options.breakerThreshold),
+  });
+  breaker.onBreak(() => logger.warn({ carrier: carrier.name }, "carrier circuit opened: failing fast"));
+  breaker.onReset(() => logger.info({ carrier: carrier.name }, "carrier circuit closed"));
+  const deadline = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+  const retrying = retry(handleWhen(transient), { maxAttempts: options.retries, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) });
+  const once = wrap(breaker, deadline);
+  const safe = wrap(retrying, breaker, deadline);
+
+  const call = async <T>(policy: typeof once | typeof safe, method: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await policy.execute(fn);
+    } catch (error) {
+      if (error instanceof CarrierFailure) throw error;
+      if (error instanceof TaskCancelledError) throw new CarrierFailure("TIMEOUT", `${method}: no answer within ${options.timeoutMs} ms`, carrier.name);
+      if (error instanceof BrokenCircuitError) throw new CarrierFailure("UNAVAILABLE", `${method}: the carrier is failing; calls are paused briefly`, carrier.name);
+      logger.error({ err: error, carrier: carrier.name, method }, "unexpected carrier error");
+      throw new CarrierFailure("UNAVAILABLE", `${method}: unexpected carrier error`, carrier.name);
+    }
+  };
+
+  return {
+    name: carrier.name,
+    searchAvailable: (criteria) => call(safe, "searchAvailable", () => carrier.searchAvailable(criteria)),
+    placeOrder: (request) => call(once, "placeOrder", () => carrier.placeOrder(request)),
+    getOrder: (id) => call(safe, "getOrder", () => carrier.getOrder(id)),
+    findOrderByReference: (reference) => call(safe, "findOrderByReference", () => carrier.findOrderByReference(reference)),
+    releaseNumber: (id) => call(safe, "releaseNumber", () => carrier.releaseNumber(id)),
+    updateRouting: (id, routing) => call(safe, "updateRouting", () => carrier.updateRouting(id, routing)),
+    listNumbers: () => call(safe, "listNumbers", () => carrier.listNumbers()),
+  };
+}

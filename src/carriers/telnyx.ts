@@ -1,0 +1,378 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+import Telnyx, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "telnyx";
+import {
+  CarrierFailure,
+  type AvailableNumber,
+  type CarrierAdapter,
+  type CarrierNumber,
+  type CarrierOrder,
+  type CarrierOrderStatus,
+  type NumberFeature,
+  type SearchCriteria,
+} from "./adapter.ts";
+
+export interface TelnyxCarrierOptions {
+  apiKey: string;
+  /**
+   * The API root, as the SDK's `baseURL` (default https://api.telnyx.com/v2). A bare origin such as
+   * http://127.0.0.1:4010 gets "/v2" appended, so either form works.
+   */
+  baseUrl?: string;
+  /** Deadline of each HTTP request (default 10 s). The SDK never retries: retries are the caller's. */
+  timeoutMs?: number;
+  /** Voice connection set on new orders and used by updateRouting when the call names none. */
+  connectionId?: string;
+  /** Messaging profile set on new orders and used by updateRouting when the call names none. */
+  messagingProfileId?: string;
+}
+
+const DEFAULT_BASE_URL = "https://api.telnyx.com/v2";
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** Telnyx's documented maximum page[size] for GET /v2/phone_numbers. */
+const PAGE_SIZE = 250;
+/** A bound on paging, so a misbehaving answer (total_pages never reached) cannot loop forever. */
+const MAX_PAGES = 1_000;
+const FEATURES: readonly NumberFeature[] = ["voice", "sms", "mms"];
+
+/**
+ * Phone number statuses (GET /v2/phone_numbers) of numbers the account no longer holds. The SDK
+ * types spell them with hyphens, older docs with underscores; both are accepted.
+ */
+const GONE_STATUSES = new Set(["deleted", "purchase-failed", "port-failed", "ported-out"]);
+/** Held and billed, though not plain "active". */
+const HELD_STATUSES = new Set(["active", "emergency-only", "port-out-pending"]);
+
+/** Wire shapes read here (all optional: the adapter checks what it uses). */
+interface TelnyxOrderLine {
+  id?: string;
+  phone_number?: string;
+  status?: string;
+  requirements_status?: string;
+}
+
+interface TelnyxOrderData {
+  id?: string;
+  status?: string;
+  customer_reference?: string | null;
+  phone_numbers?: TelnyxOrderLine[];
+}
+
+interface TelnyxPhoneNumberData {
+  id?: string;
+  phone_number?: string;
+  status?: string;
+}
+
+/**
+ * The Telnyx carrier, through Telnyx's official SDK (`telnyx` v7), against Telnyx API v2:
+ *
+ * - searchAvailable: GET /available_phone_numbers (filter[...] query)
+ * - placeOrder: GET /number_orders?filter[customer_reference]= first (an existing order with the
+ *   reference is returned, never a second one), then POST /number_orders
+ * - getOrder: GET /number_orders/{id}; findOrderByReference: GET /number_orders?filter[customer_reference]=
+ * - releaseNumber: DELETE /phone_numbers/{id} (404: already released)
+ * - updateRouting: PATCH /phone_numbers/{id} { connection_id }, PATCH /phone_numbers/{id}/messaging { messaging_profile_id }
+ * - listNumbers: GET /phone_numbers, every page
+ *
+ * A number order's `phone_numbers[].id` identifies the order line (record_type
+ * "number_order_phone_number"), not the phone number; DELETE/PATCH /phone_numbers/{id} take the
+ * phone number's own id. So an order's `carrierNumberId` is looked up with
+ * GET /phone_numbers?filter[phone_number]=<digits> (exact match on the E.164 number); it is null
+ * while Telnyx lists no such number (and always null for a failed order).
+ *
+ * Every failure is a CarrierFailure: no answer within timeoutMs -> TIMEOUT; 5xx, 429 or no
+ * connection -> UNAVAILABLE; 404 -> NOT_FOUND; other 4xx (401/403 included: a wrong key or missing
+ * permission is a refusal, not an outage) -> REJECTED. Messages carry Telnyx's error title and
+ * detail, never the API key.
+ *
+ * Two placeOrder calls with one reference that overlap in time can both miss the lookup and order
+ * twice (Telnyx's number orders take no idempotency key): callers serialize orders per reference.
+ */
+export class TelnyxCarrier implements CarrierAdapter {
+  readonly name = "telnyx" as const;
+  readonly #client: Telnyx;
+  readonly #apiKey: string;
+  readonly #timeoutMs: number;
+  readonly #connectionId: string | undefined;
+  readonly #messagingProfileId: string | undefined;
+
+  constructor(options: TelnyxCarrierOptions) {
+    if (!options.apiKey) throw new Error("TelnyxCarrier: apiKey is required");
+    this.#apiKey = options.apiKey;
+    this.#timeoutMs = Math.max(1, Math.round(options.timeoutMs ?? DEFAULT_TIMEOUT_MS));
+    this.#connectionId = options.connectionId || undefined;
+    this.#messagingProfileId = options.messagingProfileId || undefined;
+    this.#client = new Telnyx({
+      apiKey: options.apiKey,
+      baseURL: apiRoot(options.baseUrl ?? DEFAULT_BASE_URL),
+      timeout: this.#timeoutMs,
+      maxRetries: 0,
+      // Explicit nulls, so TELNYX_PUBLIC_KEY / TELNYX_CLIENT_ID / TELNYX_CLIENT_SECRET in the
+      // environment never switch the SDK to OAuth (which would call api.telnyx.com directly).
+      publicKey: null,
+      clientID: null,
+      clientSecret: null,
+      logLevel: "off",
+    });
+  }
+
+  async searchAvailable(criteria: SearchCriteria): Promise<AvailableNumber[]> {
+    const limit = Math.min(50, Math.max(1, Math.floor(criteria.limit)));
+    const filter: NonNullable<Telnyx.AvailablePhoneNumberListParams["filter"]> = { country_code: criteria.country, limit };
+    if (criteria.areaCode) filter.national_destination_code = criteria.areaCode;
+    if (criteria.contains) filter.phone_number = { contains: criteria.contains };
+    if (criteria.locality) filter.locality = criteria.locality;
+    if (criteria.features?.length) filter.features = [...criteria.features];
+    const response = await this.#call("searchAvailable", (options) => this.#client.availablePhoneNumbers.list({ filter }, options));
+    const numbers: AvailableNumber[] = [];
+    for (const item of response.data ?? []) {
+      const mapped = toAvailableNumber(item, criteria.country);
+      if (mapped) numbers.push(mapped);
+    }
+    return numbers.slice(0, limit);
+  }
+
+  async placeOrder(request: { e164: string; reference: string }): Promise<CarrierOrder> {
+    const existing = await this.findOrderByReference(request.reference);
+    if (existing) {
+      if (existing.e164 && existing.e164 !== request.e164) {
+        throw new CarrierFailure(
+          "REJECTED",
+          `telnyx placeOrder: reference ${request.reference} already ordered ${existing.e164} (order ${existing.id}), not ${request.e164}`,
+          this.name,
+        );
+      }
+      return existing;
+    }
+    const body: Telnyx.NumberOrderCreateParams = {
+      phone_numbers: [{ phone_number: request.e164 }],
+      customer_reference: request.reference,
+    };
+    if (this.#connectionId) body.connection_id = this.#connectionId;
+    if (this.#messagingProfileId) body.messaging_profile_id = this.#messagingProfileId;
+    const response = await this.#call("placeOrder", (options) => this.#client.numberOrders.create(body, options));
+    if (!response.data?.id) throw this.#malformed("placeOrder", "the number order has no id");
+    return this.#toOrder(response.data, request.reference, request.e164);
+  }
+
+  async getOrder(orderId: string): Promise<CarrierOrder> {
+    const response = await this.#call("getOrder", (options) => this.#client.numberOrders.retrieve(orderId, options));
+    if (!response.data?.id) throw this.#malformed("getOrder", "the number order has no id");
+    return this.#toOrder(response.data);
+  }
+
+  async findOrderByReference(reference: string): Promise<CarrierOrder | undefined> {
+    const page = await this.#call("findOrderByReference", (options) =>
+      this.#client.numberOrders.list({ filter: { customer_reference: reference } }, options),
+    );
+    // Exact match on our side too: the filter's matching rules are not documented.
+    const matches = (page.data ?? []).filter((order) => order.id && order.customer_reference === reference);
+    const chosen = matches.find((order) => mapOrderStatus(order.status) !== "FAILURE") ?? matches[0];
+    if (!chosen) return undefined;
+    // List items may carry fewer details than the order itself; read the order when its number is missing.
+    if (!chosen.phone_numbers?.[0]?.phone_number) return this.getOrder(chosen.id!);
+    return this.#toOrder(chosen as TelnyxOrderData);
+  }
+
+  async releaseNumber(carrierNumberId: string): Promise<void> {
+    try {
+      await this.#call("releaseNumber", (options) => this.#client.phoneNumbers.delete(carrierNumberId, options));
+    } catch (error) {
+      if (error instanceof CarrierFailure && error.kind === "NOT_FOUND") return;
+      throw error;
+    }
+  }
+
+  async updateRouting(carrierNumberId: string, routing: { connectionId?: string; messagingProfileId?: string }): Promise<void> {
+    const connectionId = routing.connectionId ?? this.#connectionId;
+    const messagingProfileId = routing.messagingProfileId ?? this.#messagingProfileId;
+    if (connectionId !== undefined) {
+      await this.#call("updateRouting", (options) =>
+        this.#client.phoneNumbers.update(carrierNumberId, { connection_id: connectionId }, options),
+      );
+    }
+    if (messagingProfileId !== undefined) {
+      await this.#call("updateRouting", (options) =>
+        this.#client.phoneNumbers.messaging.update(carrierNumberId, { messaging_profile_id: messagingProfileId }, options),
+      );
+    }
+  }
+
+  async listNumbers(): Promise<CarrierNumber[]> {
+    const byId = new Map<string, CarrierNumber>();
+    for (let pageNumber = 1; pageNumber <= MAX_PAGES; pageNumber++) {
+      const page = await this.#call("listNumbers", (options) =>
+        this.#client.phoneNumbers.list({ "page[number]": pageNumber, "page[size]": PAGE_SIZE }, options),
+      );
+      const items = (page.data ?? []) as TelnyxPhoneNumberData[];
+      for (const item of items) {
+        const mapped = toCarrierNumber(item);
+        if (mapped) byId.set(mapped.carrierNumberId, mapped);
+      }
+      const totalPages = Number(page.meta?.total_pages ?? 0);
+      if (items.length === 0 || !Number.isFinite(totalPages) || pageNumber >= totalPages) break;
+    }
+    return [...byId.values()];
+  }
+
+  /** Maps an order; `reference` and `e164` fill in what the answer leaves out. */
+  async #toOrder(data: TelnyxOrderData, reference?: string, e164?: string): Promise<CarrierOrder> {
+    const line = data.phone_numbers?.[0];
+    const status = mapOrderStatus(data.status);
+    const number = line?.phone_number ?? e164 ?? "";
+    const carrierNumberId = status === "FAILURE" || !number ? null : await this.#findNumberId(number);
+    return {
+      id: data.id!,
+      status,
+      e164: number,
+      reference: data.customer_reference ?? reference ?? "",
+      carrierNumberId,
+      failureReason: status === "FAILURE" ? failureReason(line) : null,
+    };
+  }
+
+  /** The id of the account's phone number with this E.164, if Telnyx lists one still held. */
+  async #findNumberId(e164: string): Promise<string | null> {
+    // The filter takes digits only ("non-numerical characters will result in no values") and
+    // matches partially, so the exact number is picked here.
+    const digits = e164.replace(/\D/g, "");
+    const page = await this.#call("lookUpNumber", (options) =>
+      this.#client.phoneNumbers.list({ filter: { phone_number: digits }, "page[size]": PAGE_SIZE }, options),
+    );
+    const held = ((page.data ?? []) as TelnyxPhoneNumberData[]).find(
+      (n) => n.phone_number === e164 && n.id && !GONE_STATUSES.has(normalizeStatus(n.status)),
+    );
+    return held?.id ?? null;
+  }
+
+  /** Runs one SDK request with a deadline that also covers reading the body, mapping every failure. */
+  async #call<T>(operation: string, request: (options: { signal: AbortSignal }) => PromiseLike<T>): Promise<T> {
+    const deadline = AbortSignal.timeout(this.#timeoutMs);
+    try {
+      return await request({ signal: deadline });
+    } catch (error) {
+      throw this.#failure(operation, error, deadline.aborted);
+    }
+  }
+
+  #failure(operation: string, error: unknown, deadlinePassed: boolean): CarrierFailure {
+    const prefix = `telnyx ${operation}`;
+    if (error instanceof CarrierFailure) return error;
+    if (error instanceof APIConnectionTimeoutError || (error instanceof APIUserAbortError && deadlinePassed)) {
+      return this.#fail("TIMEOUT", `${prefix}: no answer within ${this.#timeoutMs} ms`);
+    }
+    if (error instanceof APIConnectionError) {
+      return this.#fail("UNAVAILABLE", `${prefix}: could not reach Telnyx (${connectionCause(error)})`);
+    }
+    if (error instanceof APIError && typeof error.status === "number") {
+      const status = error.status;
+      const message = `${prefix}: HTTP ${status}${describeErrorBody(error.error)}`;
+      if (status === 404) return this.#fail("NOT_FOUND", message);
+      if (status === 408) return this.#fail("TIMEOUT", message);
+      if (status === 429 || status >= 500) return this.#fail("UNAVAILABLE", message);
+      return this.#fail("REJECTED", message);
+    }
+    if (deadlinePassed) return this.#fail("TIMEOUT", `${prefix}: no answer within ${this.#timeoutMs} ms`);
+    const reason = error instanceof Error ? error.message : String(error);
+    return this.#fail("UNAVAILABLE", `${prefix}: unexpected failure (${reason})`);
+  }
+
+  #malformed(operation: string, what: string): CarrierFailure {
+    return this.#fail("UNAVAILABLE", `telnyx ${operation}: unexpected answer: ${what}`);
+  }
+
+  #fail(kind: CarrierFailure["kind"], message: string): CarrierFailure {
+    // Belt and braces: nothing above should quote the key, but an echoing server could.
+    return new CarrierFailure(kind, message.split(this.#apiKey).join("[redacted]"), this.name);
+  }
+}
+
+/** The SDK's baseURL: the API root including "/v2". */
+function apiRoot(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  if (url.pathname === "" || url.pathname === "/") url.pathname = "/v2";
+  return url.toString().replace(/\/+$/, "");
+}
+
+export function mapOrderStatus(status: string | undefined): CarrierOrderStatus {
+  if (status === "success") return "SUCCESS";
+  if (status === "failure") return "FAILURE";
+  return "PENDING";
+}
+
+function failureReason(line: TelnyxOrderLine | undefined): string {
+  const details = [line?.status && `number ${line.status}`, line?.requirements_status && `requirements ${line.requirements_status}`].filter(Boolean);
+  return `Telnyx number order failed${details.length ? ` (${details.join(", ")})` : ""}`;
+}
+
+function normalizeStatus(status: string | undefined): string {
+  return (status ?? "").toLowerCase().replace(/_/g, "-");
+}
+
+function toCarrierNumber(item: TelnyxPhoneNumberData): CarrierNumber | undefined {
+  if (!item.id || !item.phone_number) return undefined;
+  const status = normalizeStatus(item.status);
+  if (GONE_STATUSES.has(status)) return undefined;
+  return { e164: item.phone_number, carrierNumberId: item.id, status: HELD_STATUSES.has(status) ? "ACTIVE" : "PENDING" };
+}
+
+type TelnyxAvailableNumber = NonNullable<Telnyx.AvailablePhoneNumberListResponse["data"]>[number];
+
+function toAvailableNumber(item: TelnyxAvailableNumber, requestedCountry: string): AvailableNumber | undefined {
+  const e164 = item.phone_number;
+  if (!e164) return undefined;
+  const region = (type: string) => item.region_information?.find((r) => r.region_type === type)?.region_name || null;
+  const parsed = parsePhoneNumberFromString(e164);
+  const names = new Set((item.features ?? []).map((f) => f.name?.toLowerCase()));
+  return {
+    e164,
+    friendlyName: parsed?.formatNational() ?? e164,
+    locality: displayName(region("rate_center") ?? region("location")),
+    region: region("state"),
+    country: region("country_code") ?? parsed?.country ?? requestedCountry,
+    features: FEATURES.filter((f) => names.has(f)),
+    monthlyCostCents: toCents(item.cost_information?.monthly_cost),
+    upfrontCostCents: toCents(item.cost_information?.upfront_cost),
+  };
+}
+
+/** Rate centers come in capitals ("SAN FRANCISCO"); shown as "San Francisco". Mixed case is kept. */
+function displayName(name: string | null): string | null {
+  if (!name || name !== name.toUpperCase()) return name;
+  return name.toLowerCase().replace(/(^|[\s\-'/.])(\p{L})/gu, (_, before: string, letter: string) => before + letter.toUpperCase());
+}
+
+/**
+ * A decimal amount in dollars ("1.00", "0.35", "2.5", "1") as integer cents, rounded half up on the
+ * third decimal, without floating point. Missing or unreadable amounts count as 0.
+ */
+export function toCents(amount: string | number | null | undefined): number {
+  if (amount === null || amount === undefined) return 0;
+  const text = String(amount).trim();
+  const match = /^(\d*)(?:\.(\d*))?$/.exec(text);
+  if (!match || (match[1] === "" && !match[2])) return 0;
+  const whole = Number(match[1] || "0");
+  const fraction = (match[2] ?? "").padEnd(3, "0");
+  const cents = whole * 100 + Number(fraction.slice(0, 2));
+  return Number(fraction[2]) >= 5 ? cents + 1 : cents;
+}
+
+function connectionCause(error: APIConnectionError): string {
+  const cause = (error as { cause?: unknown }).cause;
+  const nested = cause instanceof Error ? ((cause as { cause?: unknown }).cause ?? cause) : cause;
+  if (nested instanceof Error) return (nested as { code?: string }).code ?? nested.message;
+  return error.message;
+}
+
+/** Telnyx errors: { errors: [{ code, title, detail, source?, meta? }] }. */
+function describeErrorBody(body: unknown): string {
+  const errors = (body as { errors?: unknown } | undefined)?.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return "";
+  const parts = errors.slice(0, 3).map((e: { code?: unknown; title?: unknown; detail?: unknown }) => {
+    const title = typeof e?.title === "string" ? e.title : "";
+    const detail = typeof e?.detail === "string" ? e.detail : "";
+    const code = typeof e?.code === "string" || typeof e?.code === "number" ? ` [${e.code}]` : "";
+    return `${[title, detail].filter(Boolean).join(": ")}${code}`;
+  });
+  return ` ${parts.join("; ")}`;
+}

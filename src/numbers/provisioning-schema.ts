@@ -1,0 +1,149 @@
+import { GraphQLError } from "graphql";
+import type { AvailableNumber } from "../carriers/adapter.ts";
+import { CarrierError, ConflictError, ValidationError } from "../domain/errors.ts";
+import { builder } from "../schema/builder.ts";
+import { ERRORS } from "../schema/mutation.ts";
+import type { BulkItemResult, Provisioned } from "./provisioning.ts";
+import { PhoneNumberRef } from "./schema.ts";
+
+const NumberFeatureEnum = builder.enumType("NumberFeature", {
+  description: "A capability to search for.",
+  values: { VOICE: { value: "voice", description: "Voice calls." }, SMS: { value: "sms", description: "SMS." }, MMS: { value: "mms", description: "MMS." } },
+});
+
+const AvailableNumberRef = builder.objectRef<AvailableNumber>("AvailableNumber").implement({
+  description: "A number the carrier offers for sale.",
+  fields: (t) => ({
+    e164: t.exposeString("e164", { description: "The number in E.164 form." }),
+    friendlyName: t.exposeString("friendlyName", { description: "The number formatted for people." }),
+    locality: t.exposeString("locality", { nullable: true, description: "City or rate center." }),
+    region: t.exposeString("region", { nullable: true, description: "State or province." }),
+    country: t.exposeString("country", { description: "ISO 3166-1 alpha-2 country." }),
+    features: t.field({ type: [NumberFeatureEnum], description: "What the number supports.", resolve: (n) => n.features }),
+    monthlyCostCents: t.exposeInt("monthlyCostCents", { description: "Monthly cost in cents." }),
+    upfrontCostCents: t.exposeInt("upfrontCostCents", { description: "One-time cost in cents." }),
+  }),
+});
+
+/** Query arguments have no payload union: bad input is a BAD_USER_INPUT error listing every field problem. */
+function asQueryError(error: unknown): never {
+  if (error instanceof ValidationError) {
+    throw new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT", fieldErrors: error.fieldErrors } });
+  }
+  if (error instanceof CarrierError) {
+    throw new GraphQLError(error.message, { extensions: { code: "CARRIER_ERROR", reason: error.reason, retryable: error.retryable } });
+  }
+  throw error;
+}
+
+builder.queryField("availablePhoneNumbers", (t) =>
+  t.field({
+    type: [AvailableNumberRef],
+    description: "Numbers the caller's carrier offers (sb_test_ keys search the sandbox), minus numbers already in use here.",
+    authScopes: { scope: "numbers:read" },
+    args: {
+      country: t.arg.string({ defaultValue: "US", description: "ISO 3166-1 alpha-2 country." }),
+      areaCode: t.arg.string({ description: "3-digit area code (national destination code)." }),
+      contains: t.arg.string({ description: "Digits the number must contain (1 to 10)." }),
+      features: t.arg({ type: [NumberFeatureEnum], description: "Required capabilities." }),
+      limit: t.arg.int({ defaultValue: 10, description: "1 to 50 results (default 10)." }),
+    },
+    resolve: (_root, args, context) =>
+      context.services.provisioning
+        .search(context.caller, { ...args, country: args.country ?? "US", limit: args.limit ?? 10, features: args.features as never })
+        .catch(asQueryError),
+  }),
+);
+
+const provisionFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, "InputObject">) => ({
+  country: t.string({ description: "ISO 3166-1 alpha-2 country (default US)." }),
+  areaCode: t.string({ description: "Preferred 3-digit area code." }),
+  contains: t.string({ description: "Digits the number must contain." }),
+  features: t.field({ type: [NumberFeatureEnum], description: "Required capabilities." }),
+  label: t.string({ description: "Label of the new number(s)." }),
+  agentId: t.id({ description: "Agent to route the new number(s) to." }),
+});
+
+const ProvisionPhoneNumberSuccess = builder.objectRef<Provisioned>("ProvisionPhoneNumberSuccess").implement({
+  description: "The number is bought (ACTIVE) or being bought (PENDING until the carrier order completes).",
+  fields: (t) => ({
+    phoneNumber: t.field({ type: PhoneNumberRef, description: "The number.", resolve: (r) => r.phoneNumber }),
+    areaCodeFallback: t.exposeBoolean("areaCodeFallback", { description: "The area code had nothing, so another number in the country was bought." }),
+    replayed: t.exposeBoolean("replayed", { description: "An earlier call with the same idempotency key bought it; nothing new was bought." }),
+  }),
+});
+
+builder.mutationField("provisionPhoneNumber", (t) =>
+  t.fieldWithInput({
+    description:
+      "Buys a number from the carrier: a specific e164 from a search, or the best match of the criteria, falling back to any number in the country when the area code has none (unless allowAreaCodeFallback is false). Idempotent per idempotencyKey.",
+    typeOptions: { description: "What to buy." },
+    authScopes: { scope: "numbers:write" },
+    input: {
+      ...provisionFields(t.input),
+      e164: t.input.string({ description: "A specific number from availablePhoneNumbers." }),
+      idempotencyKey: t.input.string({ description: "Repeating a call with the same key never buys twice (recommended)." }),
+      allowAreaCodeFallback: t.input.boolean({ description: "Buy elsewhere in the country when the area code has nothing (default true)." }),
+    },
+    type: ProvisionPhoneNumberSuccess,
+    errors: { types: [...ERRORS.provision] },
+    resolve: (_root, { input }, context) =>
+      context.services.provisioning.provision(context.caller, { ...input, agentId: input.agentId == null ? null : String(input.agentId), features: input.features as never }),
+  }),
+);
+
+const ShortageStrategyEnum = builder.enumType("ShortageStrategy", {
+  description: "What a bulk order does when the area code has fewer numbers than asked.",
+  values: {
+    FAIL: { description: "Buy nothing unless all are available." },
+    FALLBACK: { description: "Fill up with numbers elsewhere in the country." },
+    AVAILABLE: { description: "Buy what is available; the rest are reported as errors." },
+  },
+});
+
+const BulkErrorUnion = builder.unionType("ProvisionItemError", {
+  description: "Why one item of a bulk order was not bought.",
+  types: [CarrierError, ConflictError],
+  resolveType: (error) => (error instanceof CarrierError ? "CarrierError" : "ConflictError"),
+});
+
+const BulkItemRef = builder.objectRef<BulkItemResult>("ProvisionItemResult").implement({
+  description: "The outcome of one item of a bulk order.",
+  fields: (t) => ({
+    index: t.exposeInt("index", { description: "Position of the item (0-based)." }),
+    phoneNumber: t.field({ type: PhoneNumberRef, nullable: true, description: "The bought number, if any.", resolve: (r) => r.result?.phoneNumber ?? null }),
+    areaCodeFallback: t.boolean({ description: "Bought outside the area code.", resolve: (r) => r.result?.areaCodeFallback ?? false }),
+    error: t.field({ type: BulkErrorUnion, nullable: true, description: "Why it was not bought.", resolve: (r) => (r.error as CarrierError | ConflictError) ?? null }),
+  }),
+});
+
+const ProvisionPhoneNumbersSuccess = builder.objectRef<BulkItemResult[]>("ProvisionPhoneNumbersSuccess").implement({
+  description: "Per-item results of a bulk order; items that failed do not undo the others.",
+  fields: (t) => ({
+    results: t.field({ type: [BulkItemRef], description: "One result per requested number.", resolve: (r) => r }),
+    provisionedCount: t.int({ description: "How many numbers were bought (or are being bought).", resolve: (r) => r.filter((i) => i.result).length }),
+  }),
+});
+
+builder.mutationField("provisionPhoneNumbers", (t) =>
+  t.fieldWithInput({
+    description: "Buys up to 50 numbers by area code or criteria. The whole call is idempotent per idempotencyKey.",
+    typeOptions: { description: "What to buy, how many, and what to do on a shortage." },
+    authScopes: { scope: "numbers:write" },
+    input: {
+      ...provisionFields(t.input),
+      quantity: t.input.int({ required: true, description: "1 to 50." }),
+      shortageStrategy: t.input.field({ type: ShortageStrategyEnum, defaultValue: "FAIL", description: "FAIL (default), FALLBACK or AVAILABLE." }),
+      idempotencyKey: t.input.string({ required: true, description: "Repeating the call with the same key never buys more." }),
+    },
+    type: ProvisionPhoneNumbersSuccess,
+    errors: { types: [...ERRORS.provision] },
+    resolve: (_root, { input }, context) =>
+      context.services.provisioning.provisionMany(context.caller, {
+        ...input,
+        agentId: input.agentId == null ? null : String(input.agentId),
+        features: input.features as never,
+        shortageStrategy: input.shortageStrategy ?? "FAIL",
+      }),
+  }),
+);

@@ -1,0 +1,409 @@
+import { getCountries } from "libphonenumber-js/max";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { Caller } from "../auth/caller.ts";
+import { CarrierFailure, type AvailableNumber, type CarrierOrder, type NumberFeature } from "../carriers/adapter.ts";
+import { toCarrierError, type Carriers } from "../carriers/index.ts";
+import type { PrismaClient } from "../db/client.ts";
+import { parseE164 } from "../domain/e164.ts";
+import { CarrierError, ConflictError, type FieldError } from "../domain/errors.ts";
+import { decodeIds } from "../domain/global-id.ts";
+import { issueCode, labelField, parseInput } from "../domain/validation.ts";
+import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
+import { Prisma, type NumberOrder, type PhoneNumber } from "../generated/prisma/client.ts";
+
+const COUNTRIES = new Set<string>(getCountries());
+const FEATURES = ["voice", "sms", "mms"] as const;
+
+const country = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine((value) => COUNTRIES.has(value), { message: "Unknown country: use an ISO 3166-1 alpha-2 code such as US", params: issueCode("INVALID_VALUE") });
+const areaCode = z.string().trim().regex(/^\d{3}$/, "Must be 3 digits, e.g. 415");
+const contains = z.string().trim().regex(/^\d{1,10}$/, "Must be 1 to 10 digits");
+const features = z.array(z.enum(FEATURES)).max(3);
+
+const SearchInput = z.object({
+  country,
+  areaCode: areaCode.nullish(),
+  contains: contains.nullish(),
+  features: features.nullish(),
+  limit: z.number().int().min(1, "Must be between 1 and 50").max(50, "Must be between 1 and 50"),
+});
+
+const ProvisionInput = z.object({
+  country: country.nullish(),
+  areaCode: areaCode.nullish(),
+  contains: contains.nullish(),
+  features: features.nullish(),
+  e164: z.string().nullish(),
+  label: labelField.nullish(),
+  idempotencyKey: z.string().trim().min(1, "Required").max(200, "At most 200 characters").nullish(),
+  allowAreaCodeFallback: z.boolean().nullish(),
+});
+
+export interface SearchArgs {
+  country: string;
+  areaCode?: string | null;
+  contains?: string | null;
+  features?: NumberFeature[] | null;
+  limit: number;
+}
+
+export interface ProvisionArgs {
+  country?: string | null;
+  areaCode?: string | null;
+  contains?: string | null;
+  features?: NumberFeature[] | null;
+  e164?: string | null;
+  label?: string | null;
+  agentId?: string | null;
+  idempotencyKey?: string | null;
+  allowAreaCodeFallback?: boolean | null;
+}
+
+export interface Provisioned {
+  phoneNumber: PhoneNumber;
+  areaCodeFallback: boolean;
+  /** True when this call found an earlier call's purchase under the same idempotency key. */
+  replayed: boolean;
+}
+
+export type ShortageStrategy = "FAIL" | "FALLBACK" | "AVAILABLE";
+
+export interface BulkItemResult {
+  index: number;
+  result?: Provisioned;
+  error?: CarrierError | ConflictError;
+}
+
+const LIVE = ["PENDING", "ACTIVE", "SUSPENDED"] as const;
+
+/**
+ * Buying numbers from carriers. The order row and the PENDING number row are written before the
+ * carrier is called, with our order id as the carrier-side reference, so:
+ * - the same idempotency key never buys twice (a unique key per organization; a lost answer is
+ *   recovered by reference, never by ordering again);
+ * - nothing bought is lost: if the process dies after the carrier committed, the order job finds
+ *   the order by reference on the next run and records it;
+ * - no number is ACTIVE here without a completed carrier order.
+ */
+export class ProvisioningService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly carriers: Carriers,
+    private readonly setupStatus: SetupStatusChanges,
+    private readonly logger: Logger,
+    /** REQUESTED orders older than this are resolved with the carrier by the order job. */
+    private readonly recoverAfterMs: number,
+  ) {}
+
+  /** Available numbers at the caller's carrier, minus those already live here. */
+  async search(caller: Caller, args: SearchArgs): Promise<AvailableNumber[]> {
+    const input = parseInput(SearchInput, args, [], []);
+    const carrier = this.carriers.forCaller(caller);
+    const found = await carrier
+      .searchAvailable({
+        country: input.country,
+        areaCode: input.areaCode ?? undefined,
+        contains: input.contains ?? undefined,
+        features: input.features ?? undefined,
+        limit: input.limit,
+      })
+      .catch(toCarrierError);
+    return this.#withoutLive(found);
+  }
+
+  async provision(caller: Caller, args: ProvisionArgs): Promise<Provisioned> {
+    const { ids, errors } = decodeIds({ agentId: { value: args.agentId, typename: "Agent", path: ["input", "agentId"] } });
+    if (ids.agentId) {
+      const agent = await this.prisma.agent.findFirst({ where: { id: ids.agentId, organizationId: caller.organizationId }, select: { id: true } });
+      if (!agent) errors.push({ path: ["input", "agentId"], code: "NOT_FOUND", message: "No such agent in this organization" });
+    }
+    const input = parseInput(ProvisionInput, args, [...errors, ...this.#e164Problems(args.e164)]);
+    return this.#provisionOne(caller, {
+      country: input.country ?? (args.e164 ? (parseE164(args.e164) as { country: string }).country : "US"),
+      areaCode: input.areaCode ?? undefined,
+      contains: input.contains ?? undefined,
+      features: input.features ?? undefined,
+      e164: args.e164 ? (parseE164(args.e164) as { e164: string }).e164 : undefined,
+      label: input.label ?? "",
+      agentId: ids.agentId ?? null,
+      idempotencyKey: input.idempotencyKey ?? crypto.randomUUID(),
+      allowAreaCodeFallback: input.allowAreaCodeFallback ?? true,
+    });
+  }
+
+  /**
+   * Buys up to 50 numbers. Each item has its own derived idempotency key, so repeating the call
+   * repeats nothing; one item's failure does not undo the others.
+   */
+  async provisionMany(
+    caller: Caller,
+    args: ProvisionArgs & { quantity: number; shortageStrategy: ShortageStrategy; idempotencyKey: string },
+  ): Promise<BulkItemResult[]> {
+    const quantityProblems: FieldError[] =
+      Number.isInteger(args.quantity) && args.quantity >= 1 && args.quantity <= 50
+        ? []
+        : [{ path: ["input", "quantity"], code: "OUT_OF_RANGE", message: "Must be between 1 and 50" }];
+    if (args.e164) quantityProblems.push({ path: ["input", "e164"], code: "INVALID_VALUE", message: "Bulk orders choose numbers by area code or criteria" });
+    const { ids, errors } = decodeIds({ agentId: { value: args.agentId, typename: "Agent", path: ["input", "agentId"] } });
+    if (ids.agentId) {
+      const agent = await this.prisma.agent.findFirst({ where: { id: ids.agentId, organizationId: caller.organizationId }, select: { id: true } });
+      if (!agent) errors.push({ path: ["input", "agentId"], code: "NOT_FOUND", message: "No such agent in this organization" });
+    }
+    const input = parseInput(ProvisionInput, { ...args, e164: undefined }, [...quantityProblems, ...errors]);
+    const countryCode = input.country ?? "US";
+    const base = { country: countryCode, areaCode: input.areaCode ?? undefined, contains: input.contains ?? undefined, features: input.features ?? undefined };
+
+    // Items already bought under this key are replayed; the shortage check covers only new ones.
+    const keys = Array.from({ length: args.quantity }, (_, i) => `${args.idempotencyKey}#${i + 1}`);
+    const done = new Set(
+      (await this.prisma.numberOrder.findMany({ where: { organizationId: caller.organizationId, idempotencyKey: { in: keys } }, select: { idempotencyKey: true } })).map(
+        (o) => o.idempotencyKey,
+      ),
+    );
+    const missing = keys.filter((key) => !done.has(key)).length;
+    if (missing > 0 && args.shortageStrategy === "FAIL") {
+      const carrier = this.carriers.forCaller(caller);
+      const available = await this.#withoutLive(await carrier.searchAvailable({ ...base, limit: 50 }).catch(toCarrierError));
+      if (available.length < missing) {
+        throw new CarrierError("NO_NUMBERS_AVAILABLE", `Only ${available.length} of ${missing} numbers are available; nothing was bought`, carrier.name);
+      }
+    }
+    const results: BulkItemResult[] = [];
+    for (const [index, key] of keys.entries()) {
+      try {
+        const result = await this.#provisionOne(caller, {
+          ...base,
+          label: input.label ?? "",
+          agentId: ids.agentId ?? null,
+          idempotencyKey: key,
+          allowAreaCodeFallback: args.shortageStrategy === "FALLBACK",
+        });
+        results.push({ index, result });
+      } catch (error) {
+        if (!(error instanceof CarrierError || error instanceof ConflictError)) throw error;
+        results.push({ index, error });
+        // Buying what is available: once the inventory is exhausted, the remaining items fail alike.
+      }
+    }
+    return results;
+  }
+
+  async #provisionOne(
+    caller: Caller,
+    spec: {
+      country: string;
+      areaCode?: string;
+      contains?: string;
+      features?: NumberFeature[];
+      e164?: string;
+      label: string;
+      agentId: string | null;
+      idempotencyKey: string;
+      allowAreaCodeFallback: boolean;
+    },
+  ): Promise<Provisioned> {
+    const existing = await this.#findOrder(caller.organizationId, spec.idempotencyKey);
+    if (existing) return this.#replay(existing);
+    const carrier = this.carriers.forCaller(caller);
+
+    let candidates: AvailableNumber[];
+    let areaCodeFallback = false;
+    if (spec.e164) {
+      const nationalAreaCode = spec.e164.startsWith("+1") ? spec.e164.slice(2, 5) : undefined;
+      const matches = await carrier
+        .searchAvailable({ country: spec.country, areaCode: nationalAreaCode, contains: spec.e164.slice(1), limit: 1 })
+        .catch(toCarrierError);
+      candidates = (await this.#withoutLive(matches)).filter((n) => n.e164 === spec.e164);
+      if (candidates.length === 0) throw new CarrierError("REJECTED", `${spec.e164} is not available`, carrier.name);
+    } else {
+      const criteria = { country: spec.country, contains: spec.contains, features: spec.features, limit: 10 };
+      candidates = await this.#withoutLive(await carrier.searchAvailable({ ...criteria, areaCode: spec.areaCode }).catch(toCarrierError));
+      if (candidates.length === 0 && spec.areaCode && spec.allowAreaCodeFallback) {
+        candidates = await this.#withoutLive(await carrier.searchAvailable(criteria).catch(toCarrierError));
+        areaCodeFallback = candidates.length > 0;
+      }
+      if (candidates.length === 0) {
+        throw new CarrierError(
+          "NO_NUMBERS_AVAILABLE",
+          spec.areaCode ? `No numbers available in area code ${spec.areaCode}${spec.allowAreaCodeFallback ? ` or elsewhere in ${spec.country}` : ""}` : `No numbers available in ${spec.country}`,
+          carrier.name,
+        );
+      }
+    }
+
+    for (const candidate of candidates.slice(0, 5)) {
+      let rows: { order: NumberOrder; number: PhoneNumber };
+      try {
+        rows = await this.prisma.$transaction(async (tx) => {
+          const number = await tx.phoneNumber.create({
+            data: {
+              organizationId: caller.organizationId,
+              e164: candidate.e164,
+              country: candidate.country,
+              label: spec.label,
+              source: "MANAGED",
+              status: "PENDING",
+              carrier: carrier.name,
+              voiceCapable: candidate.features.includes("voice"),
+              smsCapable: candidate.features.includes("sms"),
+              mmsCapable: candidate.features.includes("mms"),
+              monthlyPriceCents: candidate.monthlyCostCents,
+              upfrontPriceCents: candidate.upfrontCostCents,
+              agentId: spec.agentId,
+            },
+          });
+          const order = await tx.numberOrder.create({
+            data: {
+              organizationId: caller.organizationId,
+              idempotencyKey: spec.idempotencyKey,
+              carrier: carrier.name,
+              e164: candidate.e164,
+              areaCodeFallback,
+              phoneNumberId: number.id,
+              status: "REQUESTED",
+            },
+          });
+          return { order, number };
+        });
+      } catch (error) {
+        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
+        // Either a concurrent call with the same key won (replay it) or the number was just taken (next one).
+        const winner = await this.#findOrder(caller.organizationId, spec.idempotencyKey);
+        if (winner) return this.#replay(winner);
+        continue;
+      }
+      await this.setupStatus.refresh([rows.number.id]);
+
+      let placed: CarrierOrder | undefined;
+      try {
+        placed = await carrier.placeOrder({ e164: candidate.e164, reference: rows.order.id });
+      } catch (error) {
+        if (!(error instanceof CarrierFailure)) throw error;
+        if (error.kind === "REJECTED" || error.kind === "NOT_FOUND") {
+          // Definitely not bought: forget the attempt and try the next number.
+          this.logger.info({ e164: candidate.e164, reason: error.message }, "carrier refused the number; trying another");
+          await this.prisma.$transaction([
+            this.prisma.numberOrder.delete({ where: { id: rows.order.id } }),
+            this.prisma.phoneNumber.delete({ where: { id: rows.number.id } }),
+          ]);
+          if (spec.e164) throw new CarrierError("REJECTED", error.message, carrier.name);
+          continue;
+        }
+        // The answer was lost: the carrier may have committed. Ask by reference; never order again.
+        placed = await carrier.findOrderByReference(rows.order.id).catch(() => undefined);
+        if (!placed) {
+          this.logger.warn({ orderId: rows.order.id, reason: error.message }, "carrier order outcome unknown; the order job will resolve it");
+          return { phoneNumber: rows.number, areaCodeFallback, replayed: false };
+        }
+      }
+      const phoneNumber = await this.#record(rows.order, placed);
+      return { phoneNumber, areaCodeFallback, replayed: false };
+    }
+    throw new CarrierError("NO_NUMBERS_AVAILABLE", "The numbers found were taken meanwhile; try again", carrier.name);
+  }
+
+  /** Resolves orders with the carrier: completions of PLACED orders, and lost answers of old REQUESTED ones. */
+  async reconcileOrders(): Promise<{ completed: number; failed: number; recovered: number }> {
+    const outcome = { completed: 0, failed: 0, recovered: 0 };
+    const placed = await this.prisma.numberOrder.findMany({ where: { status: "PLACED" }, take: 100, orderBy: { updatedAt: "asc" } });
+    for (const order of placed) {
+      const carrier = this.carriers.byName(order.carrier);
+      const current = await carrier.getOrder(order.carrierOrderId!).catch((error: unknown) => {
+        this.logger.warn({ orderId: order.id, err: (error as Error).message }, "order status check failed");
+        return undefined;
+      });
+      if (!current || current.status === "PENDING") continue;
+      await this.#record(order, current);
+      outcome[current.status === "SUCCESS" ? "completed" : "failed"]++;
+    }
+    const stale = await this.prisma.numberOrder.findMany({
+      where: { status: "REQUESTED", updatedAt: { lt: new Date(Date.now() - this.recoverAfterMs) } },
+      take: 100,
+    });
+    for (const order of stale) {
+      const carrier = this.carriers.byName(order.carrier);
+      let found: CarrierOrder | undefined;
+      try {
+        found = await carrier.findOrderByReference(order.id);
+      } catch (error) {
+        this.logger.warn({ orderId: order.id, err: (error as Error).message }, "order recovery lookup failed; will retry");
+        continue;
+      }
+      if (found) {
+        await this.#record(order, found);
+        outcome.recovered++;
+        this.logger.info({ orderId: order.id, carrierOrderId: found.id }, "recovered a carrier order whose answer was lost");
+      } else {
+        await this.#fail(order, "The carrier has no such order");
+        outcome.failed++;
+      }
+    }
+    return outcome;
+  }
+
+  /** Stores what the carrier says of an order; transitions are guarded so repeats change nothing. */
+  async #record(order: NumberOrder, carrierOrder: CarrierOrder): Promise<PhoneNumber> {
+    if (carrierOrder.status === "FAILURE") {
+      await this.#fail(order, carrierOrder.failureReason ?? "The carrier order failed");
+      return this.prisma.phoneNumber.findUniqueOrThrow({ where: { id: order.phoneNumberId! } });
+    }
+    const completed = carrierOrder.status === "SUCCESS";
+    await this.prisma.$transaction([
+      this.prisma.numberOrder.updateMany({
+        where: { id: order.id, status: { in: completed ? ["REQUESTED", "PLACED"] : ["REQUESTED"] } },
+        data: { status: completed ? "COMPLETED" : "PLACED", carrierOrderId: carrierOrder.id },
+      }),
+      this.prisma.phoneNumber.updateMany({
+        where: { id: order.phoneNumberId!, status: "PENDING" },
+        data: { carrierResourceId: carrierOrder.carrierNumberId, ...(completed ? { status: "ACTIVE" } : {}) },
+      }),
+    ]);
+    await this.setupStatus.refresh([order.phoneNumberId!]);
+    return this.prisma.phoneNumber.findUniqueOrThrow({ where: { id: order.phoneNumberId! } });
+  }
+
+  async #fail(order: NumberOrder, reason: string): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.numberOrder.updateMany({ where: { id: order.id, status: { in: ["REQUESTED", "PLACED"] } }, data: { status: "FAILED", failureReason: reason } }),
+      this.prisma.phoneNumber.updateMany({ where: { id: order.phoneNumberId!, status: "PENDING" }, data: { status: "FAILED" } }),
+    ]);
+    if (order.phoneNumberId) await this.setupStatus.refresh([order.phoneNumberId]);
+  }
+
+  /** An earlier call's order under the same key: its number as it is now (resolving a lost answer when possible). */
+  async #replay(order: NumberOrder): Promise<Provisioned> {
+    if (order.status === "FAILED" || !order.phoneNumberId) {
+      throw new CarrierError("REJECTED", order.failureReason ?? "This order failed at the carrier", order.carrier);
+    }
+    if (order.status === "REQUESTED" && Date.now() - order.createdAt.getTime() > this.recoverAfterMs) {
+      const found = await this.carriers.byName(order.carrier).findOrderByReference(order.id).catch(() => undefined);
+      if (found) await this.#record(order, found);
+    }
+    const phoneNumber = await this.prisma.phoneNumber.findUniqueOrThrow({ where: { id: order.phoneNumberId } });
+    return { phoneNumber, areaCodeFallback: order.areaCodeFallback, replayed: true };
+  }
+
+  #findOrder(organizationId: string, idempotencyKey: string) {
+    return this.prisma.numberOrder.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey } } });
+  }
+
+  async #withoutLive(numbers: AvailableNumber[]): Promise<AvailableNumber[]> {
+    if (numbers.length === 0) return numbers;
+    const live = await this.prisma.phoneNumber.findMany({
+      where: { e164: { in: numbers.map((n) => n.e164) }, status: { in: [...LIVE] } },
+      select: { e164: true },
+    });
+    const taken = new Set(live.map((n) => n.e164));
+    return numbers.filter((n) => !taken.has(n.e164));
+  }
+
+  #e164Problems(e164: string | null | undefined): FieldError[] {
+    if (e164 == null) return [];
+    const parsed = parseE164(e164);
+    return parsed.ok ? [] : [{ path: ["input", "e164"], code: "INVALID_E164", message: parsed.message }];
+  }
+}

@@ -1,0 +1,533 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A local stand-in for the part of Telnyx API v2 that TelnyxCarrier uses, answering with Telnyx's
+ * documented response shapes (developers.telnyx.com API reference, and the telnyx v7 SDK's types):
+ *
+ *   GET    /v2/available_phone_numbers      filter[country_code|national_destination_code|locality|limit],
+ *                                           filter[phone_number][contains], filter[features]
+ *   POST   /v2/number_orders                { phone_numbers: [{ phone_number }], customer_reference, connection_id, messaging_profile_id }
+ *   GET    /v2/number_orders                filter[customer_reference], page[number], page[size]
+ *   GET    /v2/number_orders/{id}
+ *   GET    /v2/phone_numbers                filter[phone_number] (digits, partial match), page[number], page[size]
+ *   PATCH  /v2/phone_numbers/{id}           { connection_id, ... }
+ *   PATCH  /v2/phone_numbers/{id}/messaging { messaging_profile_id }
+ *   DELETE /v2/phone_numbers/{id}
+ *
+ * Every request needs `Authorization: Bearer <apiKey>`. Errors use Telnyx's error envelope
+ * { errors: [{ code, title, detail, meta: { url } }] }. State lives in memory; `switches` make it
+ * slow or failing. Nothing here reaches the network beyond 127.0.0.1.
+ */
+
+export interface FakeAvailableNumber {
+  /** E.164. */
+  phone_number: string;
+  /** ISO alpha-2, default "US". */
+  country_code?: string;
+  /** Rate center, as Telnyx writes it (capitals), e.g. "SAN FRANCISCO"; filter[locality] matches it case-insensitively. */
+  rate_center: string;
+  /** State or province, e.g. "CA". */
+  state: string;
+  /** Feature names, e.g. ["voice", "sms", "mms", "emergency"]. */
+  features: string[];
+  /** Dollars as decimal strings, as Telnyx sends them. */
+  monthly_cost: string;
+  upfront_cost: string;
+}
+
+export interface FakeOrder {
+  id: string;
+  record_type: "number_order";
+  phone_numbers_count: number;
+  connection_id: string | null;
+  messaging_profile_id: string | null;
+  billing_group_id: string | null;
+  phone_numbers: Array<{
+    id: string;
+    record_type: "number_order_phone_number";
+    phone_number: string;
+    country_code: string;
+    phone_number_type: "local";
+    regulatory_requirements: unknown[];
+    requirements_met: boolean;
+    status: "pending" | "success" | "failure";
+  }>;
+  sub_number_orders_ids: string[];
+  status: "pending" | "success" | "failure";
+  customer_reference: string | null;
+  created_at: string;
+  updated_at: string;
+  requirements_met: boolean;
+}
+
+export interface FakePhoneNumber {
+  id: string;
+  record_type: "phone_number";
+  phone_number: string;
+  status: string;
+  tags: string[];
+  external_pin: string | null;
+  connection_id: string | null;
+  connection_name: string | null;
+  customer_reference: string | null;
+  messaging_profile_id: string | null;
+  messaging_profile_name: string | null;
+  billing_group_id: string | null;
+  emergency_enabled: boolean;
+  emergency_address_id: string | null;
+  call_forwarding_enabled: boolean;
+  cnam_listing_enabled: boolean;
+  caller_id_name_enabled: boolean;
+  call_recording_enabled: boolean;
+  t38_fax_gateway_enabled: boolean;
+  phone_number_type: string;
+  country_iso_alpha2: string;
+  purchased_at: string;
+  created_at: string;
+  updated_at: string;
+  hd_voice_enabled: boolean;
+  deletion_lock_enabled: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query, e.g. "/v2/number_orders". */
+  path: string;
+  /** Every query parameter, decoded, in order (repeated keys repeat). */
+  query: Array<[string, string]>;
+  /** Parsed JSON body, if any. */
+  body: unknown;
+  authorization: string | undefined;
+  /** The status the fake answered (or was about to answer, if the client had gone). */
+  status?: number;
+}
+
+export interface FakeTelnyxSwitches {
+  /** Every answer waits this long. */
+  delayMs: number;
+  /**
+   * "before": the wait comes before the request is handled (a slow carrier);
+   * "after": the request is handled (orders placed, numbers deleted) and then the answer waits
+   * (a lost answer: the carrier acted, the client may not hear of it).
+   */
+  delayPhase: "before" | "after";
+  /** The next N requests fail with `failStatus`, nothing done. */
+  failNext: number;
+  failStatus: 500 | 503;
+  /** Numbers the next orders are refused for with 422 (e.g. sold to someone else meanwhile). */
+  unavailable: Set<string>;
+  /** The next N orders are refused with 422 whatever the number. */
+  rejectNextOrders: number;
+  /** New orders stay "pending" until completeOrder(id) (otherwise they succeed at once). */
+  completeOrdersLater: boolean;
+  /** The most items a list page holds, whatever page[size] asks (Telnyx's own cap is 250). */
+  maxPageSize: number;
+}
+
+export interface FakeTelnyxState {
+  /** Available numbers by national destination code (area code). */
+  inventory: Map<string, FakeAvailableNumber[]>;
+  orders: Map<string, FakeOrder>;
+  /** The account's numbers by phone number id. */
+  numbers: Map<string, FakePhoneNumber>;
+  requests: RecordedRequest[];
+}
+
+export interface FakeTelnyxOptions {
+  apiKey?: string;
+  /** Replaces the default inventory (a few numbers in 415, 312 and 212). */
+  inventory?: FakeAvailableNumber[];
+  switches?: Partial<FakeTelnyxSwitches>;
+}
+
+export interface FakeTelnyx {
+  /** Origin plus "/v2": the SDK's baseURL (TelnyxCarrier accepts it as baseUrl). */
+  url: string;
+  apiKey: string;
+  state: FakeTelnyxState;
+  switches: FakeTelnyxSwitches;
+  /** Marks a pending order (and its number) successful / active. */
+  completeOrder(orderId: string): void;
+  /** Marks a pending order failed; its number goes to "purchase-failed". */
+  failOrder(orderId: string): void;
+  /** Adds a number straight to the account (as if bought elsewhere); returns it. */
+  addNumber(e164: string, status?: string): FakePhoneNumber;
+  /** Recorded requests matching a method and path. */
+  requestsTo(method: string, path: string | RegExp): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const DEFAULT_INVENTORY: FakeAvailableNumber[] = [
+  { phone_number: "+14157340101", rate_center: "SAN FRANCISCO", state: "CA", features: ["voice", "sms", "mms", "emergency"], monthly_cost: "1.00", upfront_cost: "0.35" },
+  { phone_number: "+14157340102", rate_center: "SAN FRANCISCO", state: "CA", features: ["voice", "sms"], monthly_cost: "1.00", upfront_cost: "1.00" },
+  { phone_number: "+14156210103", rate_center: "OAKLAND", state: "CA", features: ["voice"], monthly_cost: "2.5", upfront_cost: "0" },
+  { phone_number: "+13125550104", rate_center: "CHICAGO", state: "IL", features: ["voice", "sms", "mms"], monthly_cost: "1.00", upfront_cost: "1.00" },
+  { phone_number: "+12125550105", rate_center: "NEW YORK CITY ZONE 01", state: "NY", features: ["voice", "sms"], monthly_cost: "1.50", upfront_cost: "1.00" },
+];
+
+const ERROR_DOCS = "https://developers.telnyx.com/docs/overview/errors/";
+
+function telnyxError(code: string, title: string, detail: string, pointer?: string) {
+  return { errors: [{ code, title, detail, meta: { url: ERROR_DOCS + code }, ...(pointer ? { source: { pointer } } : {}) }] };
+}
+
+/** The area code of a NANP E.164 number ("+14155550100" -> "415"). */
+function areaCodeOf(e164: string): string {
+  return e164.startsWith("+1") ? e164.slice(2, 5) : e164.slice(1, 4);
+}
+
+export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<FakeTelnyx> {
+  const apiKey = options.apiKey ?? `KEY_fake_${randomUUID().replace(/-/g, "")}`;
+  const switches: FakeTelnyxSwitches = {
+    delayMs: 0,
+    delayPhase: "before",
+    failNext: 0,
+    failStatus: 503,
+    unavailable: new Set(),
+    rejectNextOrders: 0,
+    completeOrdersLater: false,
+    maxPageSize: 250,
+    ...options.switches,
+  };
+  const state: FakeTelnyxState = { inventory: new Map(), orders: new Map(), numbers: new Map(), requests: [] };
+  for (const number of options.inventory ?? DEFAULT_INVENTORY) {
+    const code = areaCodeOf(number.phone_number);
+    state.inventory.set(code, [...(state.inventory.get(code) ?? []), { ...number }]);
+  }
+  // Telnyx phone number ids are int64s written as strings.
+  let nextNumberId = 1293384261075731000n;
+  const timers = new Set<NodeJS.Timeout>();
+  const now = () => new Date().toISOString();
+
+  const newNumber = (e164: string, status: string, order?: FakeOrder): FakePhoneNumber => {
+    const id = String(nextNumberId++);
+    const created = now();
+    const number: FakePhoneNumber = {
+      id,
+      record_type: "phone_number",
+      phone_number: e164,
+      status,
+      tags: [],
+      external_pin: null,
+      connection_id: order?.connection_id ?? null,
+      connection_name: null,
+      customer_reference: order?.customer_reference ?? null,
+      messaging_profile_id: order?.messaging_profile_id ?? null,
+      messaging_profile_name: null,
+      billing_group_id: null,
+      emergency_enabled: false,
+      emergency_address_id: null,
+      call_forwarding_enabled: true,
+      cnam_listing_enabled: false,
+      caller_id_name_enabled: false,
+      call_recording_enabled: false,
+      t38_fax_gateway_enabled: false,
+      phone_number_type: "local",
+      country_iso_alpha2: "US",
+      purchased_at: created,
+      created_at: created,
+      updated_at: created,
+      hd_voice_enabled: false,
+      deletion_lock_enabled: false,
+    };
+    state.numbers.set(id, number);
+    return number;
+  };
+
+  const numberOf = (e164: string) => [...state.numbers.values()].find((n) => n.phone_number === e164 && n.status !== "deleted");
+
+  const settleOrder = (orderId: string, outcome: "success" | "failure") => {
+    const order = state.orders.get(orderId);
+    if (!order) throw new Error(`fake Telnyx: no order ${orderId}`);
+    order.status = outcome;
+    order.updated_at = now();
+    for (const line of order.phone_numbers) {
+      line.status = outcome;
+      const number = numberOf(line.phone_number);
+      if (number) {
+        number.status = outcome === "success" ? "active" : "purchase-failed";
+        number.updated_at = order.updated_at;
+      }
+    }
+  };
+
+  const page = <T>(items: T[], query: URLSearchParams) => {
+    const requested = Number(query.get("page[size]") ?? 20);
+    const size = Math.max(1, Math.min(switches.maxPageSize, Number.isFinite(requested) && requested > 0 ? requested : 20));
+    const number = Math.max(1, Number(query.get("page[number]") ?? 1) || 1);
+    const totalPages = Math.max(1, Math.ceil(items.length / size));
+    return {
+      data: items.slice((number - 1) * size, number * size),
+      meta: { page_number: number, page_size: size, total_pages: totalPages, total_results: items.length },
+    };
+  };
+
+  /** The whole query as Telnyx reads it: filter[features] as comma list, repeated or "[]" keys. */
+  const featuresOf = (query: URLSearchParams): string[] => [
+    ...query.getAll("filter[features]").flatMap((v) => v.split(",")),
+    ...query.getAll("filter[features][]"),
+  ].map((f) => f.trim()).filter(Boolean);
+
+  type Answer = { status: number; body?: unknown };
+
+  const route = (method: string, path: string, query: URLSearchParams, body: unknown): Answer => {
+    const notFound = (): Answer => ({ status: 404, body: telnyxError("10005", "Resource not found", "The requested resource or URL could not be found.") });
+
+    if (method === "GET" && path === "/v2/available_phone_numbers") {
+      const country = query.get("filter[country_code]");
+      const ndc = query.get("filter[national_destination_code]");
+      const contains = query.get("filter[phone_number][contains]");
+      const locality = query.get("filter[locality]")?.toLowerCase();
+      const features = featuresOf(query);
+      const limit = Number(query.get("filter[limit]") ?? 50);
+      const sold = new Set([...state.numbers.values()].filter((n) => n.status !== "deleted").map((n) => n.phone_number));
+      const pool = ndc ? (state.inventory.get(ndc) ?? []) : [...state.inventory.values()].flat();
+      const matches = pool
+        .filter((n) => !sold.has(n.phone_number))
+        .filter((n) => !country || (n.country_code ?? "US") === country)
+        // Telnyx: "contains" excludes the NDC when used with national_destination_code.
+        .filter((n) => !contains || (ndc ? n.phone_number.slice(2 + ndc.length) : n.phone_number.slice(1)).includes(contains))
+        .filter((n) => !locality || n.rate_center.toLowerCase() === locality)
+        .filter((n) => features.every((f) => n.features.includes(f)))
+        .slice(0, Number.isFinite(limit) && limit > 0 ? limit : 50);
+      return {
+        status: 200,
+        body: {
+          data: matches.map((n) => ({
+            record_type: "available_phone_number",
+            phone_number: n.phone_number,
+            vanity_format: "",
+            best_effort: false,
+            quickship: true,
+            reservable: true,
+            region_information: [
+              { region_type: "country_code", region_name: n.country_code ?? "US" },
+              { region_type: "rate_center", region_name: n.rate_center },
+              { region_type: "state", region_name: n.state },
+            ],
+            cost_information: { upfront_cost: n.upfront_cost, monthly_cost: n.monthly_cost, currency: "USD" },
+            features: n.features.map((name) => ({ name })),
+          })),
+          meta: { total_results: matches.length, best_effort_results: 0 },
+        },
+      };
+    }
+
+    if (method === "POST" && path === "/v2/number_orders") {
+      const request = (body ?? {}) as {
+        phone_numbers?: Array<{ phone_number?: string }>;
+        customer_reference?: string;
+        connection_id?: string;
+        messaging_profile_id?: string;
+      };
+      const wanted = (request.phone_numbers ?? []).map((p) => p.phone_number).filter((p): p is string => typeof p === "string");
+      if (wanted.length === 0) {
+        return { status: 422, body: telnyxError("10004", "Missing required parameter", "phone_numbers must list at least one number.", "/phone_numbers") };
+      }
+      for (const e164 of wanted) {
+        const offered = (state.inventory.get(areaCodeOf(e164)) ?? []).some((n) => n.phone_number === e164);
+        const refused = switches.rejectNextOrders > 0 || switches.unavailable.has(e164);
+        if (!offered || refused || numberOf(e164)) {
+          if (switches.rejectNextOrders > 0) switches.rejectNextOrders--;
+          // The code is illustrative: Telnyx's catalogue was not checked for this exact case.
+          return {
+            status: 422,
+            body: telnyxError("85001", "Number not available", `The phone number ${e164} is no longer available for ordering.`, "/phone_numbers/0/phone_number"),
+          };
+        }
+      }
+      const created = now();
+      const status = switches.completeOrdersLater ? "pending" : "success";
+      const order: FakeOrder = {
+        id: randomUUID(),
+        record_type: "number_order",
+        phone_numbers_count: wanted.length,
+        connection_id: request.connection_id ?? null,
+        messaging_profile_id: request.messaging_profile_id ?? null,
+        billing_group_id: null,
+        phone_numbers: wanted.map((e164) => ({
+          id: randomUUID(),
+          record_type: "number_order_phone_number",
+          phone_number: e164,
+          country_code: "US",
+          phone_number_type: "local",
+          regulatory_requirements: [],
+          requirements_met: true,
+          status,
+        })),
+        sub_number_orders_ids: [randomUUID()],
+        status,
+        customer_reference: request.customer_reference ?? null,
+        created_at: created,
+        updated_at: created,
+        requirements_met: true,
+      };
+      state.orders.set(order.id, order);
+      for (const e164 of wanted) newNumber(e164, status === "success" ? "active" : "purchase-pending", order);
+      return { status: 200, body: { data: order } };
+    }
+
+    if (method === "GET" && path === "/v2/number_orders") {
+      const reference = query.get("filter[customer_reference]");
+      const orders = [...state.orders.values()].filter((o) => reference === null || o.customer_reference === reference);
+      return { status: 200, body: page(orders, query) };
+    }
+
+    const orderMatch = /^\/v2\/number_orders\/([^/]+)$/.exec(path);
+    if (method === "GET" && orderMatch) {
+      const order = state.orders.get(decodeURIComponent(orderMatch[1]!));
+      return order ? { status: 200, body: { data: order } } : notFound();
+    }
+
+    if (method === "GET" && path === "/v2/phone_numbers") {
+      const filter = query.get("filter[phone_number]");
+      // Documented: at least three digits; non-numerical characters give no values.
+      const numbers = [...state.numbers.values()]
+        .filter((n) => n.status !== "deleted")
+        .filter((n) => filter === null || (/^\d+$/.test(filter) && n.phone_number.slice(1).includes(filter)));
+      return { status: 200, body: page(numbers, query) };
+    }
+
+    const messagingMatch = /^\/v2\/phone_numbers\/([^/]+)\/messaging$/.exec(path);
+    if (method === "PATCH" && messagingMatch) {
+      const number = state.numbers.get(decodeURIComponent(messagingMatch[1]!));
+      if (!number || number.status === "deleted") return notFound();
+      const update = (body ?? {}) as { messaging_profile_id?: string | null };
+      if (update.messaging_profile_id !== undefined) number.messaging_profile_id = update.messaging_profile_id || null;
+      number.updated_at = now();
+      return {
+        status: 200,
+        body: {
+          data: {
+            record_type: "messaging_settings",
+            id: number.id,
+            phone_number: number.phone_number,
+            messaging_profile_id: number.messaging_profile_id,
+            messaging_product: "P2P",
+            country_code: number.country_iso_alpha2,
+            type: "long-code",
+            eligible_messaging_products: ["A2P", "P2P"],
+            traffic_type: "P2P",
+            features: { sms: null, mms: null },
+            created_at: number.created_at,
+            updated_at: number.updated_at,
+          },
+        },
+      };
+    }
+
+    const numberMatch = /^\/v2\/phone_numbers\/([^/]+)$/.exec(path);
+    if (numberMatch && (method === "PATCH" || method === "DELETE" || method === "GET")) {
+      const number = state.numbers.get(decodeURIComponent(numberMatch[1]!));
+      if (!number || number.status === "deleted") return notFound();
+      if (method === "PATCH") {
+        const update = (body ?? {}) as Partial<Pick<FakePhoneNumber, "connection_id" | "customer_reference" | "tags" | "billing_group_id">>;
+        if (update.connection_id !== undefined) number.connection_id = update.connection_id;
+        if (update.customer_reference !== undefined) number.customer_reference = update.customer_reference;
+        if (update.tags !== undefined) number.tags = update.tags;
+        if (update.billing_group_id !== undefined) number.billing_group_id = update.billing_group_id;
+        number.updated_at = now();
+      }
+      if (method === "DELETE") {
+        state.numbers.delete(number.id);
+        return { status: 200, body: { data: { ...number, status: "deleted", updated_at: now() } } };
+      }
+      return { status: 200, body: { data: number } };
+    }
+
+    return notFound();
+  };
+
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+
+  const send = (res: ServerResponse, record: RecordedRequest, answer: Answer) => {
+    record.status = answer.status;
+    if (res.destroyed || res.writableEnded) return;
+    const payload = answer.body === undefined ? "" : JSON.stringify(answer.body);
+    res.writeHead(answer.status, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) });
+    res.end(payload);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const url = new URL(req.url ?? "/", "http://fake.telnyx");
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      body = raw;
+    }
+    const record: RecordedRequest = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: [...url.searchParams.entries()],
+      body,
+      authorization: req.headers.authorization,
+    };
+    state.requests.push(record);
+
+    if (switches.delayMs > 0 && switches.delayPhase === "before") await wait(switches.delayMs);
+    let answer: Answer;
+    if (switches.failNext > 0) {
+      switches.failNext--;
+      answer =
+        switches.failStatus === 503
+          ? { status: 503, body: telnyxError("10007", "Service unavailable", "The service is temporarily unavailable. Please try again later.") }
+          : { status: 500, body: telnyxError("10007", "Unexpected error", "An unexpected error occured.") };
+    } else if (record.authorization !== `Bearer ${apiKey}`) {
+      answer = {
+        status: 401,
+        body: telnyxError("10009", "Authentication failed", "The required authentication headers were either invalid or not included in the request."),
+      };
+    } else if (typeof body === "string") {
+      answer = { status: 400, body: telnyxError("10023", "Invalid JSON", "The supplied JSON body could not be parsed.") };
+    } else {
+      answer = route(record.method, record.path, url.searchParams, body);
+    }
+    if (switches.delayMs > 0 && switches.delayPhase === "after") await wait(switches.delayMs);
+    send(res, record, answer);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify(telnyxError("10007", "Unexpected error", String(error))));
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v2`,
+    apiKey,
+    state,
+    switches,
+    completeOrder: (orderId) => settleOrder(orderId, "success"),
+    failOrder: (orderId) => settleOrder(orderId, "failure"),
+    addNumber: (e164, status = "active") => newNumber(e164, status),
+    requestsTo: (method, path) =>
+      state.requests.filter((r) => r.method === method && (typeof path === "string" ? r.path === path : path.test(r.path))),
+    close: async () => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
