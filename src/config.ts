@@ -19,6 +19,7 @@ const EnvSchema = z.object({
   WS_KEEPALIVE_SECONDS: z.coerce.number().min(1).max(300).default(12),
   CARRIER: z.enum(["sandbox", "telnyx"]).default("sandbox"),
   CARRIER_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
+  CARRIER_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
   CARRIER_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   ORDER_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
   TELNYX_API_KEY: z.string().min(1).optional(),
@@ -52,6 +53,8 @@ export interface Config {
     name: "sandbox" | "telnyx";
     timeoutMs: number;
     retries: number;
+    /** How long an open circuit (after 5 consecutive carrier failures) fails fast before one trial call. */
+    breakerHalfOpenMs: number;
     /** How often pending carrier orders are checked (and lost answers recovered). */
     orderPollSeconds: number;
     telnyx: { apiKey?: string; baseUrl?: string; connectionId?: string; messagingProfileId?: string };
@@ -97,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       name: e.CARRIER,
       timeoutMs: e.CARRIER_TIMEOUT_MS,
       retries: e.CARRIER_RETRIES,
+      breakerHalfOpenMs: e.CARRIER_BREAKER_HALF_OPEN_MS,
       orderPollSeconds: e.ORDER_POLL_SECONDS,
       telnyx: {
         apiKey: e.TELNYX_API_KEY,

@@ -23,7 +23,7 @@ export function createCarriers(config: Config, logger: Logger): Carriers {
     timeoutMs: config.carrier.timeoutMs,
     retries: config.carrier.retries,
     breakerThreshold: 5,
-    breakerHalfOpenMs: 10_000,
+    breakerHalfOpenMs: config.carrier.breakerHalfOpenMs,
   };
   const sandbox = new SandboxCarrier(config.carrier.sandboxStateFile ?? path.join(config.dataDir, "sandbox-carrier.json"));
   for (const fault of config.carrier.sandboxFaults) {

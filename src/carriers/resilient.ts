@@ -24,7 +24,8 @@ export interface ResilienceOptions {
   breakerHalfOpenMs: number;
 }
 
-const transient = (error: unknown) => error instanceof CarrierFailure && error.retryable;
+/** Failures worth retrying (for idempotent calls) and counting towards the circuit breaker. */
+const transient = (error: unknown) => (error instanceof CarrierFailure && error.retryable) || error instanceof TaskCancelledError;
 
 /**
  * Wraps a carrier with cockatiel policies: a deadline per call, bounded exponential-backoff

@@ -78,7 +78,9 @@ interface TelnyxPhoneNumberData {
  * "number_order_phone_number"), not the phone number; DELETE/PATCH /phone_numbers/{id} take the
  * phone number's own id. So an order's `carrierNumberId` is looked up with
  * GET /phone_numbers?filter[phone_number]=<digits> (exact match on the E.164 number); it is null
- * while Telnyx lists no such number (and always null for a failed order).
+ * while Telnyx lists no such number (and always null for a failed order), and an order Telnyx
+ * calls successful is reported PENDING until its number is listed. getOrder, placeOrder and
+ * findOrderByReference therefore make two or three requests, each with its own timeoutMs.
  *
  * Every failure is a CarrierFailure: no answer within timeoutMs -> TIMEOUT; 5xx, 429 or no
  * connection -> UNAVAILABLE; 404 -> NOT_FOUND; other 4xx (401/403 included: a wrong key or missing
@@ -218,9 +220,12 @@ export class TelnyxCarrier implements CarrierAdapter {
   /** Maps an order; `reference` and `e164` fill in what the answer leaves out. */
   async #toOrder(data: TelnyxOrderData, reference?: string, e164?: string): Promise<CarrierOrder> {
     const line = data.phone_numbers?.[0];
-    const status = mapOrderStatus(data.status);
+    let status = mapOrderStatus(data.status);
     const number = line?.phone_number ?? e164 ?? "";
     const carrierNumberId = status === "FAILURE" || !number ? null : await this.#findNumberId(number);
+    // SUCCESS is reported only with the number's id (no ACTIVE number without a carrier number):
+    // until Telnyx lists the number, the order still counts as PENDING and is asked again later.
+    if (status === "SUCCESS" && carrierNumberId === null) status = "PENDING";
     return {
       id: data.id!,
       status,
@@ -283,7 +288,8 @@ export class TelnyxCarrier implements CarrierAdapter {
 
   #fail(kind: CarrierFailure["kind"], message: string): CarrierFailure {
     // Belt and braces: nothing above should quote the key, but an echoing server could.
-    return new CarrierFailure(kind, message.split(this.#apiKey).join("[redacted]"), this.name);
+    const safe = this.#apiKey.length >= 8 ? message.split(this.#apiKey).join("[redacted]") : message;
+    return new CarrierFailure(kind, safe, this.name);
   }
 }
 

@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
 import type { AvailableNumber } from "../carriers/adapter.ts";
-import { CarrierError, ConflictError, ValidationError } from "../domain/errors.ts";
+import { CarrierError, ValidationError } from "../domain/errors.ts";
+import { CarrierErrorReasonRef } from "../schema/errors.ts";
 import { builder } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
 import type { BulkItemResult, Provisioned } from "./provisioning.ts";
@@ -101,10 +102,20 @@ const ShortageStrategyEnum = builder.enumType("ShortageStrategy", {
   },
 });
 
-const BulkErrorUnion = builder.unionType("ProvisionItemError", {
+interface ItemFailure {
+  code: "CARRIER_ERROR" | "CONFLICT";
+  reason: CarrierError["reason"] | null;
+  message: string;
+}
+
+// A plain object, not the error instance: graphql-js treats an Error returned by a resolver as a failure.
+const ItemFailureRef = builder.objectRef<ItemFailure>("ProvisionItemFailure").implement({
   description: "Why one item of a bulk order was not bought.",
-  types: [CarrierError, ConflictError],
-  resolveType: (error) => (error instanceof CarrierError ? "CarrierError" : "ConflictError"),
+  fields: (t) => ({
+    code: t.exposeString("code", { description: "CARRIER_ERROR or CONFLICT." }),
+    reason: t.field({ type: CarrierErrorReasonRef, nullable: true, description: "The carrier's reason, for CARRIER_ERROR.", resolve: (f) => f.reason }),
+    message: t.exposeString("message", { description: "What went wrong." }),
+  }),
 });
 
 const BulkItemRef = builder.objectRef<BulkItemResult>("ProvisionItemResult").implement({
@@ -113,7 +124,13 @@ const BulkItemRef = builder.objectRef<BulkItemResult>("ProvisionItemResult").imp
     index: t.exposeInt("index", { description: "Position of the item (0-based)." }),
     phoneNumber: t.field({ type: PhoneNumberRef, nullable: true, description: "The bought number, if any.", resolve: (r) => r.result?.phoneNumber ?? null }),
     areaCodeFallback: t.boolean({ description: "Bought outside the area code.", resolve: (r) => r.result?.areaCodeFallback ?? false }),
-    error: t.field({ type: BulkErrorUnion, nullable: true, description: "Why it was not bought.", resolve: (r) => (r.error as CarrierError | ConflictError) ?? null }),
+    error: t.field({
+      type: ItemFailureRef,
+      nullable: true,
+      description: "Why it was not bought.",
+      resolve: ({ error }) =>
+        error ? { code: error.code === "CARRIER_ERROR" ? ("CARRIER_ERROR" as const) : ("CONFLICT" as const), reason: error instanceof CarrierError ? error.reason : null, message: error.message } : null,
+    }),
   }),
 });
 

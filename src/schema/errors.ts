@@ -87,7 +87,7 @@ builder.objectType(NumberReleasedError, {
   }),
 });
 
-const CarrierErrorReasonEnum = builder.enumType("CarrierErrorReason", {
+export const CarrierErrorReasonRef = builder.enumType("CarrierErrorReason", {
   description: "Why the carrier could not do what was asked.",
   values: {
     TIMEOUT: { description: "The carrier did not answer in time; it may have acted (retry with the same idempotency key)." },
@@ -103,7 +103,7 @@ builder.objectType(CarrierError, {
   description: "The carrier could not do what was asked. Nothing was bought or released unless the payload says so.",
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    reason: t.expose("reason", { type: CarrierErrorReasonEnum, description: "Why." }),
+    reason: t.expose("reason", { type: CarrierErrorReasonRef, description: "Why." }),
     carrier: t.exposeString("carrier", { description: "The carrier that answered (sandbox or telnyx)." }),
     retryable: t.exposeBoolean("retryable", { description: "Whether trying again later may succeed." }),
   }),

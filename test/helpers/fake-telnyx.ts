@@ -113,6 +113,8 @@ export interface FakeTelnyxSwitches {
    * (a lost answer: the carrier acted, the client may not hear of it).
    */
   delayPhase: "before" | "after";
+  /** When set, only requests it accepts are delayed (e.g. only POST /v2/number_orders). */
+  delayOnly: ((method: string, path: string) => boolean) | null;
   /** The next N requests fail with `failStatus`, nothing done. */
   failNext: number;
   failStatus: 500 | 503;
@@ -183,6 +185,7 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
   const switches: FakeTelnyxSwitches = {
     delayMs: 0,
     delayPhase: "before",
+    delayOnly: null,
     failNext: 0,
     failStatus: 503,
     unavailable: new Set(),
@@ -383,9 +386,9 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
 
     if (method === "GET" && path === "/v2/phone_numbers") {
       const filter = query.get("filter[phone_number]");
-      // Documented: at least three digits; non-numerical characters give no values.
+      // Documented: at least three digits; non-numerical characters give no values. Numbers added
+      // with status "deleted" stay listed (as Telnyx can list them); DELETE removes them outright.
       const numbers = [...state.numbers.values()]
-        .filter((n) => n.status !== "deleted")
         .filter((n) => filter === null || (/^\d+$/.test(filter) && n.phone_number.slice(1).includes(filter)));
       return { status: 200, body: page(numbers, query) };
     }
@@ -477,7 +480,8 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     };
     state.requests.push(record);
 
-    if (switches.delayMs > 0 && switches.delayPhase === "before") await wait(switches.delayMs);
+    const delayMs = !switches.delayOnly || switches.delayOnly(record.method, record.path) ? switches.delayMs : 0;
+    if (delayMs > 0 && switches.delayPhase === "before") await wait(delayMs);
     let answer: Answer;
     if (switches.failNext > 0) {
       switches.failNext--;
@@ -495,7 +499,7 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     } else {
       answer = route(record.method, record.path, url.searchParams, body);
     }
-    if (switches.delayMs > 0 && switches.delayPhase === "after") await wait(switches.delayMs);
+    if (delayMs > 0 && switches.delayPhase === "after") await wait(delayMs);
     send(res, record, answer);
   };
 

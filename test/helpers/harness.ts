@@ -66,6 +66,11 @@ async function start(): Promise<TestEnvironment> {
     JWT_ISSUER: "https://issuer.test",
     JWT_AUDIENCE: "switchboard-test",
     SEED_DEMO: "false",
+    // Carrier faults in tests: short deadlines, a circuit that recovers quickly, no background polling
+    // (tests run the order job themselves).
+    CARRIER_TIMEOUT_MS: "300",
+    CARRIER_BREAKER_HALF_OPEN_MS: "200",
+    ORDER_POLL_SECONDS: "3600",
   };
   if (target === "postgres") env.DATABASE_URL = await createScratchDatabase("switchboard_test");
   const config = loadConfig(env);
