@@ -37,7 +37,9 @@ export function createCarriers(config: Config, logger: Logger): Carriers {
       new TelnyxCarrier({
         apiKey: config.carrier.telnyx.apiKey,
         baseUrl: config.carrier.telnyx.baseUrl,
-        timeoutMs: config.carrier.timeoutMs,
+        // An adapter call may make up to three requests; each gets a share of the call's deadline,
+        // so a slow request fails inside the adapter rather than the wrapper guessing.
+        timeoutMs: Math.max(50, Math.floor(config.carrier.timeoutMs / 3)),
         connectionId: config.carrier.telnyx.connectionId,
         messagingProfileId: config.carrier.telnyx.messagingProfileId,
       }),

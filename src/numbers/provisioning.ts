@@ -213,9 +213,15 @@ export class ProvisioningService {
     let candidates: AvailableNumber[];
     let areaCodeFallback = false;
     if (spec.e164) {
-      const nationalAreaCode = spec.e164.startsWith("+1") ? spec.e164.slice(2, 5) : undefined;
+      // Carriers match "contains" against the digits after the area code when one is given.
+      const nanp = spec.e164.startsWith("+1");
       const matches = await carrier
-        .searchAvailable({ country: spec.country, areaCode: nationalAreaCode, contains: spec.e164.slice(1), limit: 1 })
+        .searchAvailable({
+          country: spec.country,
+          areaCode: nanp ? spec.e164.slice(2, 5) : undefined,
+          contains: nanp ? spec.e164.slice(5) : spec.e164.slice(1),
+          limit: 5,
+        })
         .catch(toCarrierError);
       candidates = (await this.#withoutLive(matches)).filter((n) => n.e164 === spec.e164);
       if (candidates.length === 0) throw new CarrierError("REJECTED", `${spec.e164} is not available`, carrier.name);
