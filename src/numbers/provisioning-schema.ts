@@ -4,7 +4,8 @@ import { CarrierError, ValidationError } from "../domain/errors.ts";
 import { CarrierErrorReasonRef } from "../schema/errors.ts";
 import { builder } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
-import type { BulkItemResult, Provisioned } from "./provisioning.ts";
+import type { CarrierNumber } from "../carriers/adapter.ts";
+import type { BulkItemResult, Provisioned, Reconciliation } from "./provisioning.ts";
 import { PhoneNumberRef } from "./schema.ts";
 
 const NumberFeatureEnum = builder.enumType("NumberFeature", {
@@ -162,5 +163,86 @@ builder.mutationField("provisionPhoneNumbers", (t) =>
         features: input.features as never,
         shortageStrategy: input.shortageStrategy ?? "FAIL",
       }),
+  }),
+);
+
+const CarrierNumberStatusEnum = builder.enumType("CarrierNumberStatus", {
+  description: "A number's state at the carrier.",
+  values: { ACTIVE: { description: "In service and billed." }, PENDING: { description: "Being provisioned." } },
+});
+
+const CarrierNumberRef = builder.objectRef<CarrierNumber>("CarrierNumber").implement({
+  description: "A number as the carrier reports it.",
+  fields: (t) => ({
+    e164: t.exposeString("e164", { description: "The number." }),
+    carrierNumberId: t.exposeString("carrierNumberId", { description: "The carrier's id of the number." }),
+    status: t.expose("status", { type: CarrierNumberStatusEnum, description: "Its state at the carrier." }),
+  }),
+});
+
+const StateMismatchRef = builder.objectRef<Reconciliation["stateMismatches"][number]>("CarrierStateMismatch").implement({
+  description: "A number whose state here differs from the carrier's.",
+  fields: (t) => ({
+    phoneNumber: t.field({ type: PhoneNumberRef, description: "The number here.", resolve: (m) => m.phoneNumber }),
+    carrierStatus: t.expose("carrierStatus", { type: CarrierNumberStatusEnum, description: "Its state at the carrier." }),
+  }),
+});
+
+const ReconciliationRef = builder.objectRef<Reconciliation>("CarrierReconciliation").implement({
+  description: "Differences between the carrier's inventory and this organization's managed numbers.",
+  fields: (t) => ({
+    carrier: t.exposeString("carrier", { description: "The carrier compared (the caller's)." }),
+    checkedAt: t.expose("checkedAt", { type: "DateTime", description: "When the comparison ran." }),
+    orphanedAtCarrier: t.field({
+      type: [CarrierNumberRef],
+      description: "Numbers the carrier bills for this organization's orders but that have no live row here.",
+      resolve: (r) => r.orphanedAtCarrier,
+    }),
+    missingAtCarrier: t.field({
+      type: [PhoneNumberRef],
+      description: "Live numbers here that the carrier no longer has.",
+      resolve: (r) => r.missingAtCarrier,
+    }),
+    stateMismatches: t.field({ type: [StateMismatchRef], description: "Numbers whose state differs.", resolve: (r) => r.stateMismatches }),
+    consistent: t.boolean({
+      description: "True when nothing differs.",
+      resolve: (r) => r.orphanedAtCarrier.length + r.missingAtCarrier.length + r.stateMismatches.length === 0,
+    }),
+  }),
+});
+
+builder.queryField("carrierReconciliation", (t) =>
+  t.field({
+    type: ReconciliationRef,
+    description: "Compares the carrier's inventory with this organization's managed numbers (reads the carrier; not cached).",
+    authScopes: { scope: "numbers:write" },
+    resolve: (_root, _args, context) => context.services.provisioning.reconcile(context.caller).catch(asQueryError),
+  }),
+);
+
+const RepairSuccess = builder
+  .objectRef<{ released: string[]; activated: import("../generated/prisma/client.ts").PhoneNumber[]; report: Reconciliation }>("RepairCarrierReconciliationSuccess")
+  .implement({
+    description: "What was repaired, and the comparison afterwards.",
+    fields: (t) => ({
+      releasedAtCarrier: t.exposeStringList("released", { description: "Orphaned numbers released at the carrier (no longer billed)." }),
+      activated: t.field({ type: [PhoneNumberRef], description: "PENDING numbers the carrier reported active, now ACTIVE.", resolve: (r) => r.activated }),
+      reconciliation: t.field({ type: ReconciliationRef, description: "The comparison after the repairs.", resolve: (r) => r.report }),
+    }),
+  });
+
+builder.mutationField("repairCarrierReconciliation", (t) =>
+  t.fieldWithInput({
+    description:
+      "Repairs what is safe: releases orphaned carrier numbers and activates numbers the carrier reports active. Numbers missing at the carrier are only reported.",
+    typeOptions: { description: "Repair options." },
+    authScopes: { scope: "numbers:write" },
+    input: { dryRun: t.input.boolean({ description: "Report what would be repaired without changing anything." }) },
+    type: RepairSuccess,
+    errors: { types: [CarrierError] },
+    resolve: async (_root, { input }, context) => {
+      if (input.dryRun) return { released: [], activated: [], report: await context.services.provisioning.reconcile(context.caller) };
+      return context.services.provisioning.repair(context.caller);
+    },
   }),
 );

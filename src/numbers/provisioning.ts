@@ -2,7 +2,7 @@ import { getCountries } from "libphonenumber-js/max";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
-import { CarrierFailure, type AvailableNumber, type CarrierOrder, type NumberFeature } from "../carriers/adapter.ts";
+import { CarrierFailure, type AvailableNumber, type CarrierNumber, type CarrierOrder, type NumberFeature } from "../carriers/adapter.ts";
 import { toCarrierError, type Carriers } from "../carriers/index.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { parseE164 } from "../domain/e164.ts";
@@ -79,6 +79,17 @@ export interface BulkItemResult {
 }
 
 const LIVE = ["PENDING", "ACTIVE", "SUSPENDED"] as const;
+
+export interface Reconciliation {
+  carrier: string;
+  checkedAt: Date;
+  /** Numbers the carrier bills for this organization's orders with no live row here. */
+  orphanedAtCarrier: CarrierNumber[];
+  /** Live rows whose number the carrier no longer has. */
+  missingAtCarrier: PhoneNumber[];
+  /** Rows whose state differs from the carrier's. */
+  stateMismatches: Array<{ phoneNumber: PhoneNumber; carrierStatus: CarrierNumber["status"]; carrierNumberId: string }>;
+}
 
 /**
  * Buying numbers from carriers. The order row and the PENDING number row are written before the
@@ -310,6 +321,66 @@ export class ProvisioningService {
       return { phoneNumber, areaCodeFallback, replayed: false };
     }
     throw new CarrierError("NO_NUMBERS_AVAILABLE", "The numbers found were taken meanwhile; try again", carrier.name);
+  }
+
+  /**
+   * Compares the caller's carrier inventory with this organization's numbers. Tenant-safe: carrier
+   * numbers are attributed to the organization only through its own orders.
+   */
+  async reconcile(caller: Caller): Promise<Reconciliation> {
+    const carrier = this.carriers.forCaller(caller);
+    const [atCarrier, rows, orders] = await Promise.all([
+      carrier.listNumbers().catch(toCarrierError),
+      this.prisma.phoneNumber.findMany({
+        where: { organizationId: caller.organizationId, source: "MANAGED", carrier: carrier.name, status: { in: [...LIVE] } },
+      }),
+      this.prisma.numberOrder.findMany({ where: { organizationId: caller.organizationId, carrier: carrier.name } }),
+    ]);
+    const carrierByE164 = new Map(atCarrier.map((n) => [n.e164, n]));
+    const liveE164 = new Set(rows.map((r) => r.e164));
+    const ordered = new Set(orders.map((o) => o.e164));
+    const orphanedAtCarrier = atCarrier.filter((n) => ordered.has(n.e164) && !liveE164.has(n.e164));
+    const missingAtCarrier = rows.filter((r) => r.carrierResourceId && !carrierByE164.has(r.e164));
+    const stateMismatches = rows.flatMap((row) => {
+      const remote = carrierByE164.get(row.e164);
+      if (!remote) return [];
+      const expected = row.status === "PENDING" ? "PENDING" : "ACTIVE";
+      return remote.status === expected ? [] : [{ phoneNumber: row, carrierStatus: remote.status, carrierNumberId: remote.carrierNumberId }];
+    });
+    return { carrier: carrier.name, checkedAt: new Date(), orphanedAtCarrier, missingAtCarrier, stateMismatches };
+  }
+
+  /**
+   * Repairs what is safe to repair: releases numbers the carrier bills for this organization's
+   * orders with no live row here, and activates PENDING numbers the carrier reports active.
+   * Numbers missing at the carrier are only reported: whether the carrier lost them needs a person.
+   */
+  async repair(caller: Caller): Promise<{ released: string[]; activated: PhoneNumber[]; report: Reconciliation }> {
+    const report = await this.reconcile(caller);
+    const carrier = this.carriers.forCaller(caller);
+    const released: string[] = [];
+    for (const orphan of report.orphanedAtCarrier) {
+      await carrier.releaseNumber(orphan.carrierNumberId).catch(toCarrierError);
+      released.push(orphan.e164);
+      this.logger.warn({ e164: orphan.e164, carrier: carrier.name }, "released a carrier number with no row here");
+    }
+    const activated: PhoneNumber[] = [];
+    for (const mismatch of report.stateMismatches) {
+      if (mismatch.phoneNumber.status !== "PENDING" || mismatch.carrierStatus !== "ACTIVE") continue;
+      const order = await this.prisma.numberOrder.findFirst({ where: { phoneNumberId: mismatch.phoneNumber.id } });
+      if (!order) continue;
+      activated.push(
+        await this.#record(order, {
+          id: order.carrierOrderId ?? "reconciled",
+          status: "SUCCESS",
+          e164: order.e164,
+          reference: order.id,
+          carrierNumberId: mismatch.carrierNumberId,
+          failureReason: null,
+        }),
+      );
+    }
+    return { released, activated, report: await this.reconcile(caller) };
   }
 
   /** Resolves orders with the carrier: completions of PLACED orders, and lost answers of old REQUESTED ones. */
