@@ -14,7 +14,8 @@ const files = (await readdir(new URL(".", import.meta.url)))
 console.log(`Switchboard tests on the ${testTarget()} database: ${files.join(", ")}`);
 // One enclosing suite, so the server and database close after the last test. A root-level `after`
 // would wait for the event loop to empty, which the open database never lets happen.
-describe(`Switchboard (${testTarget()} database)`, async () => {
+// The suite fails rather than hangs if something never settles (it takes about a minute).
+describe(`Switchboard (${testTarget()} database)`, { timeout: 15 * 60_000 }, async () => {
   after(closeEnvironment);
   for (const file of files) await import(new URL(file, import.meta.url).href);
 });
