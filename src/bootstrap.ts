@@ -4,6 +4,7 @@ import { openDatabase, type Database } from "./db/index.ts";
 import { loadSecretBox } from "./encryption-key.ts";
 import { createEventBus } from "./events/pubsub.ts";
 import { startOrderPoller } from "./jobs/order-poller.ts";
+import { startReviewerNotifier } from "./jobs/reviewer-notifier.ts";
 import { createApp, type App } from "./server.ts";
 import { createServices, type Services } from "./services.ts";
 
@@ -23,12 +24,20 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
   const services = createServices(database.prisma, config, secrets, logger, bus);
   const app = createApp({ config, prisma: database.prisma, services, logger });
   const orderPoller = startOrderPoller(services.provisioning, config.carrier.orderPollSeconds, logger);
+  const reviewerNotifier = services.reviewerNotifications
+    ? startReviewerNotifier(services.reviewerNotifications, config.reviewerWebhook.pollSeconds, logger)
+    : undefined;
+  if (!reviewerNotifier) logger.warn("REVIEWER_WEBHOOK_URL is not set: verification submissions queue reviewer notifications that wait until it is");
+  // SMS campaign assignments a crash interrupted (an approval committed, its numbers still PENDING) finish now.
+  const campaignsResumed = services.campaigns.resume().catch((error: unknown) => logger.error({ err: error }, "resuming SMS campaign assignments failed"));
   return {
     app,
     database,
     services,
     async close() {
       await orderPoller.stop();
+      await reviewerNotifier?.stop();
+      await campaignsResumed;
       await bus.close();
       await database.close();
     },

@@ -28,6 +28,11 @@ const EnvSchema = z.object({
   TELNYX_MESSAGING_PROFILE_ID: z.string().optional(),
   SANDBOX_STATE_FILE: z.string().optional(),
   SANDBOX_FAULTS: z.string().optional(),
+  REVIEWER_WEBHOOK_URL: z.string().url().refine((url) => /^https?:/i.test(url), "must be an http(s) URL").optional(),
+  REVIEWER_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  NOTIFICATION_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
+  NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  NOTIFICATION_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   JWT_JWKS_URL: z.string().url().optional(),
@@ -62,6 +67,16 @@ export interface Config {
     sandboxStateFile?: string;
     /** Test-only fault switches for server processes: crash-after-order, delay-completion. */
     sandboxFaults: string[];
+  };
+  /** Where reviewers are told of new 10DLC verification submissions (the notification outbox). */
+  reviewerWebhook: {
+    /** Absent: notifications stay QUEUED (nothing is lost) until a URL is configured. */
+    url?: string;
+    /** HMAC-SHA256 key for the X-Switchboard-Signature header. */
+    secret?: string;
+    pollSeconds: number;
+    maxAttempts: number;
+    timeoutMs: number;
   };
   /** Redis for pub/sub shared by instances; absent means in-process pub/sub. */
   redisUrl?: string;
@@ -110,6 +125,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       sandboxStateFile: e.SANDBOX_STATE_FILE,
       sandboxFaults: (e.SANDBOX_FAULTS ?? "").split(",").map((f) => f.trim()).filter(Boolean),
+    },
+    reviewerWebhook: {
+      url: e.REVIEWER_WEBHOOK_URL,
+      secret: e.REVIEWER_WEBHOOK_SECRET,
+      pollSeconds: e.NOTIFICATION_POLL_SECONDS,
+      maxAttempts: e.NOTIFICATION_MAX_ATTEMPTS,
+      timeoutMs: e.NOTIFICATION_TIMEOUT_MS,
     },
     redisUrl: e.REDIS_URL,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,

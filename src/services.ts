@@ -11,6 +11,9 @@ import { SetupStatusChanges } from "./events/setup-status-changes.ts";
 import { PhoneNumberService } from "./numbers/service.ts";
 import { ProvisioningService } from "./numbers/provisioning.ts";
 import { createCarriers, type Carriers } from "./carriers/index.ts";
+import { SmsCampaigns } from "./verification/campaigns.ts";
+import { ReviewerNotifications } from "./verification/reviewer-notifications.ts";
+import { currentVerificationStatus, VerificationService } from "./verification/service.ts";
 
 /** The use cases, created once per process and shared by every request. */
 export interface Services {
@@ -23,12 +26,20 @@ export interface Services {
   deliveries: EventDeliveryCache;
   carriers: Carriers;
   provisioning: ProvisioningService;
+  verification: VerificationService;
+  campaigns: SmsCampaigns;
+  /** Delivers the reviewer-notification outbox; absent without REVIEWER_WEBHOOK_URL (notifications wait, QUEUED). */
+  reviewerNotifications?: ReviewerNotifications;
 }
 
 export function createServices(prisma: PrismaClient, config: Config, secrets: SecretBox, logger: Logger, bus: EventBus): Services {
   const authenticator = new Authenticator(prisma, config, logger);
-  const setupStatus = new SetupStatusChanges(prisma, bus, logger);
+  const setupStatus = new SetupStatusChanges(prisma, bus, logger, (organizationId) => currentVerificationStatus(prisma, organizationId));
   const carriers = createCarriers(config, logger);
+  const campaigns = new SmsCampaigns(prisma, setupStatus, logger);
+  // Numbers that become eligible later (bought and activated, added, made SMS-capable) join the campaign of an approved organization.
+  setupStatus.afterRefresh((numbers) => campaigns.assignNewlyEligible(numbers));
+  const { url, secret, maxAttempts, timeoutMs } = config.reviewerWebhook;
   return {
     authenticator,
     setupStatus,
@@ -40,5 +51,8 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     // A lost carrier answer is resolved once it is older than any call could still be running.
     provisioning: new ProvisioningService(prisma, carriers, setupStatus, logger, config.carrier.timeoutMs * 2 + 1_000),
     apiKeys: new ApiKeyService(prisma, (id) => authenticator.forgetApiKey(id)),
+    verification: new VerificationService(prisma, setupStatus, campaigns, bus, logger),
+    campaigns,
+    reviewerNotifications: url ? new ReviewerNotifications(prisma, { url, secret, maxAttempts, timeoutMs }, logger) : undefined,
   };
 }

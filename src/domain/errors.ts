@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   "NUMBER_RELEASED",
   "CARRIER_ERROR",
   "VERIFICATION_REQUIRED",
+  "INVALID_TRANSITION",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -73,6 +74,21 @@ export class NumberReleasedError extends AppError {
   ) {
     super(`${e164} was released on ${releasedAt.toISOString()} and can no longer be changed`);
     this.name = "NumberReleasedError";
+  }
+}
+
+/** A verification was asked to move in a way its state machine does not allow (e.g. approving a draft). */
+export class VerificationTransitionError extends AppError {
+  readonly code = "INVALID_TRANSITION" as const;
+  constructor(
+    readonly currentStatus: "MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED",
+    readonly action: "SAVE_DRAFT" | "SUBMIT" | "APPROVE" | "REJECT",
+    readonly allowedFrom: ReadonlyArray<"MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED">,
+  ) {
+    super(
+      `The verification is ${currentStatus}; ${action.toLowerCase().replace("_", " ")} is allowed only when it is ${allowedFrom.join(" or ")}`,
+    );
+    this.name = "VerificationTransitionError";
   }
 }
 

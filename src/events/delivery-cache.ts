@@ -1,9 +1,14 @@
 import type { PrismaClient } from "../db/client.ts";
-import type { Agent, Event, PhoneNumber } from "../generated/prisma/client.ts";
+import type { Agent, Event, PhoneNumber, Verification } from "../generated/prisma/client.ts";
 
 export interface DeliveredSetupStatusChange {
   event: Event;
   phoneNumber: PhoneNumber & { agent: Agent | null };
+}
+
+export interface DeliveredVerificationStatusChange {
+  event: Event;
+  verification: Verification;
 }
 
 const KEEP_MS = 30_000;
@@ -15,15 +20,28 @@ const KEEP_MS = 30_000;
  * Events are immutable; the number is read once, at delivery.
  */
 export class EventDeliveryCache {
-  readonly #entries = new Map<string, Promise<DeliveredSetupStatusChange | undefined>>();
+  readonly #entries = new Map<string, Promise<unknown>>();
 
   constructor(private readonly prisma: PrismaClient) {}
 
   setupStatusChange(eventId: string, organizationId: string): Promise<DeliveredSetupStatusChange | undefined> {
-    const key = `${organizationId}:${eventId}`;
-    let entry = this.#entries.get(key);
+    return this.#shared(`${organizationId}:${eventId}`, () => this.#load(eventId, organizationId));
+  }
+
+  verificationStatusChange(eventId: string, organizationId: string): Promise<DeliveredVerificationStatusChange | undefined> {
+    return this.#shared(`${organizationId}:${eventId}`, async () => {
+      const event = await this.prisma.event.findFirst({ where: { id: eventId, organizationId, type: "VERIFICATION_STATUS_CHANGED" } });
+      const verificationId = (event?.payload as { verificationId?: string } | undefined)?.verificationId;
+      if (!event || !verificationId) return undefined;
+      const verification = await this.prisma.verification.findFirst({ where: { id: verificationId, organizationId } });
+      return verification ? { event, verification } : undefined;
+    });
+  }
+
+  #shared<T>(key: string, load: () => Promise<T>): Promise<T> {
+    let entry = this.#entries.get(key) as Promise<T> | undefined;
     if (!entry) {
-      entry = this.#load(eventId, organizationId);
+      entry = load();
       this.#entries.set(key, entry);
       setTimeout(() => this.#entries.delete(key), KEEP_MS).unref();
       entry.catch(() => this.#entries.delete(key));

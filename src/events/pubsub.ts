@@ -9,8 +9,15 @@ export interface SetupStatusChangedMessage {
   phoneNumberId: string;
 }
 
+/** A verification's status changed: the recorded event and the submission it concerns. */
+export interface VerificationStatusChangedMessage {
+  eventId: string;
+  verificationId: string;
+}
+
 export type Channels = {
   "setup-status": [organizationId: string, message: SetupStatusChangedMessage];
+  "verification-status": [organizationId: string, message: VerificationStatusChangedMessage];
 };
 
 export interface EventBus {

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { PrismaClient } from "../db/client.ts";
 import type { SetupStatus, VerificationStatus } from "../domain/setup-status.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
 import { setupStatusOf } from "../numbers/setup-status-of.ts";
 import type { EventBus } from "./pubsub.ts";
 
@@ -18,6 +18,15 @@ export interface SetupStatusChangePayload {
   current: SetupStatus;
 }
 
+/** A number a refresh read, with the organization's verification status its setup status was computed under. */
+export interface RefreshedNumber {
+  number: PhoneNumber;
+  verificationStatus: VerificationStatus;
+}
+
+/** Told after every refresh; a listener that changes numbers refreshes them itself. */
+export type RefreshListener = (numbers: readonly RefreshedNumber[]) => Promise<void>;
+
 /**
  * The one mechanism behind live setup status: after any committed change that may affect numbers
  * (a mutation, a webhook, a job), call `refresh` with their ids. It recomputes each number's setup
@@ -32,25 +41,40 @@ export class SetupStatusChanges {
     private readonly verificationStatus: (organizationId: string) => Promise<VerificationStatus> = async () => "MISSING",
   ) {}
 
+  readonly #listeners: RefreshListener[] = [];
+
+  /**
+   * Runs `listener` after every refresh with the numbers it read, so follow-up work that depends on
+   * a number's state (assigning a newly active US number to its organization's SMS campaign) needs
+   * no hook in each write path.
+   */
+  afterRefresh(listener: RefreshListener): void {
+    this.#listeners.push(listener);
+  }
+
   /** Never throws: the change itself is committed; a failed refresh is logged and caught up by the next one. */
   async refresh(phoneNumberIds: readonly string[]): Promise<void> {
     if (phoneNumberIds.length === 0) return;
     try {
-      await this.#refresh([...new Set(phoneNumberIds)]);
+      const refreshed = await this.#refresh([...new Set(phoneNumberIds)]);
+      for (const listener of this.#listeners) await listener(refreshed);
     } catch (error) {
       this.logger.error({ err: error, phoneNumberIds }, "setup status refresh failed");
     }
   }
 
-  async #refresh(ids: string[]): Promise<void> {
+  async #refresh(ids: string[]): Promise<RefreshedNumber[]> {
     const numbers = await this.prisma.phoneNumber.findMany({
       where: { id: { in: ids } },
       include: { agent: { select: { status: true } } },
     });
     const verification = new Map<string, Promise<VerificationStatus>>();
+    const refreshed: RefreshedNumber[] = [];
     for (const number of numbers) {
       if (!verification.has(number.organizationId)) verification.set(number.organizationId, this.verificationStatus(number.organizationId));
-      const current = setupStatusOf(number, await verification.get(number.organizationId)!);
+      const verificationStatus = await verification.get(number.organizationId)!;
+      refreshed.push({ number, verificationStatus });
+      const current = setupStatusOf(number, verificationStatus);
       const previous = (number.setupStatusSnapshot as SetupStatus | null) ?? null;
       if (previous && canonicalJson(previous) === canonicalJson(current)) continue;
       const event = await this.prisma.$transaction(async (tx) => {
@@ -77,5 +101,6 @@ export class SetupStatusChanges {
       );
       this.bus.pubsub.publish("setup-status", number.organizationId, { eventId: event.id, phoneNumberId: number.id });
     }
+    return refreshed;
   }
 }
