@@ -9,10 +9,9 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import WebSocket from "ws";
-import { connectionOptionsFromUrl } from "../src/db/connection-options.ts";
 import { post, runScript, startServerProcess } from "../test/helpers/processes.ts";
+import { createScratchDatabase } from "../test/helpers/scratch-database.ts";
 
 const sizes = (process.env.BENCH_SUBSCRIBERS ?? "1000,10000").split(",").map(Number);
 const serverUrl = process.env.BENCH_DATABASE_URL;
@@ -67,20 +66,9 @@ async function run(n: number) {
   };
   let dropDatabase: (() => Promise<void>) | undefined;
   if (serverUrl) {
-    const name = `switchboard_fanout_${process.pid}_${n}`;
-    const admin = new pg.Client(connectionOptionsFromUrl(serverUrl));
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    dropDatabase = async () => {
-      const client = new pg.Client(connectionOptionsFromUrl(serverUrl));
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    };
+    const scratch = await createScratchDatabase(serverUrl, `switchboard_fanout_${process.pid}_${n}`);
+    env.DATABASE_URL = scratch.url;
+    dropDatabase = scratch.drop;
     const migrated = await runScript("scripts/migrate.ts", [], env);
     if (migrated.code !== 0) throw new Error(migrated.stderr);
   }

@@ -10,12 +10,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import pg from "pg";
 import { createApiKey } from "../src/apikeys/service.ts";
 import { startSwitchboard } from "../src/bootstrap.ts";
 import { loadConfig } from "../src/config.ts";
-import { connectionOptionsFromUrl } from "../src/db/connection-options.ts";
 import { createLogger } from "../src/logger.ts";
+import { createScratchDatabase } from "../test/helpers/scratch-database.ts";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -29,20 +28,9 @@ async function main() {
   let dropDatabase: (() => Promise<void>) | undefined;
   const env: Record<string, string> = { DATA_DIR: dataDir, LOG_LEVEL: "warn", ENCRYPTION_KEY: randomBytes(32).toString("hex") };
   if (serverUrl) {
-    const name = `switchboard_bench_${process.pid}`;
-    const admin = new pg.Client(connectionOptionsFromUrl(serverUrl));
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    dropDatabase = async () => {
-      const client = new pg.Client(connectionOptionsFromUrl(serverUrl));
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    };
+    const scratch = await createScratchDatabase(serverUrl, `switchboard_bench_${process.pid}`);
+    env.DATABASE_URL = scratch.url;
+    dropDatabase = scratch.drop;
   }
   const config = loadConfig(env);
   const startedAt = performance.now();

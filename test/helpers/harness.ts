@@ -5,12 +5,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
-import pg from "pg";
 import { createApiKey } from "../../src/apikeys/service.ts";
 import { startSwitchboard, type Switchboard } from "../../src/bootstrap.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
-import { connectionOptionsFromUrl } from "../../src/db/connection-options.ts";
 import { createLogger } from "../../src/logger.ts";
+import { createScratchDatabase as createServerDatabase } from "./scratch-database.ts";
 
 /**
  * One Switchboard per test run, on one database: the embedded PGlite in a temporary DATA_DIR by
@@ -38,20 +37,9 @@ export function testTarget(): "embedded" | "postgres" {
 export async function createScratchDatabase(prefix: string): Promise<string> {
   const baseUrl = process.env.TEST_DATABASE_URL;
   if (!baseUrl) throw new Error("TEST_DATABASE_URL is not set");
-  const name = `${prefix}_${process.pid}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client(connectionOptionsFromUrl(baseUrl));
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  cleanups.push(async () => {
-    const client = new pg.Client(connectionOptionsFromUrl(baseUrl));
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.end();
-  });
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const scratch = await createServerDatabase(baseUrl, `${prefix}_${process.pid}_${randomBytes(3).toString("hex")}`);
+  cleanups.push(scratch.drop);
+  return scratch.url;
 }
 
 async function start(): Promise<TestEnvironment> {
