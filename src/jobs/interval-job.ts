@@ -1,0 +1,40 @@
+import type { Logger } from "pino";
+
+export interface IntervalJob {
+  /** Stops scheduling and waits for a run in progress to finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `work` once at start (catching up after a crash) and then every `intervalSeconds`, never
+ * two runs at once in this process. Jobs must be safe on several instances at once; each says how.
+ * `work` returns an outcome of counts, logged when any is non-zero.
+ */
+export function startIntervalJob(
+  name: string,
+  work: () => Promise<object>,
+  intervalSeconds: number,
+  logger: Logger,
+): IntervalJob {
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const tick = () => {
+    if (running || stopped) return;
+    running = work()
+      .then((outcome) => {
+        if (Object.values(outcome).some((count) => typeof count === "number" && count > 0)) logger.info({ job: name, ...outcome }, `${name}: done`);
+      })
+      .catch((error: unknown) => logger.error({ err: error, job: name }, `${name}: run failed`))
+      .finally(() => (running = undefined));
+  };
+  tick();
+  const timer = setInterval(tick, intervalSeconds * 1000);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
