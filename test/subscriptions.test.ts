@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, describe, test } from "node:test";
 import { graphql } from "./generated/gql.ts";
 import { createOrganization, getEnvironment, type TestOrganization } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
+import { post, runScript, startServerProcess } from "./helpers/processes.ts";
 import { subscribe, wsClient } from "./helpers/subscriptions.ts";
 
 const SetupStatusChanged = graphql(`
@@ -253,5 +257,38 @@ describe("live setup status", () => {
     const data = JSON.parse(text.split("\n").find((line) => line.startsWith("data:"))!.slice(5));
     assert.deepEqual(data.data.phoneNumberSetupStatusChanged, { phoneNumber: { e164 }, current: { status: "ACTION_REQUIRED" } });
     controller.abort();
+  });
+});
+
+describe("subscription bounds per API key", () => {
+  test("a key may hold at most MAX_SUBSCRIPTIONS_PER_KEY subscriptions across connections; closing one frees its place", { timeout: 120_000 }, async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-bounds-"));
+    const env = { DATA_DIR: dataDir, DATABASE_URL: "", ENCRYPTION_KEY: "", SEED_DEMO: "false", MAX_SUBSCRIPTIONS_PER_KEY: "2" };
+    const key = (await runScript("scripts/apikey.ts", ["create", "--org", "bounds"], env)).stdout.trim();
+    const server = await startServerProcess(env);
+    const clients: Array<ReturnType<typeof wsClient>> = [];
+    try {
+      const open = async () => {
+        const client = wsClient(server.url, { apiKey: key });
+        clients.push(client);
+        return subscribe(client, SetupStatusChanged);
+      };
+      const first = await open();
+      await open();
+      const third = await open();
+      const refused = await third.next();
+      assert.equal(refused.errors?.[0]?.extensions?.code, "RATE_LIMITED", JSON.stringify(refused));
+      await first.close();
+      const fourth = await open();
+      // Accepted: the next thing it sees is an event, not a refusal.
+      await post(server.url, key, "mutation($i: CreateManualPhoneNumberInput!) { createManualPhoneNumber(input: $i) { __typename } }", { i: { e164: uniqueE164() } });
+      const event = await fourth.next();
+      assert.equal(event.errors, undefined, JSON.stringify(event));
+      assert.equal(event.data?.phoneNumberSetupStatusChanged.current.status, "ACTION_REQUIRED");
+    } finally {
+      for (const client of clients) await client.dispose();
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
