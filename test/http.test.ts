@@ -60,4 +60,16 @@ describe("HTTP transport", () => {
     assert.match(body.errors[0]?.message ?? "", /exceeds maximum operation depth/);
     assert.equal(body.data, undefined);
   });
+
+  test("a malformed id in node() is a BAD_USER_INPUT error, not an internal one", async () => {
+    const org = await createOrganization("bad-node-id");
+    const response = await fetch(`${await (await getEnvironment()).url()}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": org.secret },
+      body: JSON.stringify({ query: '{ node(id: "garbage") { id } }' }),
+    });
+    const body = (await response.json()) as { errors: Array<{ message: string; extensions?: { code?: string } }> };
+    assert.equal(body.errors[0]?.extensions?.code, "BAD_USER_INPUT");
+    assert.match(body.errors[0]?.message ?? "", /not a valid id/);
+  });
 });

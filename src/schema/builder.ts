@@ -1,7 +1,7 @@
 import SchemaBuilder from "@pothos/core";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import PrismaPlugin from "@pothos/plugin-prisma";
-import RelayPlugin from "@pothos/plugin-relay";
+import RelayPlugin, { decodeGlobalID } from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import WithInputPlugin from "@pothos/plugin-with-input";
 import { GraphQLError } from "graphql";
@@ -61,6 +61,14 @@ export const builder = new SchemaBuilder<SchemaTypes>({
   },
   relay: {
     clientMutationId: "omit",
+    // A malformed id in node/nodes is the client's mistake: a coded BAD_USER_INPUT error, not a bare message.
+    decodeGlobalID: (globalID: string) => {
+      try {
+        return decodeGlobalID(globalID);
+      } catch {
+        throw new GraphQLError(`${JSON.stringify(globalID)} is not a valid id`, { extensions: { code: "BAD_USER_INPUT" } });
+      }
+    },
     cursorType: "String",
     edgesFieldOptions: { nullable: false, description: "The items of this page, each with its cursor." },
     nodeFieldOptions: { nullable: false, description: "The item." },
