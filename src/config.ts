@@ -26,6 +26,9 @@ const EnvSchema = z.object({
   TELNYX_BASE_URL: z.string().url().optional(),
   TELNYX_CONNECTION_ID: z.string().optional(),
   TELNYX_MESSAGING_PROFILE_ID: z.string().optional(),
+  TELNYX_PUBLIC_KEY: z.string().min(1).optional(),
+  SANDBOX_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   SANDBOX_STATE_FILE: z.string().optional(),
   SANDBOX_FAULTS: z.string().optional(),
   REVIEWER_WEBHOOK_URL: z.string().url().refine((url) => /^https?:/i.test(url), "must be an http(s) URL").optional(),
@@ -77,6 +80,15 @@ export interface Config {
     pollSeconds: number;
     maxAttempts: number;
     timeoutMs: number;
+  };
+  /** Inbound carrier webhooks (messages and delivery statuses). */
+  webhooks: {
+    /** Telnyx's Ed25519 public key (base64); absent: /webhooks/telnyx refuses every delivery. */
+    telnyxPublicKey?: string;
+    /** HMAC key of /webhooks/sandbox; absent: that route refuses every delivery. */
+    sandboxSecret?: string;
+    /** Largest accepted difference between a delivery's timestamp and now. */
+    toleranceSeconds: number;
   };
   /** Redis for pub/sub shared by instances; absent means in-process pub/sub. */
   redisUrl?: string;
@@ -133,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.NOTIFICATION_MAX_ATTEMPTS,
       timeoutMs: e.NOTIFICATION_TIMEOUT_MS,
     },
+    webhooks: { telnyxPublicKey: e.TELNYX_PUBLIC_KEY, sandboxSecret: e.SANDBOX_WEBHOOK_SECRET, toleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS },
     redisUrl: e.REDIS_URL,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,

@@ -7,6 +7,7 @@ import type { Config } from "./config.ts";
 import type { Context } from "./context.ts";
 import type { PrismaClient } from "./db/client.ts";
 import { createLoaders } from "./loaders.ts";
+import { createWebhookHandler } from "./messages/webhook-route.ts";
 import { attachWebSockets, type SocketExtra } from "./websocket.ts";
 import { schema } from "./schema/index.ts";
 import type { Services } from "./services.ts";
@@ -70,12 +71,13 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
   });
 
   const inFlight = new Set<Promise<unknown>>();
+  const webhook = createWebhookHandler({ config, prisma, messages: services.messages, logger });
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url === "/health") {
       res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       return;
     }
-    const handled = Promise.resolve(yoga.requestListener(req, res)).catch((error) => logger.error({ err: error }, "request failed"));
+    const handled = Promise.resolve(webhook(req, res) ?? yoga.requestListener(req, res)).catch((error) => logger.error({ err: error }, "request failed"));
     inFlight.add(handled);
     void handled.finally(() => inFlight.delete(handled));
   });

@@ -8,6 +8,7 @@ import type { SecretBox } from "./domain/secret-box.ts";
 import { EventDeliveryCache } from "./events/delivery-cache.ts";
 import type { EventBus } from "./events/pubsub.ts";
 import { SetupStatusChanges } from "./events/setup-status-changes.ts";
+import { MessageService } from "./messages/service.ts";
 import { PhoneNumberService } from "./numbers/service.ts";
 import { ProvisioningService } from "./numbers/provisioning.ts";
 import { createCarriers, type Carriers } from "./carriers/index.ts";
@@ -28,6 +29,7 @@ export interface Services {
   provisioning: ProvisioningService;
   verification: VerificationService;
   campaigns: SmsCampaigns;
+  messages: MessageService;
   /** Delivers the reviewer-notification outbox; absent without REVIEWER_WEBHOOK_URL (notifications wait, QUEUED). */
   reviewerNotifications?: ReviewerNotifications;
 }
@@ -53,6 +55,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     apiKeys: new ApiKeyService(prisma, (id) => authenticator.forgetApiKey(id)),
     verification: new VerificationService(prisma, setupStatus, campaigns, bus, logger),
     campaigns,
+    messages: new MessageService(prisma, carriers, bus, logger),
     reviewerNotifications: url ? new ReviewerNotifications(prisma, { url, secret, maxAttempts, timeoutMs }, logger) : undefined,
   };
 }

@@ -65,7 +65,44 @@ export interface CarrierAdapter {
   updateRouting(carrierNumberId: string, routing: { connectionId?: string; messagingProfileId?: string }): Promise<void>;
   /** Every number the carrier account holds (for reconciliation). */
   listNumbers(): Promise<CarrierNumber[]>;
+  /** Sends one SMS/MMS. Not idempotent at the carrier: never retried automatically. */
+  sendMessage(request: OutboundMessageRequest): Promise<SentMessage>;
 }
+
+export interface OutboundMessageRequest {
+  from: string;
+  to: string;
+  text: string;
+  mediaUrls: string[];
+}
+
+export interface SentMessage {
+  carrierMessageId: string;
+  /** Where the carrier says the message is; later moves arrive by status webhook. */
+  status: "QUEUED" | "SENT";
+}
+
+/** A verified carrier webhook, read into what Switchboard needs. */
+export type CarrierMessageEvent =
+  | {
+      kind: "RECEIVED";
+      /** The carrier's id of this delivery (the same on retries). */
+      eventId: string;
+      carrierMessageId: string;
+      from: string;
+      to: string;
+      text: string;
+      mediaUrls: string[];
+    }
+  | {
+      kind: "STATUS";
+      eventId: string;
+      carrierMessageId: string;
+      status: "SENT" | "DELIVERED" | "FAILED";
+      errorCode: string | null;
+    }
+  /** An event type Switchboard does not act on: acknowledged, nothing stored. */
+  | { kind: "IGNORED"; eventId: string; eventType: string };
 
 export type CarrierErrorKind =
   /** No answer in time: the carrier may or may not have acted. */

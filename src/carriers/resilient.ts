@@ -66,5 +66,7 @@ export function resilient(carrier: CarrierAdapter, options: ResilienceOptions, l
     releaseNumber: (id) => call(safe, "releaseNumber", () => carrier.releaseNumber(id)),
     updateRouting: (id, routing) => call(safe, "updateRouting", () => carrier.updateRouting(id, routing)),
     listNumbers: () => call(safe, "listNumbers", () => carrier.listNumbers()),
+    // A repeated send would text the recipient twice: one attempt, like placing an order.
+    sendMessage: (request) => call(once, "sendMessage", () => carrier.sendMessage(request)),
   };
 }

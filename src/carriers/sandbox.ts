@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseE164 } from "../domain/e164.ts";
-import { CarrierFailure, type AvailableNumber, type CarrierAdapter, type CarrierNumber, type CarrierOrder, type SearchCriteria } from "./adapter.ts";
+import { CarrierFailure, type AvailableNumber, type CarrierAdapter, type CarrierNumber, type CarrierOrder, type OutboundMessageRequest, type SearchCriteria, type SentMessage } from "./adapter.ts";
 
 /**
  * Switches tests flip to make the sandbox misbehave like a real carrier. Counters apply to the
@@ -191,6 +191,16 @@ export class SandboxCarrier implements CarrierAdapter {
   async listNumbers(): Promise<CarrierNumber[]> {
     await this.#enter("listNumbers");
     return Object.values(this.#state.numbers).map((n) => ({ ...n }));
+  }
+
+  /** Messages sent, newest last, for tests that check what reached the carrier. */
+  readonly sent: Array<OutboundMessageRequest & { carrierMessageId: string }> = [];
+
+  async sendMessage(request: OutboundMessageRequest): Promise<SentMessage> {
+    await this.#enter("sendMessage");
+    const carrierMessageId = `sbx_msg_${randomUUID()}`;
+    this.sent.push({ ...request, carrierMessageId });
+    return { carrierMessageId, status: "QUEUED" };
   }
 
   async #enter(method: string): Promise<void> {

@@ -8,7 +8,9 @@ import {
   type CarrierOrder,
   type CarrierOrderStatus,
   type NumberFeature,
+  type OutboundMessageRequest,
   type SearchCriteria,
+  type SentMessage,
 } from "./adapter.ts";
 
 export interface TelnyxCarrierOptions {
@@ -215,6 +217,17 @@ export class TelnyxCarrier implements CarrierAdapter {
       if (items.length === 0 || !Number.isFinite(totalPages) || pageNumber >= totalPages) break;
     }
     return [...byId.values()];
+  }
+
+  /** POST /v2/messages; Telnyx answers with the message queued, and reports later moves by webhook. */
+  async sendMessage(request: OutboundMessageRequest): Promise<SentMessage> {
+    const body: Telnyx.MessageSendParams = { from: request.from, to: request.to, text: request.text };
+    if (request.mediaUrls.length > 0) body.media_urls = [...request.mediaUrls];
+    if (this.#messagingProfileId) body.messaging_profile_id = this.#messagingProfileId;
+    const response = await this.#call("sendMessage", (options) => this.#client.messages.send(body, options));
+    if (!response.data?.id) throw this.#malformed("sendMessage", "the message has no id");
+    const status = response.data.to?.[0]?.status;
+    return { carrierMessageId: response.data.id, status: status === "sent" || status === "delivered" ? "SENT" : "QUEUED" };
   }
 
   /** Maps an order; `reference` and `e164` fill in what the answer leaves out. */

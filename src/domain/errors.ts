@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   "CARRIER_ERROR",
   "VERIFICATION_REQUIRED",
   "INVALID_TRANSITION",
+  "OPTED_OUT",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -109,5 +110,37 @@ export class CarrierError extends AppError {
 
   get retryable(): boolean {
     return this.reason === "TIMEOUT" || this.reason === "UNAVAILABLE";
+  }
+}
+
+/** What a US number still needs before it may send SMS (10DLC). */
+export type SmsRequirement = "VERIFICATION_APPROVED" | "CAMPAIGN_ASSIGNED";
+
+/** Outbound SMS from a US number needs an approved 10DLC verification and the number on a campaign. */
+export class VerificationRequiredError extends AppError {
+  readonly code = "VERIFICATION_REQUIRED" as const;
+  constructor(
+    readonly missing: SmsRequirement[],
+    readonly verificationStatus: "MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED",
+    readonly smsCampaignStatus: string | null,
+  ) {
+    super(
+      `US numbers send SMS only once ${missing
+        .map((m) => (m === "VERIFICATION_APPROVED" ? `the organization's 10DLC verification is approved (it is ${verificationStatus})` : "the number is assigned to a 10DLC campaign"))
+        .join(" and ")}`,
+    );
+    this.name = "VerificationRequiredError";
+  }
+}
+
+/** The recipient texted STOP to this number; nothing is sent until they text START. */
+export class RecipientOptedOutError extends AppError {
+  readonly code = "OPTED_OUT" as const;
+  constructor(
+    readonly recipient: string,
+    readonly optedOutAt: Date,
+  ) {
+    super(`${recipient} opted out of messages from this number on ${optedOutAt.toISOString()}`);
+    this.name = "RecipientOptedOutError";
   }
 }

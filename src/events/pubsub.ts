@@ -15,9 +15,16 @@ export interface VerificationStatusChangedMessage {
   verificationId: string;
 }
 
+/** An inbound message was stored for a live number of the organization. */
+export interface MessageReceivedMessage {
+  messageId: string;
+  phoneNumberId: string;
+}
+
 export type Channels = {
   "setup-status": [organizationId: string, message: SetupStatusChangedMessage];
   "verification-status": [organizationId: string, message: VerificationStatusChangedMessage];
+  "message-received": [organizationId: string, message: MessageReceivedMessage];
 };
 
 export interface EventBus {

@@ -7,7 +7,9 @@ import {
   FIELD_ERROR_CODES,
   NotFoundError,
   NumberReleasedError,
+  RecipientOptedOutError,
   ValidationError,
+  VerificationRequiredError,
   type FieldError,
 } from "../domain/errors.ts";
 import { builder } from "./builder.ts";
@@ -106,5 +108,34 @@ builder.objectType(CarrierError, {
     reason: t.expose("reason", { type: CarrierErrorReasonRef, description: "Why." }),
     carrier: t.exposeString("carrier", { description: "The carrier that answered (sandbox or telnyx)." }),
     retryable: t.exposeBoolean("retryable", { description: "Whether trying again later may succeed." }),
+  }),
+});
+
+const SmsRequirementEnum = builder.enumType("SmsRequirement", {
+  description: "What a US number still needs before it may send SMS (10DLC).",
+  values: {
+    VERIFICATION_APPROVED: { description: "The organization's 10DLC business verification must be APPROVED." },
+    CAMPAIGN_ASSIGNED: { description: "The number must be ASSIGNED to the organization's 10DLC campaign." },
+  },
+});
+
+builder.objectType(VerificationRequiredError, {
+  name: "VerificationRequiredError",
+  description: "US numbers send SMS only once the organization's 10DLC verification is approved and the number is on a campaign.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    missing: t.field({ type: [SmsRequirementEnum], description: "Every requirement not yet met.", resolve: (e) => e.missing }),
+    verificationStatus: t.exposeString("verificationStatus", { description: "The organization's verification status (MISSING without one)." }),
+    smsCampaignStatus: t.exposeString("smsCampaignStatus", { nullable: true, description: "The number's campaign assignment status; null when none was requested." }),
+  }),
+});
+
+builder.objectType(RecipientOptedOutError, {
+  name: "RecipientOptedOutError",
+  description: "The recipient texted STOP to this number; nothing is sent to them until they text START.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    recipient: t.exposeString("recipient", { description: "The recipient, in E.164." }),
+    optedOutAt: t.expose("optedOutAt", { type: "DateTime", description: "When they opted out." }),
   }),
 });

@@ -7,6 +7,7 @@ import "../numbers/provisioning-schema.ts";
 import "../apikeys/schema.ts";
 import "../events/schema.ts";
 import "../verification/schema.ts";
+import "../messages/schema.ts";
 import { isObjectType } from "graphql";
 import { builder } from "./builder.ts";
 

@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
  *   PATCH  /v2/phone_numbers/{id}           { connection_id, ... }
  *   PATCH  /v2/phone_numbers/{id}/messaging { messaging_profile_id }
  *   DELETE /v2/phone_numbers/{id}
+ *   POST   /v2/messages                     { from, to, text, media_urls, messaging_profile_id }
  *
  * Every request needs `Authorization: Bearer <apiKey>`. Errors use Telnyx's error envelope
  * { errors: [{ code, title, detail, meta: { url } }] }. State lives in memory; `switches` make it
@@ -135,6 +136,8 @@ export interface FakeTelnyxState {
   /** The account's numbers by phone number id. */
   numbers: Map<string, FakePhoneNumber>;
   requests: RecordedRequest[];
+  /** Messages sent through POST /v2/messages, in order. */
+  messages: Array<Record<string, unknown>>;
 }
 
 export interface FakeTelnyxOptions {
@@ -194,7 +197,7 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     maxPageSize: 250,
     ...options.switches,
   };
-  const state: FakeTelnyxState = { inventory: new Map(), orders: new Map(), numbers: new Map(), requests: [] };
+  const state: FakeTelnyxState = { inventory: new Map(), orders: new Map(), numbers: new Map(), requests: [], messages: [] };
   for (const number of options.inventory ?? DEFAULT_INVENTORY) {
     const code = areaCodeOf(number.phone_number);
     state.inventory.set(code, [...(state.inventory.get(code) ?? []), { ...number }]);
@@ -438,6 +441,32 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
         return { status: 200, body: { data: { ...number, status: "deleted", updated_at: now() } } };
       }
       return { status: 200, body: { data: number } };
+    }
+
+    if (method === "POST" && path === "/v2/messages") {
+      const request = (body ?? {}) as { from?: string; to?: string; text?: string; media_urls?: string[]; messaging_profile_id?: string };
+      if (!request.to || (!request.text && !request.media_urls?.length)) {
+        return { status: 422, body: telnyxError("10004", "Missing required parameter", "to and text or media_urls are required.", "/to") };
+      }
+      const message = {
+        record_type: "message",
+        id: randomUUID(),
+        direction: "outbound",
+        type: request.media_urls?.length ? "MMS" : "SMS",
+        from: { phone_number: request.from, carrier: "Telnyx", line_type: "Wireless" },
+        to: [{ phone_number: request.to, status: "queued", carrier: "T-Mobile USA", line_type: "Wireless" }],
+        text: request.text ?? "",
+        media: (request.media_urls ?? []).map((url) => ({ url, content_type: null, sha256: null, size: null })),
+        messaging_profile_id: request.messaging_profile_id ?? null,
+        parts: 1,
+        encoding: "GSM-7",
+        errors: [],
+        received_at: new Date().toISOString(),
+        sent_at: null,
+        completed_at: null,
+      };
+      state.messages.push(message);
+      return { status: 200, body: { data: message } };
     }
 
     return notFound();

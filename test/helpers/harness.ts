@@ -9,6 +9,7 @@ import { createApiKey } from "../../src/apikeys/service.ts";
 import { startSwitchboard, type Switchboard } from "../../src/bootstrap.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
+import { SANDBOX_WEBHOOK_SECRET, TELNYX_PUBLIC_KEY } from "./webhooks.ts";
 import { createScratchDatabase as createServerDatabase } from "./scratch-database.ts";
 
 /**
@@ -59,6 +60,10 @@ async function start(): Promise<TestEnvironment> {
     CARRIER_TIMEOUT_MS: "300",
     CARRIER_BREAKER_HALF_OPEN_MS: "200",
     ORDER_POLL_SECONDS: "3600",
+    // Carrier webhooks: tests sign deliveries with the matching keys (helpers/webhooks.ts).
+    TELNYX_PUBLIC_KEY,
+    SANDBOX_WEBHOOK_SECRET,
+    WEBHOOK_TOLERANCE_SECONDS: "300",
   };
   if (target === "postgres") env.DATABASE_URL = await createScratchDatabase("switchboard_test");
   const config = loadConfig(env);

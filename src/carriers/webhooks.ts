@@ -1,0 +1,113 @@
+import { createHash, createHmac, createPublicKey, timingSafeEqual, verify, type KeyObject } from "node:crypto";
+import type { CarrierMessageEvent } from "./adapter.ts";
+
+/**
+ * Carrier webhooks: signature checks and the payloads read into CarrierMessageEvents. Both carriers
+ * send Telnyx's message webhook shape `{ data: { id, event_type, payload } }`; they differ in how
+ * the delivery is signed.
+ */
+
+export type WebhookCheck = { ok: true; signatureHash: string } | { ok: false; status: 400 | 401; reason: string };
+
+/** DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32 raw key bytes follow it. */
+const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+/** Telnyx's public key (base64 of the 32 raw bytes, as the portal shows it, or a PEM) as a KeyObject. */
+export function telnyxPublicKey(value: string): KeyObject {
+  if (value.includes("BEGIN PUBLIC KEY")) return createPublicKey(value);
+  const raw = Buffer.from(value, "base64");
+  if (raw.length !== 32) throw new Error("TELNYX_PUBLIC_KEY must be the base64 of a 32-byte Ed25519 key");
+  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: "der", type: "spki" });
+}
+
+function checkTimestamp(timestamp: string | null, toleranceSeconds: number, nowMs: number): { ok: false; status: 400 | 401; reason: string } | undefined {
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) return { ok: false, status: 400, reason: "missing or malformed timestamp" };
+  const skew = Math.abs(nowMs / 1000 - Number(timestamp));
+  if (skew > toleranceSeconds) return { ok: false, status: 401, reason: "timestamp outside the accepted window (stale or replayed)" };
+  return undefined;
+}
+
+/**
+ * Telnyx's scheme: `telnyx-signature-ed25519` is the base64 Ed25519 signature of
+ * `${telnyx-timestamp}|${raw body}`, the timestamp in Unix seconds, checked against a bounded skew.
+ */
+export function verifyTelnyxWebhook(
+  headers: { signature: string | null; timestamp: string | null },
+  rawBody: Buffer,
+  publicKey: KeyObject,
+  toleranceSeconds: number,
+  nowMs = Date.now(),
+): WebhookCheck {
+  if (!headers.signature) return { ok: false, status: 401, reason: "unsigned delivery" };
+  const stale = checkTimestamp(headers.timestamp, toleranceSeconds, nowMs);
+  if (stale) return stale;
+  const signature = Buffer.from(headers.signature, "base64");
+  const signed = Buffer.concat([Buffer.from(`${headers.timestamp}|`), rawBody]);
+  let valid = false;
+  try {
+    valid = signature.length === 64 && verify(null, signed, publicKey, signature);
+  } catch {
+    valid = false;
+  }
+  if (!valid) return { ok: false, status: 401, reason: "signature does not match" };
+  return { ok: true, signatureHash: createHash("sha256").update(`telnyx:${headers.signature}`).digest("hex") };
+}
+
+/**
+ * The sandbox carrier's scheme (it has no key pair): `x-sandbox-signature` is the hex
+ * HMAC-SHA256 of `${x-sandbox-timestamp}|${raw body}` under SANDBOX_WEBHOOK_SECRET.
+ */
+export function verifySandboxWebhook(
+  headers: { signature: string | null; timestamp: string | null },
+  rawBody: Buffer,
+  secret: string,
+  toleranceSeconds: number,
+  nowMs = Date.now(),
+): WebhookCheck {
+  if (!headers.signature) return { ok: false, status: 401, reason: "unsigned delivery" };
+  const stale = checkTimestamp(headers.timestamp, toleranceSeconds, nowMs);
+  if (stale) return stale;
+  const expected = createHmac("sha256", secret).update(`${headers.timestamp}|`).update(rawBody).digest();
+  const given = Buffer.from(headers.signature, "hex");
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 401, reason: "signature does not match" };
+  return { ok: true, signatureHash: createHash("sha256").update(`sandbox:${headers.signature}`).digest("hex") };
+}
+
+interface TelnyxMessagePayload {
+  id?: string;
+  from?: { phone_number?: string };
+  to?: Array<{ phone_number?: string; status?: string }>;
+  text?: string;
+  media?: Array<{ url?: string }>;
+  errors?: Array<{ code?: string | number }>;
+}
+
+/** Reads a verified webhook body; undefined when it is not a message webhook Switchboard understands. */
+export function parseMessageWebhook(rawBody: Buffer): CarrierMessageEvent | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawBody.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  const data = (parsed as { data?: { id?: unknown; event_type?: unknown; payload?: TelnyxMessagePayload } } | null)?.data;
+  if (!data || typeof data.id !== "string" || typeof data.event_type !== "string") return undefined;
+  const eventId = data.id;
+  const payload = data.payload ?? {};
+  if (data.event_type === "message.received") {
+    const from = payload.from?.phone_number;
+    const to = payload.to?.[0]?.phone_number;
+    if (!payload.id || !from || !to) return undefined;
+    const mediaUrls = (payload.media ?? []).map((m) => m.url).filter((url): url is string => typeof url === "string");
+    return { kind: "RECEIVED", eventId, carrierMessageId: payload.id, from, to, text: payload.text ?? "", mediaUrls };
+  }
+  if (data.event_type === "message.sent" || data.event_type === "message.finalized") {
+    if (!payload.id) return undefined;
+    const carrierStatus = payload.to?.[0]?.status ?? (data.event_type === "message.sent" ? "sent" : "");
+    const status = carrierStatus === "delivered" ? "DELIVERED" : carrierStatus === "sent" ? "SENT" : /fail|undeliverable|expired/.test(carrierStatus) ? "FAILED" : undefined;
+    if (!status) return { kind: "IGNORED", eventId, eventType: `${data.event_type}:${carrierStatus}` };
+    const code = payload.errors?.[0]?.code;
+    return { kind: "STATUS", eventId, carrierMessageId: payload.id, status, errorCode: code === undefined ? null : String(code) };
+  }
+  return { kind: "IGNORED", eventId, eventType: data.event_type };
+}

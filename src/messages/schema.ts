@@ -1,0 +1,217 @@
+import { GraphQLError } from "graphql";
+import { filter, pipe } from "graphql-yoga";
+import type { Context } from "../context.ts";
+import { CarrierError, NotFoundError, NumberReleasedError, RecipientOptedOutError, ValidationError, VerificationRequiredError } from "../domain/errors.ts";
+import { decodeId } from "../domain/global-id.ts";
+import type { Message } from "../generated/prisma/client.ts";
+import { createLoaders } from "../loaders.ts";
+import { builder } from "../schema/builder.ts";
+import { MAX_BODY_LENGTH, MAX_MEDIA_URLS, type MessageFilter as MessageFilterValue } from "./service.ts";
+
+const MessageDirectionEnum = builder.enumType("MessageDirection", {
+  description: "Whether a message came in to the number or went out from it.",
+  values: {
+    INBOUND: { description: "Received by the number." },
+    OUTBOUND: { description: "Sent from the number." },
+  },
+});
+
+const MessageStatusEnum = builder.enumType("MessageStatus", {
+  description: "Where a message is. Outbound: QUEUED -> SENT -> DELIVERED or FAILED (never backwards). Inbound: RECEIVED.",
+  values: {
+    QUEUED: { description: "Accepted; the carrier has not sent it yet." },
+    SENT: { description: "Sent by the carrier to the recipient's network." },
+    DELIVERED: { description: "Delivered to the recipient's handset." },
+    FAILED: { description: "Could not be sent or delivered; see errorCode." },
+    RECEIVED: { description: "An inbound message." },
+  },
+});
+
+export const MessageRef = builder.prismaNode("Message", {
+  description: "An SMS or MMS in or out of one of the organization's numbers. Kept when the number is released.",
+  id: { field: "id" },
+  authScopes: { scope: "messages:read" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, organizationId: context.caller.organizationId }),
+  fields: (t) => ({
+    direction: t.expose("direction", { type: MessageDirectionEnum, description: "INBOUND or OUTBOUND." }),
+    from: t.exposeString("from", { description: "Sender, in E.164." }),
+    to: t.exposeString("to", { description: "Recipient, in E.164." }),
+    body: t.exposeString("body", { description: "The text." }),
+    mediaUrls: t.exposeStringList("mediaUrls", { description: "Media of an MMS." }),
+    status: t.expose("status", { type: MessageStatusEnum, description: "Where the message is." }),
+    carrier: t.exposeString("carrier", { description: "The carrier that carried it (sandbox or telnyx)." }),
+    carrierMessageId: t.exposeString("carrierMessageId", { nullable: true, description: "The carrier's id of the message." }),
+    errorCode: t.exposeString("errorCode", { nullable: true, description: "Why a FAILED message failed (the carrier's code where it gave one)." }),
+    toReleasedNumber: t.exposeBoolean("toReleasedNumber", {
+      description: "Received after the number was released: kept for audit, never routed to an agent or subscriber.",
+    }),
+    phoneNumber: t.relation("phoneNumber", { description: "The organization's number the message went through." }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was received (inbound) or accepted for sending (outbound)." }),
+    sentAt: t.expose("sentAt", { type: "DateTime", nullable: true, description: "When the carrier reported it sent." }),
+    deliveredAt: t.expose("deliveredAt", { type: "DateTime", nullable: true, description: "When the carrier reported it delivered." }),
+    failedAt: t.expose("failedAt", { type: "DateTime", nullable: true, description: "When it failed." }),
+  }),
+});
+
+const MessageFilter = builder.inputType("MessageFilter", {
+  description: "Narrows a message list.",
+  fields: (t) => ({
+    direction: t.field({ type: MessageDirectionEnum, description: "Only this direction." }),
+    receivedAfter: t.field({ type: "DateTime", description: "Only messages at or after this time." }),
+    receivedBefore: t.field({ type: "DateTime", description: "Only messages before this time." }),
+    text: t.string({ description: "Case-insensitive substring of the body, or digits of the other party's number." }),
+  }),
+});
+
+/** Oldest first, the id breaking ties, so cursors never skip or repeat rows. */
+const CHRONOLOGICAL = [{ createdAt: "asc" as const }, { id: "asc" as const }];
+
+builder.prismaObjectField("PhoneNumber", "messages", (t) =>
+  t.relatedConnection(
+    "messages",
+    {
+      description: "The number's messages in time order, oldest first (null without messages:read). Released numbers keep theirs.",
+      nullable: true,
+      cursor: "id",
+      totalCount: true,
+      authScopes: { scope: "messages:read" },
+      args: { filter: t.arg({ type: MessageFilter, description: "Narrows the list." }) },
+      query: (args, context) => ({ where: context.services.messages.where(context.caller.organizationId, args.filter as MessageFilterValue | null), orderBy: CHRONOLOGICAL }),
+    },
+    { name: "PhoneNumberMessageConnection", description: "A page of a number's messages." },
+    { name: "PhoneNumberMessageEdge", description: "One of a number's messages." },
+  ),
+);
+
+builder.queryField("messages", (t) =>
+  t.prismaConnection(
+    {
+      type: "Message",
+      cursor: "id",
+      description: "Messages across all of the organization's numbers (released ones included), oldest first.",
+      nullable: true,
+      authScopes: { scope: "messages:read" },
+      args: { filter: t.arg({ type: MessageFilter, description: "Narrows the list." }) },
+      totalCount: (_parent, args, context) => context.prisma.message.count({ where: context.services.messages.where(context.caller.organizationId, args.filter) }),
+      resolve: (query, _parent, args, context) =>
+        context.prisma.message.findMany({ ...query, where: context.services.messages.where(context.caller.organizationId, args.filter), orderBy: CHRONOLOGICAL }),
+    },
+    { name: "MessageConnection", description: "A page of messages." },
+    { name: "MessageEdge", description: "One message in a page." },
+  ),
+);
+
+builder.prismaNode("OptOut", {
+  description: "A recipient who texted STOP (or a synonym) to a number: messages to them from it are refused until they text START.",
+  id: { field: "id" },
+  authScopes: { scope: "messages:read" },
+  nullable: true,
+  findUnique: (id, context) => ({ id, organizationId: context.caller.organizationId }),
+  fields: (t) => ({
+    sender: t.exposeString("sender", { description: "The recipient who opted out, in E.164." }),
+    keyword: t.exposeString("keyword", { description: "The word they sent (STOP, UNSUBSCRIBE, ...)." }),
+    phoneNumber: t.relation("phoneNumber", { description: "The number they opted out of." }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When they opted out." }),
+  }),
+});
+
+builder.queryField("optOuts", (t) =>
+  t.prismaConnection(
+    {
+      type: "OptOut",
+      cursor: "id",
+      description: "Recipients who opted out of the organization's numbers, newest first.",
+      nullable: true,
+      authScopes: { scope: "messages:read" },
+      args: { phoneNumberId: t.arg.id({ description: "Only opt-outs of this number." }) },
+      totalCount: (_parent, args, context) => context.prisma.optOut.count({ where: optOutWhere(context, args.phoneNumberId) }),
+      resolve: (query, _parent, args, context) =>
+        context.prisma.optOut.findMany({ ...query, where: optOutWhere(context, args.phoneNumberId), orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
+    },
+    { name: "OptOutConnection", description: "A page of opt-outs." },
+    { name: "OptOutEdge", description: "One opt-out in a page." },
+  ),
+);
+
+function optOutWhere(context: Context, phoneNumberId: string | number | null | undefined) {
+  if (phoneNumberId == null) return { organizationId: context.caller.organizationId };
+  const decoded = decodeId(String(phoneNumberId), "PhoneNumber", ["phoneNumberId"]);
+  if ("error" in decoded) throw new GraphQLError("phoneNumberId is not a PhoneNumber id", { extensions: { code: "BAD_USER_INPUT" } });
+  return { organizationId: context.caller.organizationId, phoneNumberId: decoded.id };
+}
+
+// ---- Mutations -------------------------------------------------------------------------------
+
+const SendMessageSuccess = builder.objectRef<{ message: Message }>("SendMessageSuccess").implement({
+  description: "The message was accepted; its status moves as the carrier reports.",
+  fields: (t) => ({
+    message: t.field({ type: MessageRef, description: "The message, as it is now.", resolve: (r) => r.message }),
+  }),
+});
+
+builder.mutationField("sendMessage", (t) =>
+  t.fieldWithInput({
+    description:
+      "Sends an SMS (or MMS with mediaUrls) from one of the organization's numbers through its carrier. US numbers need an approved 10DLC verification and a campaign assignment; recipients who opted out are refused. The same idempotencyKey never sends twice.",
+    typeOptions: { description: "A message to send." },
+    authScopes: { scope: "messages:send" },
+    input: {
+      phoneNumberId: t.input.id({ required: true, description: "The sending number (SMS-capable, ACTIVE, outbound allowed)." }),
+      to: t.input.string({ required: true, description: 'The recipient in E.164, e.g. "+14155550100".' }),
+      body: t.input.string({ description: `The text, at most ${MAX_BODY_LENGTH} characters (required without mediaUrls).` }),
+      mediaUrls: t.input.stringList({ description: `https URLs of media, at most ${MAX_MEDIA_URLS} (MMS-capable numbers).` }),
+      idempotencyKey: t.input.string({ description: "The client's key: a repeat returns the first message instead of sending again." }),
+    },
+    type: SendMessageSuccess,
+    errors: { types: [ValidationError, NotFoundError, NumberReleasedError, VerificationRequiredError, RecipientOptedOutError, CarrierError] },
+    resolve: async (_root, { input }, context) => ({
+      message: await context.services.messages.send(context.caller, { ...input, phoneNumberId: String(input.phoneNumberId) }),
+    }),
+  }),
+);
+
+const SetSmsHelpTextSuccess = builder.objectRef<{ helpText: string }>("SetSmsHelpTextSuccess").implement({
+  description: "The help text was saved.",
+  fields: (t) => ({ helpText: t.exposeString("helpText", { description: "What a HELP message now gets in reply." }) }),
+});
+
+builder.mutationField("setSmsHelpText", (t) =>
+  t.fieldWithInput({
+    description: "Sets the organization's answer to an inbound HELP (10DLC requires one); null restores the default.",
+    typeOptions: { description: "The help text." },
+    authScopes: { scope: "messages:send" },
+    input: { helpText: t.input.string({ description: "At most 320 characters; null or empty for the default." }) },
+    type: SetSmsHelpTextSuccess,
+    errors: { types: [ValidationError] },
+    resolve: async (_root, { input }, context) => ({ helpText: await context.services.messages.setHelpText(context.caller, input.helpText ?? null) }),
+  }),
+);
+
+// ---- Subscription ----------------------------------------------------------------------------
+
+builder.subscriptionField("messageReceived", (t) =>
+  t.field({
+    type: MessageRef,
+    description: "Fires for every inbound message stored for a live number of the organization; with phoneNumberId, only that number's.",
+    authScopes: { scope: "messages:read" },
+    args: { phoneNumberId: t.arg.id({ description: "Only this number's messages." }) },
+    subscribe: (_root, args, context) => {
+      let phoneNumberId: string | undefined;
+      if (args.phoneNumberId != null) {
+        const decoded = decodeId(String(args.phoneNumberId), "PhoneNumber", ["phoneNumberId"]);
+        if ("error" in decoded) throw new GraphQLError("phoneNumberId is not a PhoneNumber id", { extensions: { code: "BAD_USER_INPUT" } });
+        phoneNumberId = decoded.id;
+      }
+      const messages = context.services.bus.pubsub.subscribe("message-received", context.caller.organizationId);
+      return phoneNumberId ? pipe(messages, filter((message) => message.phoneNumberId === phoneNumberId)) : messages;
+    },
+    resolve: async (event, _args, context) => {
+      // A fresh loader cache per event: a cache kept across events would serve stale rows.
+      context.loaders = createLoaders(context.prisma);
+      const message = await context.prisma.message.findFirst({ where: { id: event.messageId, organizationId: context.caller.organizationId } });
+      if (!message) throw new GraphQLError("The message is no longer available");
+      return message;
+    },
+  }),
+);

@@ -1,0 +1,274 @@
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { Caller } from "../auth/caller.ts";
+import type { CarrierMessageEvent } from "../carriers/adapter.ts";
+import { toCarrierError, type Carriers } from "../carriers/index.ts";
+import type { PrismaClient } from "../db/client.ts";
+import { likeLiteral } from "../db/like-literal.ts";
+import { digitsOf, parseE164 } from "../domain/e164.ts";
+import {
+  NotFoundError,
+  NumberReleasedError,
+  RecipientOptedOutError,
+  ValidationError,
+  VerificationRequiredError,
+  type FieldError,
+  type SmsRequirement,
+} from "../domain/errors.ts";
+import { decodeId } from "../domain/global-id.ts";
+import { keywordOf, optOutReply, smsRequirementsMissing } from "../domain/messaging.ts";
+import { e164Field, parseInput } from "../domain/validation.ts";
+import type { EventBus } from "../events/pubsub.ts";
+import { Prisma, type Message, type PhoneNumber } from "../generated/prisma/client.ts";
+import { currentVerificationStatus } from "../verification/service.ts";
+
+/** One SMS body: ten concatenated segments of GSM-7 text. */
+export const MAX_BODY_LENGTH = 1_600;
+export const MAX_MEDIA_URLS = 10;
+
+export interface MessageFilter {
+  direction?: "INBOUND" | "OUTBOUND" | null;
+  receivedAfter?: Date | null;
+  receivedBefore?: Date | null;
+  text?: string | null;
+}
+
+export interface SendMessageInput {
+  phoneNumberId: string;
+  to: string;
+  body?: string | null;
+  mediaUrls?: string[] | null;
+  idempotencyKey?: string | null;
+}
+
+export type WebhookOutcome = "STORED" | "DUPLICATE" | "UPDATED" | "UNKNOWN_NUMBER" | "IGNORED";
+
+const SendSchema = z.object({
+  to: e164Field,
+  body: z.string().max(MAX_BODY_LENGTH, `At most ${MAX_BODY_LENGTH} characters`).default(""),
+  mediaUrls: z
+    .array(z.url({ protocol: /^https$/, message: "Must be an https URL" }))
+    .max(MAX_MEDIA_URLS, `At most ${MAX_MEDIA_URLS} media URLs`)
+    .default([]),
+  idempotencyKey: z.string().trim().min(1, "Required").max(200, "At most 200 characters").optional(),
+});
+
+/** Live numbers (the one owner inbound traffic routes to). */
+const LIVE = { notIn: ["RELEASED", "FAILED"] } as Prisma.EnumNumberStatusFilter;
+
+/**
+ * Messaging: inbound messages and delivery statuses from verified carrier webhooks, outbound SMS
+ * through the carrier behind the 10DLC gate, opt-outs (STOP / START / HELP), and list filters.
+ */
+export class MessageService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly carriers: Carriers,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The list filter of PhoneNumber.messages and Query.messages. */
+  where(organizationId: string, filter?: MessageFilter | null): Prisma.MessageWhereInput {
+    const where: Prisma.MessageWhereInput = { organizationId };
+    if (filter?.direction) where.direction = filter.direction;
+    if (filter?.receivedAfter || filter?.receivedBefore) {
+      where.createdAt = {
+        ...(filter.receivedAfter ? { gte: filter.receivedAfter } : {}),
+        ...(filter.receivedBefore ? { lt: filter.receivedBefore } : {}),
+      };
+    }
+    const text = filter?.text?.trim();
+    if (text) {
+      where.OR = [{ body: { contains: likeLiteral(text), mode: "insensitive" } }];
+      // "+1415", "1415" and "(415) 555" also match the other party's number by digits.
+      const digits = digitsOf(text);
+      if (digits && /^[\d\s()+.-]+$/.test(text)) where.OR.push({ from: { contains: digits } }, { to: { contains: digits } });
+    }
+    return where;
+  }
+
+  /** Sends an SMS/MMS from one of the organization's numbers; a repeated idempotency key returns the first message. */
+  async send(caller: Caller, input: SendMessageInput): Promise<Message> {
+    const decoded = decodeId(input.phoneNumberId, "PhoneNumber", ["input", "phoneNumberId"]);
+    const idProblems: FieldError[] = "error" in decoded ? [decoded.error] : [];
+    const parsed = parseInput(SendSchema, { ...input, body: input.body ?? undefined, mediaUrls: input.mediaUrls ?? undefined, idempotencyKey: input.idempotencyKey ?? undefined }, idProblems);
+    if (!parsed.body && parsed.mediaUrls.length === 0) {
+      throw new ValidationError([{ path: ["input", "body"], code: "REQUIRED", message: "A message needs a body or media URLs" }]);
+    }
+    const phoneNumberId = (decoded as { id: string }).id;
+    const organizationId = caller.organizationId;
+
+    if (parsed.idempotencyKey) {
+      const earlier = await this.prisma.message.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: parsed.idempotencyKey } } });
+      if (earlier && !(earlier.status === "FAILED" && !earlier.carrierMessageId)) return earlier;
+    }
+
+    const number = await this.prisma.phoneNumber.findFirst({ where: { id: phoneNumberId, organizationId } });
+    if (!number) throw new NotFoundError("PhoneNumber", input.phoneNumberId);
+    if (number.status === "RELEASED") throw new NumberReleasedError(number.e164, number.releasedAt ?? number.updatedAt);
+    const capability: FieldError[] = [];
+    if (!number.smsCapable) capability.push({ path: ["input", "phoneNumberId"], code: "INVALID_VALUE", message: "The number is not SMS-capable" });
+    if (number.direction === "INBOUND") capability.push({ path: ["input", "phoneNumberId"], code: "INVALID_VALUE", message: "The number is inbound-only" });
+    if (number.status !== "ACTIVE") capability.push({ path: ["input", "phoneNumberId"], code: "INVALID_VALUE", message: `The number is ${number.status}, not ACTIVE` });
+    if (parsed.mediaUrls.length > 0 && !number.mmsCapable) capability.push({ path: ["input", "mediaUrls"], code: "INVALID_VALUE", message: "The number is not MMS-capable" });
+    if (capability.length > 0) throw new ValidationError(capability);
+
+    if (number.country === "US") {
+      const verificationStatus = await currentVerificationStatus(this.prisma, organizationId);
+      const missing: SmsRequirement[] = smsRequirementsMissing(verificationStatus, number.smsCampaignStatus);
+      if (missing.length > 0) throw new VerificationRequiredError(missing, verificationStatus, number.smsCampaignStatus);
+    }
+
+    const optOut = await this.prisma.optOut.findUnique({ where: { phoneNumberId_sender: { phoneNumberId, sender: parsed.to.e164 } } });
+    if (optOut) throw new RecipientOptedOutError(parsed.to.e164, optOut.createdAt);
+
+    const carrier = this.carriers.forCaller(caller);
+    const data = {
+      organizationId,
+      phoneNumberId,
+      direction: "OUTBOUND" as const,
+      from: number.e164,
+      to: parsed.to.e164,
+      body: parsed.body,
+      mediaUrls: parsed.mediaUrls,
+      status: "QUEUED" as const,
+      carrier: carrier.name,
+      idempotencyKey: parsed.idempotencyKey ?? null,
+    };
+    // Written before the carrier call, so a concurrent repeat of the key finds it instead of texting twice.
+    let message: Message;
+    try {
+      message = parsed.idempotencyKey
+        ? await this.prisma.message.upsert({
+            where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: parsed.idempotencyKey } },
+            create: data,
+            update: { status: "QUEUED", errorCode: null, failedAt: null, carrier: carrier.name },
+          })
+        : await this.prisma.message.create({ data });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002" && parsed.idempotencyKey) {
+        return this.prisma.message.findUniqueOrThrow({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: parsed.idempotencyKey } } });
+      }
+      throw error;
+    }
+    return this.#dispatch(carrier.name, message, caller);
+  }
+
+  async #dispatch(carrierName: string, message: Message, caller?: Caller): Promise<Message> {
+    const carrier = caller ? this.carriers.forCaller(caller) : this.carriers.byName(carrierName);
+    try {
+      const sent = await carrier.sendMessage({ from: message.from, to: message.to, text: message.body, mediaUrls: message.mediaUrls });
+      // A status webhook may already have moved it; only a QUEUED row takes the carrier's first answer.
+      const updated = await this.prisma.message.update({
+        where: { id: message.id },
+        data: { carrierMessageId: sent.carrierMessageId, ...(sent.status === "SENT" ? { status: "SENT", sentAt: new Date() } : {}) },
+      });
+      return updated;
+    } catch (error) {
+      await this.prisma.message.update({ where: { id: message.id }, data: { status: "FAILED", failedAt: new Date(), errorCode: "CARRIER_ERROR" } });
+      return toCarrierError(error);
+    }
+  }
+
+  /** Acts on one verified carrier webhook. Safe to repeat: a retried delivery changes nothing. */
+  async handleWebhook(carrier: string, event: CarrierMessageEvent): Promise<WebhookOutcome> {
+    if (event.kind === "IGNORED") return "IGNORED";
+    if (event.kind === "STATUS") return (await this.#updateStatus(carrier, event)) ? "UPDATED" : "IGNORED";
+    return this.#receive(carrier, event);
+  }
+
+  async #updateStatus(carrier: string, event: Extract<CarrierMessageEvent, { kind: "STATUS" }>): Promise<boolean> {
+    const now = new Date();
+    // Statuses only move forward (QUEUED -> SENT -> DELIVERED | FAILED): a late "sent" never overwrites "delivered".
+    const from = event.status === "SENT" ? (["QUEUED"] as const) : (["QUEUED", "SENT"] as const);
+    const stamp =
+      event.status === "SENT" ? { sentAt: now } : event.status === "DELIVERED" ? { deliveredAt: now } : { failedAt: now, errorCode: event.errorCode ?? "DELIVERY_FAILED" };
+    const { count } = await this.prisma.message.updateMany({
+      where: { carrier, carrierMessageId: event.carrierMessageId, direction: "OUTBOUND", status: { in: [...from] } },
+      data: { status: event.status, ...stamp },
+    });
+    return count > 0;
+  }
+
+  async #receive(carrier: string, event: Extract<CarrierMessageEvent, { kind: "RECEIVED" }>): Promise<WebhookOutcome> {
+    const to = parseE164(event.to);
+    const from = parseE164(event.from);
+    const toE164 = to.ok ? to.e164 : event.to;
+    const fromE164 = from.ok ? from.e164 : event.from;
+    const live = await this.prisma.phoneNumber.findFirst({ where: { e164: toE164, status: LIVE } });
+    // A number this organization released: the message is kept for audit and never routed.
+    const number =
+      live ?? (await this.prisma.phoneNumber.findFirst({ where: { e164: toE164, status: "RELEASED" }, orderBy: [{ releasedAt: "desc" }, { id: "desc" }] }));
+    if (!number) {
+      this.logger.warn({ carrier, to: toE164, eventId: event.eventId }, "inbound message for a number no organization holds: dropped");
+      return "UNKNOWN_NUMBER";
+    }
+    let message: Message;
+    try {
+      message = await this.prisma.message.create({
+        data: {
+          organizationId: number.organizationId,
+          phoneNumberId: number.id,
+          direction: "INBOUND",
+          from: fromE164,
+          to: toE164,
+          body: event.text,
+          mediaUrls: event.mediaUrls,
+          status: "RECEIVED",
+          carrier,
+          carrierMessageId: event.carrierMessageId,
+          carrierEventId: event.eventId,
+          toReleasedNumber: !live,
+        },
+      });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return "DUPLICATE";
+      throw error;
+    }
+    if (!live) return "STORED";
+    await this.#answerKeyword(carrier, number, message).catch((error: unknown) =>
+      this.logger.error({ err: error, messageId: message.id }, "answering an opt-out keyword failed"),
+    );
+    await this.bus.pubsub.publish("message-received", number.organizationId, { messageId: message.id, phoneNumberId: number.id });
+    return "STORED";
+  }
+
+  /** STOP (and synonyms) records an opt-out, START removes it, HELP gets the help text; each is answered. */
+  async #answerKeyword(carrier: string, number: PhoneNumber, message: Message): Promise<void> {
+    const keyword = keywordOf(message.body);
+    if (!keyword) return;
+    if (keyword.kind === "STOP") {
+      await this.prisma.optOut.upsert({
+        where: { phoneNumberId_sender: { phoneNumberId: number.id, sender: message.from } },
+        create: { organizationId: number.organizationId, phoneNumberId: number.id, sender: message.from, keyword: keyword.word },
+        update: {},
+      });
+    } else if (keyword.kind === "START") {
+      await this.prisma.optOut.deleteMany({ where: { phoneNumberId: number.id, sender: message.from } });
+    }
+    const organization = await this.prisma.organization.findUniqueOrThrow({ where: { id: number.organizationId } });
+    const reply = await this.prisma.message.create({
+      data: {
+        organizationId: number.organizationId,
+        phoneNumberId: number.id,
+        direction: "OUTBOUND",
+        from: number.e164,
+        to: message.from,
+        body: optOutReply(keyword.kind, organization),
+        mediaUrls: [],
+        status: "QUEUED",
+        carrier,
+      },
+    });
+    await this.#dispatch(carrier, reply);
+  }
+
+  /** Sets the organization's answer to HELP; null restores the default. */
+  async setHelpText(caller: Caller, helpText: string | null): Promise<string> {
+    const text = helpText?.trim() || null;
+    if (text && text.length > 320) throw new ValidationError([{ path: ["input", "helpText"], code: "TOO_LONG", message: "At most 320 characters" }]);
+    const organization = await this.prisma.organization.update({ where: { id: caller.organizationId }, data: { smsHelpText: text } });
+    return optOutReply("HELP", organization);
+  }
+}

@@ -1,0 +1,97 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { KeyObject } from "node:crypto";
+import type { Logger } from "pino";
+import { parseMessageWebhook, telnyxPublicKey, verifySandboxWebhook, verifyTelnyxWebhook, type WebhookCheck } from "../carriers/webhooks.ts";
+import type { Config } from "../config.ts";
+import type { PrismaClient } from "../db/client.ts";
+import { Prisma } from "../generated/prisma/client.ts";
+import type { MessageService } from "./service.ts";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * POST /webhooks/telnyx and /webhooks/sandbox: the raw body is verified before it is parsed;
+ * unsigned, forged or stale deliveries get 401 and an exact replay of an accepted one 409, and
+ * none of them stores anything. Accepted deliveries answer 200 once the message is stored.
+ */
+export function createWebhookHandler(deps: { config: Config; prisma: PrismaClient; messages: MessageService; logger: Logger }) {
+  const { config, prisma, messages, logger } = deps;
+  const tolerance = config.webhooks.toleranceSeconds;
+  let telnyxKey: KeyObject | undefined;
+  if (config.webhooks.telnyxPublicKey) telnyxKey = telnyxPublicKey(config.webhooks.telnyxPublicKey);
+
+  const verifiers: Record<string, (req: IncomingMessage, body: Buffer) => WebhookCheck> = {
+    telnyx: (req, body) =>
+      telnyxKey
+        ? verifyTelnyxWebhook({ signature: header(req, "telnyx-signature-ed25519"), timestamp: header(req, "telnyx-timestamp") }, body, telnyxKey, tolerance)
+        : { ok: false, status: 401, reason: "TELNYX_PUBLIC_KEY is not configured" },
+    sandbox: (req, body) =>
+      config.webhooks.sandboxSecret
+        ? verifySandboxWebhook({ signature: header(req, "x-sandbox-signature"), timestamp: header(req, "x-sandbox-timestamp") }, body, config.webhooks.sandboxSecret, tolerance)
+        : { ok: false, status: 401, reason: "SANDBOX_WEBHOOK_SECRET is not configured" },
+  };
+
+  /** Whether the request was a webhook (and is answered). */
+  return function handleWebhook(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
+    const match = /^\/webhooks\/(telnyx|sandbox)\/?(?:\?.*)?$/.exec(req.url ?? "");
+    if (!match) return undefined;
+    const carrier = match[1]!;
+    return (async () => {
+      if (req.method !== "POST") return reply(res, 405, { error: "POST only" });
+      const body = await readBody(req);
+      if (!body) return reply(res, 413, { error: "body too large" });
+      const check = verifiers[carrier]!(req, body);
+      if (!check.ok) {
+        logger.warn({ carrier, reason: check.reason }, "carrier webhook refused");
+        return reply(res, check.status, { error: check.reason });
+      }
+      const event = parseMessageWebhook(body);
+      if (!event) return reply(res, 400, { error: "not a message webhook" });
+      try {
+        await prisma.webhookReceipt.create({ data: { carrier, signatureHash: check.signatureHash } });
+      } catch (error) {
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+          return reply(res, 409, { error: "this delivery was already accepted (replay)" });
+        }
+        throw error;
+      }
+      // Receipts older than the window can never match again (their timestamps are stale): pruned now and then.
+      if (Math.random() < 0.01) {
+        void prisma.webhookReceipt
+          .deleteMany({ where: { receivedAt: { lt: new Date(Date.now() - 2 * tolerance * 1000) } } })
+          .catch((error: unknown) => logger.warn({ err: error }, "pruning webhook receipts failed"));
+      }
+      try {
+        const outcome = await messages.handleWebhook(carrier, event);
+        return reply(res, 200, { status: outcome });
+      } catch (error) {
+        // The carrier retries with a new signature; the receipt of this one must not block that.
+        await prisma.webhookReceipt.deleteMany({ where: { signatureHash: check.signatureHash } }).catch(() => {});
+        throw error;
+      }
+    })().catch((error: unknown) => {
+      logger.error({ err: error, carrier }, "carrier webhook failed");
+      if (!res.headersSent) reply(res, 500, { error: "internal error" });
+    });
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
