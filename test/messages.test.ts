@@ -297,6 +297,16 @@ describe("messages", () => {
     const ours = (await org.client.data(OrgMessages, { filter: null })).messages!;
     assert.deepEqual(ours.edges.map((e) => e.node.body).sort(), ["for quiet", "ping"]);
 
+    // Sending needs messages:send, and another organization's number is not found.
+    const readOnly = await org.clientWithScopes(["messages:read", "numbers:read"]);
+    const forbidden = await readOnly.request(Send, { input: { phoneNumberId: number.id, to: sender, body: "hi" } });
+    assert.equal(forbidden.errors?.[0]?.extensions?.code, "FORBIDDEN");
+    const foreign = (await other.client.data(Send, { input: { phoneNumberId: number.id, to: sender, body: "hi" } })).sendMessage;
+    assert.equal(foreign.__typename, "NotFoundError");
+    // A message to a number nobody holds is acknowledged (so the carrier stops retrying) and dropped.
+    const nobody = await postTelnyx(url, inboundMessage(sender, uniqueE164(), "anyone?"));
+    assert.deepEqual([nobody.status, nobody.body.status], [200, "UNKNOWN_NUMBER"]);
+
     // Without messages:read, the list is refused.
     const numbersOnly = await org.clientWithScopes(["numbers:read"]);
     const refused = await numbersOnly.request(OrgMessages, { filter: null });
