@@ -260,6 +260,9 @@ describe("messages", () => {
     assert.equal((await postSandbox(url, sandboxBody, retriedAt)).body.status, "DUPLICATE", "a retry, signed at another time");
     assert.equal((await postSandbox(url, sandboxBody, retriedAt)).status, 409, "the same signed delivery again");
     assert.equal((await messagesOf(org, number.id)).totalCount, 2);
+    const prisma = (await getEnvironment()).switchboard.database.prisma;
+    const events = await prisma.event.findMany({ where: { organizationId: org.id, type: "MESSAGE_RECEIVED" } });
+    assert.equal(events.length, 2, "one event per stored message, none for retries");
   });
 
   test("an inbound message reaches the organization's subscribers, and no other organization sees it", async () => {
@@ -360,6 +363,15 @@ describe("messages", () => {
     await postSandbox(url, statusUpdate(other.carrierMessageId!, "message.finalized", "delivery_failed", "40008"));
     const failed = (await org.client.data(MessageNode, { id: other.id })).node as { status: string; errorCode: string | null; sentAt: string | null };
     assert.deepEqual([failed.status, failed.errorCode, Boolean(failed.sentAt)], ["FAILED", "40008", true]);
+    const moves = await env.switchboard.database.prisma.event.findMany({
+      where: { organizationId: org.id, type: "MESSAGE_STATUS_CHANGED" },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
+    assert.deepEqual(
+      moves.map((e) => (e.payload as { status: string }).status).sort(),
+      ["DELIVERED", "FAILED", "SENT"],
+      "each real move recorded once; the late sent recorded nothing",
+    );
     // A status webhook for another carrier's message id changes nothing here.
     assert.equal((await postTelnyx(url, statusUpdate(other.carrierMessageId!, "message.finalized", "delivered"))).body.status, "IGNORED");
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
@@ -184,11 +185,24 @@ export class MessageService {
     const from = event.status === "SENT" ? (["QUEUED"] as const) : (["QUEUED", "SENT"] as const);
     const stamp =
       event.status === "SENT" ? { sentAt: now } : event.status === "DELIVERED" ? { deliveredAt: now } : { failedAt: now, errorCode: event.errorCode ?? "DELIVERY_FAILED" };
-    const { count } = await this.prisma.message.updateMany({
-      where: { carrier, carrierMessageId: event.carrierMessageId, direction: "OUTBOUND", status: { in: [...from] } },
-      data: { status: event.status, ...stamp },
+    return this.prisma.$transaction(async (tx) => {
+      const moved = await tx.message.updateManyAndReturn({
+        where: { carrier, carrierMessageId: event.carrierMessageId, direction: "OUTBOUND", status: { in: [...from] } },
+        data: { status: event.status, ...stamp },
+      });
+      // Recorded once per real move: a repeated or late webhook moves nothing and records nothing.
+      for (const message of moved) {
+        await tx.event.create({
+          data: {
+            organizationId: message.organizationId,
+            type: "MESSAGE_STATUS_CHANGED",
+            phoneNumberId: message.phoneNumberId,
+            payload: { messageId: message.id, status: message.status, errorCode: message.errorCode, carrierEventId: event.eventId },
+          },
+        });
+      }
+      return moved.length > 0;
     });
-    return count > 0;
   }
 
   async #receive(carrier: string, event: Extract<CarrierMessageEvent, { kind: "RECEIVED" }>): Promise<WebhookOutcome> {
@@ -205,9 +219,11 @@ export class MessageService {
       return "UNKNOWN_NUMBER";
     }
     let message: Message;
+    const messageId = randomUUID();
     try {
-      message = await this.prisma.message.create({
+      const created = this.prisma.message.create({
         data: {
+          id: messageId,
           organizationId: number.organizationId,
           phoneNumberId: number.id,
           direction: "INBOUND",
@@ -222,6 +238,16 @@ export class MessageService {
           toReleasedNumber: !live,
         },
       });
+      // The event is recorded with the message, in one transaction: a retried delivery records neither again.
+      const recorded = this.prisma.event.create({
+        data: {
+          organizationId: number.organizationId,
+          type: "MESSAGE_RECEIVED",
+          phoneNumberId: number.id,
+          payload: { messageId, carrierEventId: event.eventId, toReleasedNumber: !live },
+        },
+      });
+      [message] = await this.prisma.$transaction([created, recorded]);
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return "DUPLICATE";
       throw error;
