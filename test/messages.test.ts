@@ -351,6 +351,21 @@ describe("messages", () => {
     assert.equal(again.id, sent.id, "the same idempotency key never sends twice");
     assert.equal(env.switchboard.services.carriers.sandbox.sent.filter((m) => m.carrierMessageId === sent.carrierMessageId).length, 1);
 
+    // Ten concurrent sends with one new key text the recipient once.
+    const sandbox = env.switchboard.services.carriers.sandbox;
+    const burst = { ...input, idempotencyKey: "burst-1", body: "burst" };
+    const results = await Promise.all(Array.from({ length: 10 }, () => org.client.data(Send, { input: burst })));
+    const ids = new Set(results.map((r) => as(r.sendMessage, "SendMessageSuccess").message.id));
+    assert.equal(ids.size, 1);
+    assert.equal(sandbox.sent.filter((m) => m.text === "burst").length, 1);
+    // A send the carrier refused is FAILED and a CarrierError; the same key tries again and succeeds once.
+    sandbox.faults.unavailableNext = 1;
+    const flaky = { ...input, idempotencyKey: "flaky-1", body: "flaky" };
+    assert.equal((await org.client.data(Send, { input: flaky })).sendMessage.__typename, "CarrierError");
+    const retried = as((await org.client.data(Send, { input: flaky })).sendMessage, "SendMessageSuccess").message;
+    assert.equal(retried.status, "QUEUED");
+    assert.equal(sandbox.sent.filter((m) => m.text === "flaky").length, 1);
+
     // Out of order: delivered arrives before sent; the late sent changes nothing.
     assert.equal((await postSandbox(url, statusUpdate(sent.carrierMessageId!, "message.finalized", "delivered"))).body.status, "UPDATED");
     assert.equal((await postSandbox(url, statusUpdate(sent.carrierMessageId!, "message.sent", "sent"))).body.status, "IGNORED");

@@ -138,20 +138,21 @@ export class MessageService {
       idempotencyKey: parsed.idempotencyKey ?? null,
     };
     // Written before the carrier call, so a concurrent repeat of the key finds it instead of texting twice.
+    const key = parsed.idempotencyKey ? { organizationId_idempotencyKey: { organizationId, idempotencyKey: parsed.idempotencyKey } } : undefined;
     let message: Message;
     try {
-      message = parsed.idempotencyKey
-        ? await this.prisma.message.upsert({
-            where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: parsed.idempotencyKey } },
-            create: data,
-            update: { status: "QUEUED", errorCode: null, failedAt: null, carrier: carrier.name },
-          })
-        : await this.prisma.message.create({ data });
+      message = await this.prisma.message.create({ data });
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002" && parsed.idempotencyKey) {
-        return this.prisma.message.findUniqueOrThrow({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: parsed.idempotencyKey } } });
-      }
-      throw error;
+      if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002" && key)) throw error;
+      const existing = await this.prisma.message.findUniqueOrThrow({ where: key });
+      // Only a send the carrier never took (FAILED without a carrier id) is tried again, and only by
+      // the one caller whose guarded update wins; every other repeat gets the message as it is.
+      const { count } = await this.prisma.message.updateMany({
+        where: { id: existing.id, status: "FAILED", carrierMessageId: null },
+        data: { status: "QUEUED", errorCode: null, failedAt: null, carrier: carrier.name },
+      });
+      if (count === 0) return existing;
+      message = await this.prisma.message.findUniqueOrThrow({ where: { id: existing.id } });
     }
     return this.#dispatch(carrier.name, message, caller);
   }
