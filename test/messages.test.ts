@@ -316,6 +316,32 @@ describe("messages", () => {
     assert.equal(refused.errors?.[0]?.extensions?.code, "FORBIDDEN");
   });
 
+  test("messageReceived also streams over Server-Sent Events", async () => {
+    const url = await (await getEnvironment()).url();
+    const org = await createOrganization("msg-sse");
+    const number = await smsNumber(org);
+    const controller = new AbortController();
+    const response = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", "x-api-key": org.secret },
+      body: JSON.stringify({ query: "subscription ($id: ID) { messageReceived(phoneNumberId: $id) { body phoneNumber { e164 } } }", variables: { id: number.id } }),
+      signal: controller.signal,
+    });
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    // The stream is open once headers arrive; yoga subscribes before it sends them.
+    await postTelnyx(url, inboundMessage(uniqueE164(), number.e164, "over SSE"));
+    let text = "";
+    while (!text.includes("\n\n") || !text.includes("data:")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    const data = JSON.parse(text.split("\n").find((line) => line.startsWith("data:"))!.slice(5));
+    assert.deepEqual(data.data.messageReceived, { body: "over SSE", phoneNumber: { e164: number.e164 } });
+    controller.abort();
+  });
+
   test("sendMessage: validation, the 10DLC gate, the carrier, and delivery statuses that never move backwards", async () => {
     const env = await getEnvironment();
     const url = await env.url();
