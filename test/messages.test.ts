@@ -391,6 +391,13 @@ describe("messages", () => {
     const retried = as((await org.client.data(Send, { input: flaky })).sendMessage, "SendMessageSuccess").message;
     assert.equal(retried.status, "QUEUED");
     assert.equal(sandbox.sent.filter((m) => m.text === "flaky").length, 1);
+    // After a timeout the carrier may have sent it: the same key never sends again.
+    sandbox.faults.hangNext = 1;
+    const unsure = { ...input, idempotencyKey: "unsure-1", body: "unsure" };
+    assert.equal((await org.client.data(Send, { input: unsure })).sendMessage.__typename, "CarrierError");
+    const repeated = as((await org.client.data(Send, { input: unsure })).sendMessage, "SendMessageSuccess").message;
+    assert.equal(repeated.status, "FAILED");
+    assert.equal(sandbox.sent.filter((m) => m.text === "unsure").length, 0);
 
     // Out of order: delivered arrives before sent; the late sent changes nothing.
     assert.equal((await postSandbox(url, statusUpdate(sent.carrierMessageId!, "message.finalized", "delivered"))).body.status, "UPDATED");

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
-import type { CarrierMessageEvent } from "../carriers/adapter.ts";
+import { CarrierFailure, type CarrierMessageEvent } from "../carriers/adapter.ts";
 import { toCarrierError, type Carriers } from "../carriers/index.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { likeLiteral } from "../db/like-literal.ts";
@@ -54,6 +54,13 @@ const SendSchema = z.object({
   idempotencyKey: z.string().trim().min(1, "Required").max(200, "At most 200 characters").optional(),
 });
 
+/** Carrier failures after which nothing was sent, so the same idempotency key may try again. */
+const NOTHING_SENT = ["CARRIER_UNAVAILABLE", "CARRIER_REJECTED", "CARRIER_NOT_FOUND"] as const;
+
+function sendNeverReachedCarrier(message: Message): boolean {
+  return message.status === "FAILED" && !message.carrierMessageId && (NOTHING_SENT as readonly string[]).includes(message.errorCode ?? "");
+}
+
 /** Live numbers (the one owner inbound traffic routes to). */
 const LIVE = { notIn: ["RELEASED", "FAILED"] } as Prisma.EnumNumberStatusFilter;
 
@@ -102,7 +109,7 @@ export class MessageService {
 
     if (parsed.idempotencyKey) {
       const earlier = await this.prisma.message.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: parsed.idempotencyKey } } });
-      if (earlier && !(earlier.status === "FAILED" && !earlier.carrierMessageId)) return earlier;
+      if (earlier && !sendNeverReachedCarrier(earlier)) return earlier;
     }
 
     const number = await this.prisma.phoneNumber.findFirst({ where: { id: phoneNumberId, organizationId } });
@@ -145,10 +152,10 @@ export class MessageService {
     } catch (error) {
       if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002" && key)) throw error;
       const existing = await this.prisma.message.findUniqueOrThrow({ where: key });
-      // Only a send the carrier never took (FAILED without a carrier id) is tried again, and only by
-      // the one caller whose guarded update wins; every other repeat gets the message as it is.
+      // Only a send the carrier certainly never took is tried again, and only by the one caller whose
+      // guarded update wins; every other repeat gets the message as it is.
       const { count } = await this.prisma.message.updateMany({
-        where: { id: existing.id, status: "FAILED", carrierMessageId: null },
+        where: { id: existing.id, status: "FAILED", carrierMessageId: null, errorCode: { in: [...NOTHING_SENT] } },
         data: { status: "QUEUED", errorCode: null, failedAt: null, carrier: carrier.name },
       });
       if (count === 0) return existing;
@@ -161,14 +168,16 @@ export class MessageService {
     const carrier = caller ? this.carriers.forCaller(caller) : this.carriers.byName(carrierName);
     try {
       const sent = await carrier.sendMessage({ from: message.from, to: message.to, text: message.body, mediaUrls: message.mediaUrls });
-      // A status webhook may already have moved it; only a QUEUED row takes the carrier's first answer.
+      // The carrier's id, which its status webhooks name; SENT only when the carrier already says so.
       const updated = await this.prisma.message.update({
         where: { id: message.id },
         data: { carrierMessageId: sent.carrierMessageId, ...(sent.status === "SENT" ? { status: "SENT", sentAt: new Date() } : {}) },
       });
       return updated;
     } catch (error) {
-      await this.prisma.message.update({ where: { id: message.id }, data: { status: "FAILED", failedAt: new Date(), errorCode: "CARRIER_ERROR" } });
+      // After a TIMEOUT the carrier may have sent it: that one is never sent again under the same key.
+      const errorCode = error instanceof CarrierFailure ? `CARRIER_${error.kind}` : "CARRIER_UNAVAILABLE";
+      await this.prisma.message.update({ where: { id: message.id }, data: { status: "FAILED", failedAt: new Date(), errorCode } });
       return toCarrierError(error);
     }
   }
