@@ -424,6 +424,30 @@ describe("messages", () => {
     assert.equal((await postTelnyx(url, statusUpdate(other.carrierMessageId!, "message.finalized", "delivered"))).body.status, "IGNORED");
   });
 
+  test("a status that overtakes the carrier's answer to the send is asked again, then applied", async () => {
+    const env = await getEnvironment();
+    const url = await env.url();
+    const prisma = env.switchboard.database.prisma;
+    const org = await createOrganization("msg-overtake");
+    const number = await smsNumber(org);
+    const { decodeId } = await import("../src/domain/global-id.ts");
+    const phoneNumberId = (decodeId(number.id, "PhoneNumber", []) as { id: string }).id;
+    // A send waiting for the carrier's answer: written, no carrier id yet.
+    const inFlight = await prisma.message.create({
+      data: { organizationId: org.id, phoneNumberId, direction: "OUTBOUND", from: number.e164, to: uniqueE164(), body: "racing", mediaUrls: [], status: "QUEUED", carrier: "sandbox" },
+    });
+    const carrierMessageId = `sbx_msg_overtaking_${inFlight.id}`;
+    const early = await postSandbox(url, statusUpdate(carrierMessageId, "message.finalized", "delivered"));
+    assert.deepEqual([early.status, early.body.status], [503, "RETRY_LATER"], "the carrier redelivers it");
+    await prisma.message.update({ where: { id: inFlight.id }, data: { carrierMessageId } });
+    const redelivered = await postSandbox(url, statusUpdate(carrierMessageId, "message.finalized", "delivered"));
+    assert.deepEqual([redelivered.status, redelivered.body.status], [200, "UPDATED"]);
+    assert.equal((await prisma.message.findUniqueOrThrow({ where: { id: inFlight.id } })).status, "DELIVERED");
+    // Without a send in flight, a status for an unknown message is acknowledged and ignored.
+    const unknown = await postSandbox(url, statusUpdate("sbx_msg_nobody_sent", "message.sent", "sent"));
+    assert.deepEqual([unknown.status, unknown.body.status], [200, "IGNORED"]);
+  });
+
   test("STOP opts a sender out (and is answered), sending to them is refused, START opts back in, HELP gets the help text", async () => {
     const env = await getEnvironment();
     const url = await env.url();

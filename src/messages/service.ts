@@ -42,7 +42,11 @@ export interface SendMessageInput {
   idempotencyKey?: string | null;
 }
 
-export type WebhookOutcome = "STORED" | "DUPLICATE" | "UPDATED" | "UNKNOWN_NUMBER" | "IGNORED";
+/** RETRY_LATER: a status for a message whose send may still be waiting for the carrier's answer. */
+export type WebhookOutcome = "STORED" | "DUPLICATE" | "UPDATED" | "UNKNOWN_NUMBER" | "IGNORED" | "RETRY_LATER";
+
+/** How long a send may wait for the carrier's answer, for a status that arrives before it. */
+const IN_FLIGHT_MS = 60_000;
 
 const SendSchema = z.object({
   to: e164Field,
@@ -185,7 +189,17 @@ export class MessageService {
   /** Acts on one verified carrier webhook. Safe to repeat: a retried delivery changes nothing. */
   async handleWebhook(carrier: string, event: CarrierMessageEvent): Promise<WebhookOutcome> {
     if (event.kind === "IGNORED") return "IGNORED";
-    if (event.kind === "STATUS") return (await this.#updateStatus(carrier, event)) ? "UPDATED" : "IGNORED";
+    if (event.kind === "STATUS") {
+      if (await this.#updateStatus(carrier, event)) return "UPDATED";
+      // A status can overtake the carrier's answer to the send (the message's carrier id is not stored
+      // yet): while a send of this carrier is in flight, the carrier is asked to deliver it again.
+      const known = await this.prisma.message.count({ where: { carrier, carrierMessageId: event.carrierMessageId } });
+      if (known > 0) return "IGNORED";
+      const inFlight = await this.prisma.message.count({
+        where: { carrier, direction: "OUTBOUND", status: "QUEUED", carrierMessageId: null, createdAt: { gt: new Date(Date.now() - IN_FLIGHT_MS) } },
+      });
+      return inFlight > 0 ? "RETRY_LATER" : "IGNORED";
+    }
     return this.#receive(carrier, event);
   }
 

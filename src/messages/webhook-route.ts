@@ -63,6 +63,11 @@ export function createWebhookHandler(deps: { config: Config; prisma: PrismaClien
       }
       try {
         const outcome = await messages.handleWebhook(carrier, event);
+        if (outcome === "RETRY_LATER") {
+          await prisma.webhookReceipt.deleteMany({ where: { signatureHash: check.signatureHash } });
+          res.setHeader("retry-after", "1");
+          return reply(res, 503, { status: outcome });
+        }
         return reply(res, 200, { status: outcome });
       } catch (error) {
         // The carrier retries with a new signature; the receipt of this one must not block that.
