@@ -1,6 +1,5 @@
 import { GraphQLError } from "graphql";
-import { filter, pipe } from "graphql-yoga";
-import { decodeId } from "../domain/global-id.ts";
+import { subscribeToNumberChannel } from "./pubsub.ts";
 import type { SetupStatus } from "../domain/setup-status.ts";
 import type { DeliveredSetupStatusChange } from "./delivery-cache.ts";
 import { createLoaders } from "../loaders.ts";
@@ -43,16 +42,8 @@ builder.subscriptionField("phoneNumberSetupStatusChanged", (t) =>
       "Fires whenever a number's derived setup status really changes, whatever caused it (a mutation, an agent paused or deleted, a carrier webhook, a job). With phoneNumberId, only that number; without, every number of the organization.",
     authScopes: { scope: "numbers:read" },
     args: { phoneNumberId: t.arg.id({ description: "Only this number's changes." }) },
-    subscribe: (_root, args, context) => {
-      let phoneNumberId: string | undefined;
-      if (args.phoneNumberId != null) {
-        const decoded = decodeId(String(args.phoneNumberId), "PhoneNumber", ["phoneNumberId"]);
-        if ("error" in decoded) throw new GraphQLError("phoneNumberId is not a PhoneNumber id", { extensions: { code: "BAD_USER_INPUT" } });
-        phoneNumberId = decoded.id;
-      }
-      const messages = context.services.bus.pubsub.subscribe("setup-status", context.caller.organizationId);
-      return phoneNumberId ? pipe(messages, filter((message) => message.phoneNumberId === phoneNumberId)) : messages;
-    },
+    subscribe: (_root, args, context) =>
+      subscribeToNumberChannel(context.services.bus, "setup-status", context.caller.organizationId, args.phoneNumberId),
     resolve: async (message, _args, context) => {
       // A fresh loader cache per event: a cache kept across events would serve stale rows.
       context.loaders = createLoaders(context.prisma);

@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import { filter, pipe } from "graphql-yoga";
+import { subscribeToNumberChannel } from "../events/pubsub.ts";
 import type { Context } from "../context.ts";
 import { CarrierError, NotFoundError, NumberReleasedError, RecipientOptedOutError, ValidationError, VerificationRequiredError } from "../domain/errors.ts";
 import { decodeId } from "../domain/global-id.ts";
@@ -196,16 +196,8 @@ builder.subscriptionField("messageReceived", (t) =>
     description: "Fires for every inbound message stored for a live number of the organization; with phoneNumberId, only that number's.",
     authScopes: { scope: "messages:read" },
     args: { phoneNumberId: t.arg.id({ description: "Only this number's messages." }) },
-    subscribe: (_root, args, context) => {
-      let phoneNumberId: string | undefined;
-      if (args.phoneNumberId != null) {
-        const decoded = decodeId(String(args.phoneNumberId), "PhoneNumber", ["phoneNumberId"]);
-        if ("error" in decoded) throw new GraphQLError("phoneNumberId is not a PhoneNumber id", { extensions: { code: "BAD_USER_INPUT" } });
-        phoneNumberId = decoded.id;
-      }
-      const messages = context.services.bus.pubsub.subscribe("message-received", context.caller.organizationId);
-      return phoneNumberId ? pipe(messages, filter((message) => message.phoneNumberId === phoneNumberId)) : messages;
-    },
+    subscribe: (_root, args, context) =>
+      subscribeToNumberChannel(context.services.bus, "message-received", context.caller.organizationId, args.phoneNumberId),
     resolve: async (event, _args, context) => {
       // A fresh loader cache per event: a cache kept across events would serve stale rows.
       context.loaders = createLoaders(context.prisma);
