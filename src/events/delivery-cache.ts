@@ -1,5 +1,8 @@
 import type { PrismaClient } from "../db/client.ts";
-import type { Agent, Event, PhoneNumber, Verification } from "../generated/prisma/client.ts";
+import type { Agent, Event, Message, PhoneNumber, Verification } from "../generated/prisma/client.ts";
+import type { Context } from "../context.ts";
+import { createLoaders } from "../loaders.ts";
+import { GraphQLError } from "graphql";
 
 export interface DeliveredSetupStatusChange {
   event: Event;
@@ -38,6 +41,12 @@ export class EventDeliveryCache {
     });
   }
 
+  message(messageId: string, organizationId: string): Promise<Message | undefined> {
+    return this.#shared(`${organizationId}:message:${messageId}`, async () =>
+      (await this.prisma.message.findFirst({ where: { id: messageId, organizationId } })) ?? undefined,
+    );
+  }
+
   #shared<T>(key: string, load: () => Promise<T>): Promise<T> {
     let entry = this.#entries.get(key) as Promise<T> | undefined;
     if (!entry) {
@@ -58,4 +67,15 @@ export class EventDeliveryCache {
     });
     return phoneNumber ? { event, phoneNumber } : undefined;
   }
+}
+
+/**
+ * What every subscription resolver does with an event: a fresh loader cache (one kept across
+ * events would serve stale rows), the shared re-read, and a clear error if the row is gone.
+ */
+export async function deliver<T>(context: Context, load: (cache: EventDeliveryCache) => Promise<T | undefined>): Promise<T> {
+  context.loaders = createLoaders(context.prisma);
+  const delivered = await load(context.services.deliveries);
+  if (delivered === undefined) throw new GraphQLError("The event is no longer available");
+  return delivered;
 }

@@ -1,7 +1,6 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
-import { GraphQLError } from "graphql";
 import { createPubSub, filter, pipe, type PubSub } from "graphql-yoga";
-import { decodeId } from "../domain/global-id.ts";
+import { optionalIdArg } from "../schema/id-args.ts";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 
@@ -66,12 +65,7 @@ export function subscribeToNumberChannel<C extends "setup-status" | "message-rec
   organizationId: string,
   phoneNumberGlobalId: string | number | null | undefined,
 ): AsyncIterable<Channels[C][1]> {
-  let phoneNumberId: string | undefined;
-  if (phoneNumberGlobalId != null) {
-    const decoded = decodeId(String(phoneNumberGlobalId), "PhoneNumber", ["phoneNumberId"]);
-    if ("error" in decoded) throw new GraphQLError("phoneNumberId is not a PhoneNumber id", { extensions: { code: "BAD_USER_INPUT" } });
-    phoneNumberId = decoded.id;
-  }
+  const phoneNumberId = optionalIdArg(phoneNumberGlobalId, "PhoneNumber", "phoneNumberId");
   // The channel is one of the per-organization ones, so it takes the organization as its id.
   const messages = (bus.pubsub as unknown as { subscribe(channel: C, id: string): AsyncIterable<Channels[C][1]> }).subscribe(channel, organizationId);
   return phoneNumberId ? pipe(messages, filter((message: Channels[C][1]) => message.phoneNumberId === phoneNumberId)) : messages;

@@ -1,8 +1,6 @@
-import { GraphQLError } from "graphql";
 import { subscribeToNumberChannel } from "./pubsub.ts";
 import type { SetupStatus } from "../domain/setup-status.ts";
-import type { DeliveredSetupStatusChange } from "./delivery-cache.ts";
-import { createLoaders } from "../loaders.ts";
+import { deliver, type DeliveredSetupStatusChange } from "./delivery-cache.ts";
 import { PhoneNumberRef, SetupStatusRef } from "../numbers/schema.ts";
 import { builder } from "../schema/builder.ts";
 import type { SetupStatusChangePayload } from "./setup-status-changes.ts";
@@ -44,12 +42,7 @@ builder.subscriptionField("phoneNumberSetupStatusChanged", (t) =>
     args: { phoneNumberId: t.arg.id({ description: "Only this number's changes." }) },
     subscribe: (_root, args, context) =>
       subscribeToNumberChannel(context.services.bus, "setup-status", context.caller.organizationId, args.phoneNumberId),
-    resolve: async (message, _args, context) => {
-      // A fresh loader cache per event: a cache kept across events would serve stale rows.
-      context.loaders = createLoaders(context.prisma);
-      const change = await context.services.deliveries.setupStatusChange(message.eventId, context.caller.organizationId);
-      if (!change) throw new GraphQLError("The event is no longer available");
-      return change;
-    },
+    resolve: (message, _args, context) =>
+      deliver(context, (cache) => cache.setupStatusChange(message.eventId, context.caller.organizationId)),
   }),
 );

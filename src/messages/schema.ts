@@ -1,10 +1,9 @@
-import { GraphQLError } from "graphql";
 import { subscribeToNumberChannel } from "../events/pubsub.ts";
+import { deliver } from "../events/delivery-cache.ts";
+import { optionalIdArg } from "../schema/id-args.ts";
 import type { Context } from "../context.ts";
 import { CarrierError, NotFoundError, NumberReleasedError, RecipientOptedOutError, ValidationError, VerificationRequiredError } from "../domain/errors.ts";
-import { decodeId } from "../domain/global-id.ts";
 import type { Message } from "../generated/prisma/client.ts";
-import { createLoaders } from "../loaders.ts";
 import { builder } from "../schema/builder.ts";
 import { MAX_BODY_LENGTH, MAX_MEDIA_URLS, type MessageFilter as MessageFilterValue } from "./service.ts";
 
@@ -135,10 +134,8 @@ builder.queryField("optOuts", (t) =>
 );
 
 function optOutWhere(context: Context, phoneNumberId: string | number | null | undefined) {
-  if (phoneNumberId == null) return { organizationId: context.caller.organizationId };
-  const decoded = decodeId(String(phoneNumberId), "PhoneNumber", ["phoneNumberId"]);
-  if ("error" in decoded) throw new GraphQLError("phoneNumberId is not a PhoneNumber id", { extensions: { code: "BAD_USER_INPUT" } });
-  return { organizationId: context.caller.organizationId, phoneNumberId: decoded.id };
+  const id = optionalIdArg(phoneNumberId, "PhoneNumber", "phoneNumberId");
+  return id ? { organizationId: context.caller.organizationId, phoneNumberId: id } : { organizationId: context.caller.organizationId };
 }
 
 // ---- Mutations -------------------------------------------------------------------------------
@@ -198,12 +195,6 @@ builder.subscriptionField("messageReceived", (t) =>
     args: { phoneNumberId: t.arg.id({ description: "Only this number's messages." }) },
     subscribe: (_root, args, context) =>
       subscribeToNumberChannel(context.services.bus, "message-received", context.caller.organizationId, args.phoneNumberId),
-    resolve: async (event, _args, context) => {
-      // A fresh loader cache per event: a cache kept across events would serve stale rows.
-      context.loaders = createLoaders(context.prisma);
-      const message = await context.prisma.message.findFirst({ where: { id: event.messageId, organizationId: context.caller.organizationId } });
-      if (!message) throw new GraphQLError("The message is no longer available");
-      return message;
-    },
+    resolve: (event, _args, context) => deliver(context, (cache) => cache.message(event.messageId, context.caller.organizationId)),
   }),
 );

@@ -1,9 +1,7 @@
-import { GraphQLError } from "graphql";
 import { ConflictError, NotFoundError, ValidationError, VerificationTransitionError } from "../domain/errors.ts";
 import type { AuthorizedRepresentative, BusinessAddress, BusinessProfile, Prefill, VerificationInput } from "../domain/verification.ts";
-import type { DeliveredVerificationStatusChange } from "../events/delivery-cache.ts";
+import { deliver, type DeliveredVerificationStatusChange } from "../events/delivery-cache.ts";
 import type { Notification, Verification } from "../generated/prisma/client.ts";
-import { createLoaders } from "../loaders.ts";
 import { builder } from "../schema/builder.ts";
 import { ErrorInterface } from "../schema/errors.ts";
 import type { OrganizationVerification, VerificationStatusChangePayload } from "./service.ts";
@@ -373,12 +371,7 @@ builder.subscriptionField("verificationStatusChanged", (t) =>
       "Fires when the organization's verification changes status: a first draft, a submission, a decision, a new submission after a rejection. Decisions also change the setup status of the organization's US SMS numbers (phoneNumberSetupStatusChanged).",
     authScopes: { scope: "verification:read" },
     subscribe: (_root, _args, context) => context.services.bus.pubsub.subscribe("verification-status", context.caller.organizationId),
-    resolve: async (message, _args, context) => {
-      // A fresh loader cache per event: a cache kept across events would serve stale rows.
-      context.loaders = createLoaders(context.prisma);
-      const change = await context.services.deliveries.verificationStatusChange(message.eventId, context.caller.organizationId);
-      if (!change) throw new GraphQLError("The event is no longer available");
-      return change;
-    },
+    resolve: (message, _args, context) =>
+      deliver(context, (cache) => cache.verificationStatusChange(message.eventId, context.caller.organizationId)),
   }),
 );
