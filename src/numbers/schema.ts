@@ -3,6 +3,7 @@ import { AgentRef, OrderDirectionEnum } from "../agents/schema.ts";
 import { grants } from "../auth/scopes.ts";
 import { allowsInbound, allowsOutbound, type SetupIssue, type SetupStatus } from "../domain/setup-status.ts";
 import { setupStatusOf } from "./setup-status-of.ts";
+import { trunkView, type TrunkView } from "./trunks.ts";
 import type { Context } from "../context.ts";
 import { ValidationError } from "../domain/errors.ts";
 import type { PhoneNumber } from "../generated/prisma/client.ts";
@@ -115,30 +116,6 @@ const CapabilitiesRef = builder.objectRef<PhoneNumber>("NumberCapabilities").imp
     mms: t.exposeBoolean("mmsCapable", { description: "MMS." }),
   }),
 });
-
-interface TrunkView {
-  addresses: string[];
-  transport: "UDP" | "TCP" | "TLS" | null;
-  mediaEncryption: "DISABLED" | "SRTP" | null;
-  authUsername: string | null;
-  hasCredentials: boolean;
-  allowedSourceIps: string[];
-  ipAuthentication: boolean;
-}
-
-function trunkView(n: PhoneNumber, side: "inbound" | "outbound"): TrunkView {
-  const username = side === "inbound" ? n.inboundTrunkAuthUsername : n.outboundTrunkAuthUsername;
-  const password = side === "inbound" ? n.inboundTrunkAuthPassword : n.outboundTrunkAuthPassword;
-  return {
-    addresses: side === "inbound" ? n.inboundTrunkAddresses : n.outboundTrunkAddresses,
-    transport: side === "inbound" ? n.inboundTrunkTransport : n.outboundTrunkTransport,
-    mediaEncryption: side === "inbound" ? n.inboundTrunkMediaEncryption : n.outboundTrunkMediaEncryption,
-    authUsername: username,
-    hasCredentials: Boolean(username && password),
-    allowedSourceIps: side === "inbound" ? n.inboundTrunkAllowedSourceIps : n.outboundTrunkAllowedSourceIps,
-    ipAuthentication: n.outboundTrunkIpAuthentication,
-  };
-}
 
 const trunkFields = (t: PothosSchemaTypes.ObjectFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, TrunkView>) => ({
   addresses: t.exposeStringList("addresses", { description: "SIP server addresses (host, host:port or sip: URI)." }),
