@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
 import { describe, test } from "node:test";
 import type { ResultOf } from "@graphql-typed-document-node/core";
+import { SignJWT } from "jose";
 import { graphql } from "./generated/gql.ts";
-import { createOrganization, getEnvironment, statementsDuring } from "./helpers/harness.ts";
+import { clientWithHeaders, createOrganization, getEnvironment, statementsDuring } from "./helpers/harness.ts";
 
 const NumbersWithAgents = graphql(`
   query NumbersWithAgents($first: Int!) {
@@ -68,4 +69,24 @@ describe("SQL statements per request", () => {
       );
     });
   }
+});
+
+describe("SQL statements of authentication", () => {
+  test("a JWT's organization is looked up once, then cached like API keys", async () => {
+    const env = await getEnvironment();
+    const org = await createOrganization("jwt-cache");
+    const token = await new SignJWT({ org: org.id, scope: "numbers:read" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer(env.config.jwt.issuer!)
+      .setAudience(env.config.jwt.audience!)
+      .setSubject("dashboard")
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode(env.config.jwt.secret!));
+    const client = await clientWithHeaders({ authorization: `Bearer ${token}` });
+    const first = await statementsDuring(() => client.data(NumbersWithAgents, { first: 1 }));
+    const second = await statementsDuring(() => client.data(NumbersWithAgents, { first: 1 }));
+    const lookups = (statements: string[]) => statements.filter((sql) => sql.includes('"Organization"')).length;
+    assert.equal(lookups(first), 1);
+    assert.equal(lookups(second), 0, "the second request does not look the organization up again");
+  });
 });

@@ -22,6 +22,8 @@ interface CachedKey {
  */
 export class Authenticator {
   readonly #cache = new Map<string, CachedKey>();
+  /** Organizations JWTs named that exist, until when: the same few seconds as API keys. */
+  readonly #knownOrganizations = new Map<string, number>();
   readonly #jwksKey?: JWTVerifyGetKey;
   readonly #jwtSecret?: Uint8Array;
 
@@ -96,13 +98,24 @@ export class Authenticator {
       });
       const org = payload.org;
       if (typeof org !== "string" || !/^[0-9a-f-]{36}$/i.test(org)) throw new Error("missing or malformed org claim");
-      const organization = await this.prisma.organization.findUnique({ where: { id: org }, select: { id: true } });
-      if (!organization) throw new Error("unknown organization");
+      if (!(await this.#organizationExists(org))) throw new Error("unknown organization");
       const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
       return { organizationId: org, scopes: new Set(scopes), mode: "LIVE", subject: `jwt:${payload.sub ?? "unknown"}` };
     } catch (error) {
       this.logger.debug({ reason: (error as Error).message }, "JWT rejected");
       throw unauthenticated("Invalid or expired token.");
     }
+  }
+
+  async #organizationExists(id: string): Promise<boolean> {
+    const now = Date.now();
+    if ((this.#knownOrganizations.get(id) ?? 0) > now) return true;
+    const organization = await this.prisma.organization.findUnique({ where: { id }, select: { id: true } });
+    if (!organization) return false;
+    if (this.config.apiKeyCacheSeconds > 0) {
+      if (this.#knownOrganizations.size > 10_000) this.#knownOrganizations.clear();
+      this.#knownOrganizations.set(id, now + this.config.apiKeyCacheSeconds * 1000);
+    }
+    return true;
   }
 }
