@@ -27,50 +27,56 @@ function checkTimestamp(timestamp: string | null, toleranceSeconds: number, nowM
   return undefined;
 }
 
+type SignedHeaders = { signature: string | null; timestamp: string | null };
+
 /**
- * Telnyx's scheme: `telnyx-signature-ed25519` is the base64 Ed25519 signature of
- * `${telnyx-timestamp}|${raw body}`, the timestamp in Unix seconds, checked against a bounded skew.
+ * What both schemes share: a signature and a fresh timestamp must be present, then `matches`
+ * checks the signature over `${timestamp}|${raw body}`. Accepted deliveries are identified by their
+ * signature (a hash of it), which is what replay detection keys on.
  */
-export function verifyTelnyxWebhook(
-  headers: { signature: string | null; timestamp: string | null },
+function checkSigned(
+  scheme: string,
+  headers: SignedHeaders,
   rawBody: Buffer,
-  publicKey: KeyObject,
   toleranceSeconds: number,
-  nowMs = Date.now(),
+  nowMs: number,
+  matches: (signature: string, signed: Buffer) => boolean,
 ): WebhookCheck {
   if (!headers.signature) return { ok: false, status: 401, reason: "unsigned delivery" };
   const stale = checkTimestamp(headers.timestamp, toleranceSeconds, nowMs);
   if (stale) return stale;
-  const signature = Buffer.from(headers.signature, "base64");
   const signed = Buffer.concat([Buffer.from(`${headers.timestamp}|`), rawBody]);
   let valid = false;
   try {
-    valid = signature.length === 64 && verify(null, signed, publicKey, signature);
+    valid = matches(headers.signature, signed);
   } catch {
     valid = false;
   }
   if (!valid) return { ok: false, status: 401, reason: "signature does not match" };
-  return { ok: true, signatureHash: createHash("sha256").update(`telnyx:${headers.signature}`).digest("hex") };
+  return { ok: true, signatureHash: createHash("sha256").update(`${scheme}:${headers.signature}`).digest("hex") };
+}
+
+/**
+ * Telnyx's scheme: `telnyx-signature-ed25519` is the base64 Ed25519 signature of
+ * `${telnyx-timestamp}|${raw body}`, the timestamp in Unix seconds, checked against a bounded skew.
+ */
+export function verifyTelnyxWebhook(headers: SignedHeaders, rawBody: Buffer, publicKey: KeyObject, toleranceSeconds: number, nowMs = Date.now()): WebhookCheck {
+  return checkSigned("telnyx", headers, rawBody, toleranceSeconds, nowMs, (signature, signed) => {
+    const bytes = Buffer.from(signature, "base64");
+    return bytes.length === 64 && verify(null, signed, publicKey, bytes);
+  });
 }
 
 /**
  * The sandbox carrier's scheme (it has no key pair): `x-sandbox-signature` is the hex
  * HMAC-SHA256 of `${x-sandbox-timestamp}|${raw body}` under SANDBOX_WEBHOOK_SECRET.
  */
-export function verifySandboxWebhook(
-  headers: { signature: string | null; timestamp: string | null },
-  rawBody: Buffer,
-  secret: string,
-  toleranceSeconds: number,
-  nowMs = Date.now(),
-): WebhookCheck {
-  if (!headers.signature) return { ok: false, status: 401, reason: "unsigned delivery" };
-  const stale = checkTimestamp(headers.timestamp, toleranceSeconds, nowMs);
-  if (stale) return stale;
-  const expected = createHmac("sha256", secret).update(`${headers.timestamp}|`).update(rawBody).digest();
-  const given = Buffer.from(headers.signature, "hex");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 401, reason: "signature does not match" };
-  return { ok: true, signatureHash: createHash("sha256").update(`sandbox:${headers.signature}`).digest("hex") };
+export function verifySandboxWebhook(headers: SignedHeaders, rawBody: Buffer, secret: string, toleranceSeconds: number, nowMs = Date.now()): WebhookCheck {
+  return checkSigned("sandbox", headers, rawBody, toleranceSeconds, nowMs, (signature, signed) => {
+    const expected = createHmac("sha256", secret).update(signed).digest();
+    const given = Buffer.from(signature, "hex");
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }
 
 interface TelnyxMessagePayload {
