@@ -29,10 +29,31 @@ function checkTimestamp(timestamp: string | null, toleranceSeconds: number, nowM
 
 type SignedHeaders = { signature: string | null; timestamp: string | null };
 
+/** A sandbox signature's bytes: exactly 64 hex digits, either letter case (a 32-byte HMAC-SHA256); undefined for anything else. */
+export function decodeSandboxSignature(header: string): Buffer | undefined {
+  return /^[0-9a-f]{64}$/i.test(header) ? Buffer.from(header, "hex") : undefined;
+}
+
+/** Base64 digits of a 64-byte value (the last one carries 2 data bits) in one alphabet, then optional padding. */
+const ED25519_SIGNATURE_BASE64 = /^(?:[A-Za-z0-9+/]{86}|[A-Za-z0-9_-]{86})(?:==)?$/;
+
 /**
- * What both schemes share: a signature and a fresh timestamp must be present, then `matches`
- * checks the signature over `${timestamp}|${raw body}`. Accepted deliveries are identified by their
- * signature (a hash of it), which is what replay detection keys on.
+ * A Telnyx signature's bytes: the 64-byte Ed25519 signature as base64 or base64url, padded or not;
+ * undefined for anything else (stray characters, mixed alphabets, wrong length or padding). The 4
+ * unused bits of the last digit must be zero, so every signature has one spelling per alphabet.
+ */
+export function decodeTelnyxSignature(header: string): Buffer | undefined {
+  if (!ED25519_SIGNATURE_BASE64.test(header)) return undefined;
+  const digits = header.replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+  const bytes = Buffer.from(digits, "base64url");
+  return bytes.length === 64 && bytes.toString("base64url") === digits ? bytes : undefined;
+}
+
+/**
+ * What both schemes share: a signature that strictly decodes and a fresh timestamp must be present,
+ * then `matches` checks the signature bytes over `${timestamp}|${raw body}`. Accepted deliveries are
+ * identified by a hash of the signature bytes, not of the header text, so replay detection sees every
+ * re-encoding of an accepted signature (letter case, base64url, padding) as the same delivery.
  */
 function checkSigned(
   scheme: string,
@@ -40,20 +61,23 @@ function checkSigned(
   rawBody: Buffer,
   toleranceSeconds: number,
   nowMs: number,
-  matches: (signature: string, signed: Buffer) => boolean,
+  decode: (header: string) => Buffer | undefined,
+  matches: (signature: Buffer, signed: Buffer) => boolean,
 ): WebhookCheck {
   if (!headers.signature) return { ok: false, status: 401, reason: "unsigned delivery" };
+  const signature = decode(headers.signature);
+  if (!signature) return { ok: false, status: 401, reason: "malformed signature" };
   const stale = checkTimestamp(headers.timestamp, toleranceSeconds, nowMs);
   if (stale) return stale;
   const signed = Buffer.concat([Buffer.from(`${headers.timestamp}|`), rawBody]);
   let valid = false;
   try {
-    valid = matches(headers.signature, signed);
+    valid = matches(signature, signed);
   } catch {
     valid = false;
   }
   if (!valid) return { ok: false, status: 401, reason: "signature does not match" };
-  return { ok: true, signatureHash: createHash("sha256").update(`${scheme}:${headers.signature}`).digest("hex") };
+  return { ok: true, signatureHash: createHash("sha256").update(`${scheme}:`).update(signature).digest("hex") };
 }
 
 /**
@@ -61,10 +85,7 @@ function checkSigned(
  * `${telnyx-timestamp}|${raw body}`, the timestamp in Unix seconds, checked against a bounded skew.
  */
 export function verifyTelnyxWebhook(headers: SignedHeaders, rawBody: Buffer, publicKey: KeyObject, toleranceSeconds: number, nowMs = Date.now()): WebhookCheck {
-  return checkSigned("telnyx", headers, rawBody, toleranceSeconds, nowMs, (signature, signed) => {
-    const bytes = Buffer.from(signature, "base64");
-    return bytes.length === 64 && verify(null, signed, publicKey, bytes);
-  });
+  return checkSigned("telnyx", headers, rawBody, toleranceSeconds, nowMs, decodeTelnyxSignature, (signature, signed) => verify(null, signed, publicKey, signature));
 }
 
 /**
@@ -72,11 +93,9 @@ export function verifyTelnyxWebhook(headers: SignedHeaders, rawBody: Buffer, pub
  * HMAC-SHA256 of `${x-sandbox-timestamp}|${raw body}` under SANDBOX_WEBHOOK_SECRET.
  */
 export function verifySandboxWebhook(headers: SignedHeaders, rawBody: Buffer, secret: string, toleranceSeconds: number, nowMs = Date.now()): WebhookCheck {
-  return checkSigned("sandbox", headers, rawBody, toleranceSeconds, nowMs, (signature, signed) => {
-    const expected = createHmac("sha256", secret).update(signed).digest();
-    const given = Buffer.from(signature, "hex");
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
+  return checkSigned("sandbox", headers, rawBody, toleranceSeconds, nowMs, decodeSandboxSignature, (signature, signed) =>
+    timingSafeEqual(signature, createHmac("sha256", secret).update(signed).digest()),
+  );
 }
 
 interface TelnyxMessagePayload {

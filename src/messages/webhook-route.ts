@@ -11,7 +11,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * POST /webhooks/telnyx and /webhooks/sandbox: the raw body is verified before it is parsed;
- * unsigned, forged or stale deliveries get 401 and an exact replay of an accepted one 409, and
+ * a signature or timestamp header given twice gets 400, unsigned, malformed, forged or stale
+ * deliveries get 401 and a replay of an accepted one (its signature bytes in any encoding) 409, and
  * none of them stores anything. Accepted deliveries answer 200 once the message is stored.
  */
 export function createWebhookHandler(deps: { config: Config; prisma: PrismaClient; messages: MessageService; logger: Logger }) {
@@ -22,13 +23,15 @@ export function createWebhookHandler(deps: { config: Config; prisma: PrismaClien
 
   const verifiers: Record<string, (req: IncomingMessage, body: Buffer) => WebhookCheck> = {
     telnyx: (req, body) =>
-      telnyxKey
-        ? verifyTelnyxWebhook({ signature: header(req, "telnyx-signature-ed25519"), timestamp: header(req, "telnyx-timestamp") }, body, telnyxKey, tolerance)
-        : { ok: false, status: 401, reason: "TELNYX_PUBLIC_KEY is not configured" },
+      signedHeaders(req, "telnyx-signature-ed25519", "telnyx-timestamp", (headers) =>
+        telnyxKey ? verifyTelnyxWebhook(headers, body, telnyxKey, tolerance) : { ok: false, status: 401, reason: "TELNYX_PUBLIC_KEY is not configured" },
+      ),
     sandbox: (req, body) =>
-      config.webhooks.sandboxSecret
-        ? verifySandboxWebhook({ signature: header(req, "x-sandbox-signature"), timestamp: header(req, "x-sandbox-timestamp") }, body, config.webhooks.sandboxSecret, tolerance)
-        : { ok: false, status: 401, reason: "SANDBOX_WEBHOOK_SECRET is not configured" },
+      signedHeaders(req, "x-sandbox-signature", "x-sandbox-timestamp", (headers) =>
+        config.webhooks.sandboxSecret
+          ? verifySandboxWebhook(headers, body, config.webhooks.sandboxSecret, tolerance)
+          : { ok: false, status: 401, reason: "SANDBOX_WEBHOOK_SECRET is not configured" },
+      ),
   };
 
   /** Whether the request was a webhook (and is answered). */
@@ -81,9 +84,20 @@ export function createWebhookHandler(deps: { config: Config; prisma: PrismaClien
   };
 }
 
-function header(req: IncomingMessage, name: string): string | null {
-  const value = req.headers[name];
-  return (Array.isArray(value) ? value[0] : value) ?? null;
+/**
+ * Reads a scheme's signature and timestamp headers and hands them to `verify`. Either header given
+ * more than once is refused: Node would join the copies into one value with ", ", and which copy
+ * was signed is anybody's guess.
+ */
+function signedHeaders(
+  req: IncomingMessage,
+  signatureName: string,
+  timestampName: string,
+  verify: (headers: { signature: string | null; timestamp: string | null }) => WebhookCheck,
+): WebhookCheck {
+  const duplicated = [signatureName, timestampName].find((name) => (req.headersDistinct[name]?.length ?? 0) > 1);
+  if (duplicated) return { ok: false, status: 400, reason: `the ${duplicated} header was given more than once` };
+  return verify({ signature: req.headersDistinct[signatureName]?.[0] ?? null, timestamp: req.headersDistinct[timestampName]?.[0] ?? null });
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
