@@ -26,6 +26,7 @@ export const FIELD_ERROR_CODES = [
   "INVALID_ID",
   "NOT_FOUND",
   "NOT_PERMITTED",
+  "INVALID_CHARACTERS",
 ] as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
 

@@ -10,6 +10,7 @@ import { grants } from "../auth/scopes.ts";
 import type { Context } from "../context.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
+import InputLimitsPlugin from "./input-limits-plugin.ts";
 
 export interface SchemaTypes {
   Context: Context;
@@ -34,6 +35,9 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     ScopeAuthPlugin,
     // Expected failures become typed members of a mutation's <Name>Payload union.
     ErrorsPlugin,
+    // Arguments checked before resolvers run (NUL, lone surrogates, maximum lengths); inside
+    // ErrorsPlugin, so a mutation's problems become its ValidationError.
+    InputLimitsPlugin,
     // Prisma-backed types whose nested selections merge into one query per level (no N+1).
     PrismaPlugin,
     // Node interface, global ids, node/nodes and cursor connections.

@@ -34,6 +34,7 @@ export const FieldErrorCodeEnum = builder.enumType("FieldErrorCode", {
     INVALID_ID: { description: "Not a global id of the expected type." },
     NOT_FOUND: { description: "The referenced object does not exist in this organization." },
     NOT_PERMITTED: { description: "The caller may not set this value." },
+    INVALID_CHARACTERS: { description: "The text contains a NUL character (U+0000) or an unpaired UTF-16 surrogate, which cannot be stored." },
   } satisfies Record<(typeof FIELD_ERROR_CODES)[number], { description: string }>,
 });
 
