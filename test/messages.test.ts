@@ -349,11 +349,14 @@ describe("messages", () => {
     const number = await smsNumber(org);
     const recipient = uniqueE164();
 
-    const invalid = (await org.client.data(Send, { input: { phoneNumberId: number.id, to: "12345", body: "x".repeat(1601) } })).sendMessage;
+    const invalid = (await org.client.data(Send, { input: { phoneNumberId: number.id, to: "12345", body: "hi", mediaUrls: ["http://example.com/a.png"] } })).sendMessage;
     assert.deepEqual(
       as(invalid, "ValidationError").fieldErrors.map((e) => [e.path.join("."), e.code]).sort(),
-      [["input.body", "TOO_LONG"], ["input.to", "INVALID_E164"]],
+      [["input.mediaUrls.0", "INVALID_FORMAT"], ["input.to", "INVALID_E164"]],
     );
+    // A body over 1600 characters is refused before those rules run (input hygiene).
+    const long = (await org.client.data(Send, { input: { phoneNumberId: number.id, to: recipient, body: "x".repeat(1601) } })).sendMessage;
+    assert.deepEqual(as(long, "ValidationError").fieldErrors.map((e) => [e.path.join("."), e.code]), [["input.body", "TOO_LONG"]]);
     const voiceOnly = as((await org.client.data(CreateNumber, { input: { e164: uniqueE164() } })).createManualPhoneNumber, "CreateManualPhoneNumberSuccess").phoneNumber;
     const notCapable = as((await org.client.data(Send, { input: { phoneNumberId: voiceOnly.id, to: recipient, body: "hi" } })).sendMessage, "ValidationError");
     assert.deepEqual(notCapable.fieldErrors.map((e) => e.path.join(".")), ["input.phoneNumberId"]);

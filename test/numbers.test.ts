@@ -414,8 +414,9 @@ describe("phone numbers", () => {
     test("bad input is a ValidationError listing every problem with its path, and creates nothing", async () => {
       const org = await createOrganization("numbers-invalid");
       const unknownAgent = globalId("Agent", randomUUID());
+      // (Text over its maximum length is refused before these rules run, on its own: input-hygiene.test.ts.)
       const result = await org.client.request(CreateManual, {
-        input: { e164: "12345", label: "x".repeat(101), agentId: unknownAgent },
+        input: { e164: "12345", dispatchMetadataTemplate: ["not", "an", "object"], agentId: unknownAgent },
       });
       assert.equal(result.status, 200);
       assert.equal(result.errors, undefined);
@@ -423,7 +424,7 @@ describe("phone numbers", () => {
       assert.equal(error.code, "VALIDATION_FAILED");
       assert.equal(error.fieldErrors.length, 3, JSON.stringify(error.fieldErrors));
       assert.equal(fieldError(error.fieldErrors, ["input", "e164"]).code, "INVALID_E164");
-      assert.equal(fieldError(error.fieldErrors, ["input", "label"]).code, "TOO_LONG");
+      assert.equal(fieldError(error.fieldErrors, ["input", "dispatchMetadataTemplate"]).code, "INVALID_VALUE");
       assert.equal(fieldError(error.fieldErrors, ["input", "agentId"]).code, "NOT_FOUND");
       assert.equal(await (await prisma()).phoneNumber.count({ where: { organizationId: org.id } }), 0);
     });
@@ -608,12 +609,12 @@ describe("phone numbers", () => {
 
       // Reported together with every other problem of the same input.
       const both = await org.client.request(UpdateNumber, {
-        input: { id: number.id, label: "z".repeat(101), inboundTrunk: { allowedSourceIps: ["10.0.0.1"] } },
+        input: { id: number.id, dispatchMetadataTemplate: "text", inboundTrunk: { allowedSourceIps: ["10.0.0.1"] } },
       });
       const bothError = expectType(both.data?.updatePhoneNumber, "ValidationError");
       assert.deepEqual(bothError.fieldErrors.map((e) => [e.path, e.code]).sort(), [
+        [["input", "dispatchMetadataTemplate"], "INVALID_VALUE"],
         [["input", "inboundTrunk"], "INVALID_VALUE"],
-        [["input", "label"], "TOO_LONG"],
       ]);
       const row = await (await prisma()).phoneNumber.findUniqueOrThrow({ where: { id: rawId(number.id) } });
       assert.deepEqual(row.inboundTrunkAllowedSourceIps, []);
@@ -657,11 +658,11 @@ describe("phone numbers", () => {
       assert.equal((await (await prisma()).phoneNumber.findUnique({ where: { id: rawId(number.id) } }))?.label, "New label");
 
       // A malformed id is reported together with the other problems of the input.
-      const malformed = await org.client.request(UpdateNumber, { input: { id: "nope", label: "y".repeat(101) } });
+      const malformed = await org.client.request(UpdateNumber, { input: { id: "nope", dispatchMetadataTemplate: 42 } });
       const malformedError = expectType(malformed.data?.updatePhoneNumber, "ValidationError");
       assert.deepEqual(malformedError.fieldErrors.map((e) => [e.path, e.code]).sort(), [
+        [["input", "dispatchMetadataTemplate"], "INVALID_VALUE"],
         [["input", "id"], "INVALID_ID"],
-        [["input", "label"], "TOO_LONG"],
       ]);
 
       // An empty label clears it.

@@ -109,7 +109,7 @@ builder.mutationField("createAgent", (t) =>
     typeOptions: { description: "A new agent." },
     authScopes: { scope: "agents:write" },
     input: {
-      name: t.input.string({ required: true, description: "Display name, 1 to 100 characters." }),
+      name: t.input.string({ required: true, maxLength: 100, description: "Display name, not blank." }),
       status: t.input.field({ type: AgentStatusEnum, description: "Defaults to ACTIVE." }),
     },
     type: AgentSuccess("CreateAgentSuccess", "The agent was created."),
@@ -125,7 +125,7 @@ builder.mutationField("updateAgent", (t) =>
     authScopes: { scope: "agents:write" },
     input: {
       id: t.input.id({ required: true, description: "The agent." }),
-      name: t.input.string({ description: "New display name." }),
+      name: t.input.string({ maxLength: 100, description: "New display name, not blank." }),
       status: t.input.field({ type: AgentStatusEnum, description: "New status." }),
     },
     type: AgentSuccess("UpdateAgentSuccess", "The agent was changed."),

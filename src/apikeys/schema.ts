@@ -62,7 +62,7 @@ builder.mutationField("createApiKey", (t) =>
     typeOptions: { description: "A new API key." },
     authScopes: { scope: "keys:admin" },
     input: {
-      name: t.input.string({ required: true, description: "What the key is for, 1 to 100 characters." }),
+      name: t.input.string({ required: true, maxLength: 100, description: "What the key is for, not blank." }),
       scopes: t.input.stringList({ required: true, description: 'Scopes to grant, e.g. ["numbers:read"]; each must be held by the caller.' }),
       mode: t.input.field({ type: ApiKeyModeEnum, description: "LIVE (default) or TEST." }),
       expiresAt: t.input.field({ type: "DateTime", description: "When the key stops working; never by default." }),

@@ -59,7 +59,7 @@ const MessageFilter = builder.inputType("MessageFilter", {
     direction: t.field({ type: MessageDirectionEnum, description: "Only this direction." }),
     receivedAfter: t.field({ type: "DateTime", description: "Only messages at or after this time." }),
     receivedBefore: t.field({ type: "DateTime", description: "Only messages before this time." }),
-    text: t.string({ description: "Case-insensitive substring of the body, or digits of the other party's number." }),
+    text: t.string({ maxLength: MAX_BODY_LENGTH, description: "Case-insensitive substring of the body, or digits of the other party's number." }),
   }),
 });
 
@@ -156,9 +156,9 @@ builder.mutationField("sendMessage", (t) =>
     input: {
       phoneNumberId: t.input.id({ required: true, description: "The sending number (SMS-capable, ACTIVE, outbound allowed)." }),
       to: t.input.string({ required: true, description: 'The recipient in E.164, e.g. "+14155550100".' }),
-      body: t.input.string({ description: `The text, at most ${MAX_BODY_LENGTH} characters (required without mediaUrls).` }),
-      mediaUrls: t.input.stringList({ description: `https URLs of media, at most ${MAX_MEDIA_URLS} (MMS-capable numbers).` }),
-      idempotencyKey: t.input.string({ description: "The client's key: a repeat returns the first message instead of sending again." }),
+      body: t.input.string({ maxLength: MAX_BODY_LENGTH, description: "The text (required without mediaUrls)." }),
+      mediaUrls: t.input.stringList({ maxLength: 2048, description: `https URLs of media, at most ${MAX_MEDIA_URLS} (MMS-capable numbers).` }),
+      idempotencyKey: t.input.string({ maxLength: 200, description: "The client's key: a repeat returns the first message instead of sending again." }),
     },
     type: SendMessageSuccess,
     errors: { types: [ValidationError, NotFoundError, NumberReleasedError, VerificationRequiredError, RecipientOptedOutError, CarrierError] },
@@ -178,7 +178,7 @@ builder.mutationField("setSmsHelpText", (t) =>
     description: "Sets the organization's answer to an inbound HELP (10DLC requires one); null restores the default.",
     typeOptions: { description: "The help text." },
     authScopes: { scope: "messages:send" },
-    input: { helpText: t.input.string({ description: "At most 320 characters; null or empty for the default." }) },
+    input: { helpText: t.input.string({ maxLength: 320, description: "The reply; null or empty for the default." }) },
     type: SetSmsHelpTextSuccess,
     errors: { types: [ValidationError] },
     resolve: async (_root, { input }, context) => ({ helpText: await context.services.messages.setHelpText(context.caller, input.helpText ?? null) }),

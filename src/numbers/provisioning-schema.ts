@@ -62,7 +62,7 @@ const provisionFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder e
   areaCode: t.string({ description: "Preferred 3-digit area code." }),
   contains: t.string({ description: "Digits the number must contain." }),
   features: t.field({ type: [NumberFeatureEnum], description: "Required capabilities." }),
-  label: t.string({ description: "Label of the new number(s)." }),
+  label: t.string({ maxLength: 100, description: "Label of the new number(s)." }),
   agentId: t.id({ description: "Agent to route the new number(s) to." }),
 });
 
@@ -84,7 +84,7 @@ builder.mutationField("provisionPhoneNumber", (t) =>
     input: {
       ...provisionFields(t.input),
       e164: t.input.string({ description: "A specific number from availablePhoneNumbers." }),
-      idempotencyKey: t.input.string({ description: "Repeating a call with the same key never buys twice (recommended)." }),
+      idempotencyKey: t.input.string({ maxLength: 200, description: "Repeating a call with the same key never buys twice (recommended)." }),
       allowAreaCodeFallback: t.input.boolean({ description: "Buy elsewhere in the country when the area code has nothing (default true)." }),
     },
     type: ProvisionPhoneNumberSuccess,
@@ -152,7 +152,7 @@ builder.mutationField("provisionPhoneNumbers", (t) =>
       ...provisionFields(t.input),
       quantity: t.input.int({ required: true, description: "1 to 50." }),
       shortageStrategy: t.input.field({ type: ShortageStrategyEnum, defaultValue: "FAIL", description: "FAIL (default), FALLBACK or AVAILABLE." }),
-      idempotencyKey: t.input.string({ required: true, description: "Repeating the call with the same key never buys more." }),
+      idempotencyKey: t.input.string({ required: true, maxLength: 200, description: "Repeating the call with the same key never buys more." }),
     },
     type: ProvisionPhoneNumbersSuccess,
     errors: { types: [...ERRORS.provision] },

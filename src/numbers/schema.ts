@@ -368,11 +368,11 @@ const CapabilitiesInput = builder.inputType("NumberCapabilitiesInput", {
 });
 
 const trunkInputFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, "InputObject">) => ({
-  addresses: t.stringList({ description: "SIP server addresses (host, host:port or sip: URI); null clears." }),
+  addresses: t.stringList({ maxLength: 255, description: "SIP server addresses (host, host:port or sip: URI); null clears." }),
   transport: t.field({ type: SipTransportEnum, description: "Signalling transport." }),
   mediaEncryption: t.field({ type: MediaEncryptionEnum, description: "Media encryption." }),
-  authUsername: t.string({ description: "Digest auth username; null clears." }),
-  authPassword: t.string({ description: "Digest auth password, 8 to 128 characters: write-only, stored encrypted; null clears." }),
+  authUsername: t.string({ maxLength: 64, description: "Digest auth username; null clears." }),
+  authPassword: t.string({ maxLength: 128, description: "Digest auth password, at least 8 characters: write-only, stored encrypted; null clears." }),
   allowedSourceIps: t.stringList({ description: "IP addresses or CIDR ranges allowed to send calls; null clears." }),
 });
 
@@ -409,7 +409,7 @@ const PhoneNumberSuccess = (name: string, description: string) =>
 
 const newNumberInputFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, "InputObject">) => ({
   e164: t.string({ required: true, description: 'The number with its country code, e.g. "+14155550100" or "+1 (415) 555-0100".' }),
-  label: t.string({ description: "Free-form label, at most 100 characters." }),
+  label: t.string({ maxLength: 100, description: "Free-form label." }),
   direction: t.field({ type: NumberDirectionEnum, description: "Defaults to BOTH." }),
   capabilities: t.field({ type: CapabilitiesInput, description: "Defaults to voice only." }),
   agentId: t.id({ description: "Agent to route the number to." }),
@@ -455,7 +455,7 @@ builder.mutationField("updatePhoneNumber", (t) =>
     authScopes: { scope: "numbers:write" },
     input: {
       id: t.input.id({ required: true, description: "The phone number." }),
-      label: t.input.string({ description: "New label; empty clears it." }),
+      label: t.input.string({ maxLength: 100, description: "New label; empty clears it." }),
       direction: t.input.field({ type: NumberDirectionEnum, description: "New direction." }),
       capabilities: t.input.field({ type: CapabilitiesInput, description: "Capability changes." }),
       dispatchMetadataTemplate: t.input.field({ type: "JSON", description: "New dispatch metadata template; null clears it." }),

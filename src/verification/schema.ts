@@ -235,24 +235,24 @@ builder.objectType(VerificationTransitionError, {
 const BusinessAddressInput = builder.inputType("BusinessAddressInput", {
   description: "The business's registered address; omitted fields stay, null or blank clears.",
   fields: (t) => ({
-    street: t.string({ description: "Street and number (at most 200 characters)." }),
-    street2: t.string({ description: "Suite, floor or unit (optional)." }),
-    city: t.string({ description: "City." }),
-    region: t.string({ description: "State or region; in the US a state code such as CA." }),
-    postalCode: t.string({ description: "Postal code; in the US a ZIP code such as 94105." }),
-    country: t.string({ description: "ISO 3166-1 alpha-2 country, e.g. US." }),
+    street: t.string({ maxLength: 200, description: "Street and number." }),
+    street2: t.string({ maxLength: 200, description: "Suite, floor or unit (optional)." }),
+    city: t.string({ maxLength: 100, description: "City." }),
+    region: t.string({ maxLength: 100, description: "State or region; in the US a state code such as CA." }),
+    postalCode: t.string({ maxLength: 20, description: "Postal code; in the US a ZIP code such as 94105." }),
+    country: t.string({ maxLength: 10, description: "ISO 3166-1 alpha-2 country, e.g. US." }),
   }),
 });
 
 const BusinessProfileInput = builder.inputType("BusinessProfileInput", {
   description: "The business; omitted fields stay, null or blank clears.",
   fields: (t) => ({
-    legalName: t.string({ description: "Registered legal name (at most 200 characters)." }),
-    displayName: t.string({ description: "Brand or DBA name (at most 100 characters)." }),
+    legalName: t.string({ maxLength: 200, description: "Registered legal name." }),
+    displayName: t.string({ maxLength: 100, description: "Brand or DBA name." }),
     entityType: t.field({ type: BusinessEntityTypeEnum, description: "Legal form." }),
-    country: t.string({ description: "ISO 3166-1 alpha-2 country of registration, e.g. US." }),
-    registrationId: t.string({ description: "Tax or company registration id; US businesses give their EIN (12-3456789)." }),
-    website: t.string({ description: "Website, e.g. https://example.com (optional)." }),
+    country: t.string({ maxLength: 10, description: "ISO 3166-1 alpha-2 country of registration, e.g. US." }),
+    registrationId: t.string({ maxLength: 50, description: "Tax or company registration id; US businesses give their EIN (12-3456789)." }),
+    website: t.string({ maxLength: 255, description: "Website, e.g. https://example.com (optional)." }),
     address: t.field({ type: BusinessAddressInput, description: "Registered address." }),
     useCase: t.field({ type: SmsUseCaseEnum, description: "What the SMS are for." }),
     expectedMonthlyVolume: t.int({ description: "Expected SMS per month, 1 to 10,000,000." }),
@@ -262,10 +262,10 @@ const BusinessProfileInput = builder.inputType("BusinessProfileInput", {
 const AuthorizedRepresentativeInput = builder.inputType("AuthorizedRepresentativeInput", {
   description: "The person who may act for the business; omitted fields stay, null or blank clears.",
   fields: (t) => ({
-    name: t.string({ description: "Full name." }),
-    title: t.string({ description: "Job title." }),
-    email: t.string({ description: "Email address." }),
-    phone: t.string({ description: "Phone number with its country code, e.g. +14155550100." }),
+    name: t.string({ maxLength: 100, description: "Full name." }),
+    title: t.string({ maxLength: 100, description: "Job title." }),
+    email: t.string({ maxLength: 254, description: "Email address." }),
+    phone: t.string({ maxLength: 20, description: "Phone number with its country code, e.g. +14155550100." }),
   }),
 });
 
@@ -329,7 +329,7 @@ builder.mutationField("decideVerification", (t) =>
     input: {
       id: t.input.id({ required: true, description: "The submitted verification." }),
       decision: t.input.field({ type: VerificationDecisionEnum, required: true, description: "APPROVE or REJECT." }),
-      rejectionReason: t.input.string({ description: "Why it is rejected (required to reject, at most 1000 characters)." }),
+      rejectionReason: t.input.string({ maxLength: 1000, description: "Why it is rejected (required to reject)." }),
     },
     type: VerificationSuccess("DecideVerificationSuccess", "The decision was recorded."),
     errors: { types: [ValidationError, NotFoundError, VerificationTransitionError, ConflictError] },
