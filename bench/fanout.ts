@@ -63,6 +63,9 @@ async function run(n: number) {
     ENCRYPTION_KEY: randomBytes(32).toString("hex"),
     LOG_LEVEL: "warn",
     MAX_SUBSCRIPTIONS_PER_KEY: String(n + 10),
+    // Every subscriber is the same key: its budget must cover n subscriptions at once.
+    RATE_LIMIT_KEY_POINTS: "1000000000",
+    RATE_LIMIT_ORG_POINTS: "1000000000",
   };
   let dropDatabase: (() => Promise<void>) | undefined;
   if (serverUrl) {

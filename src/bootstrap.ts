@@ -39,6 +39,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
       await reviewerNotifier?.stop();
       await campaignsResumed;
       await bus.close();
+      await services.rateLimits.close();
       await database.close();
     },
   };

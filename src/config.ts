@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { OperationLimits } from "./limits/plugin.ts";
+import type { RateLimitSettings } from "./limits/rate-limits.ts";
 
 /**
  * Everything the server reads from its environment, validated once at start and passed down.
@@ -44,6 +46,23 @@ const EnvSchema = z.object({
   API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).max(50).default(12),
+  MAX_OPERATION_COST: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  MAX_QUERY_BREADTH: z.coerce.number().int().min(1).max(100_000).default(500),
+  MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(30),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(50),
+  MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(5_000),
+  MAX_NESTING: z.coerce.number().int().min(4).max(1_000).default(64),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
+  MAX_RESPONSE_BYTES: z.coerce.number().int().min(1_024).max(1_073_741_824).default(5 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(1_073_741_824).default(1024 * 1024),
+  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1_024).max(1_073_741_824).default(1024 * 1024),
+  WS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(25),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  RATE_LIMIT_KEY_POINTS: z.coerce.number().int().min(1).max(1_000_000_000).default(50_000),
+  RATE_LIMIT_ORG_POINTS: z.coerce.number().int().min(1).max(1_000_000_000).default(150_000),
+  RATE_LIMIT_CARRIER_UNITS: z.coerce.number().int().min(1).max(1_000_000_000).default(120),
+  RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  RATE_LIMIT_MIN_COST: z.coerce.number().int().min(0).max(1_000_000).default(10),
   GRAPHIQL: z.enum(["true", "false"]).default("true"),
   SEED_DEMO: z.enum(["true", "false"]).default("true"),
 });
@@ -99,6 +118,14 @@ export interface Config {
   apiKeyCacheSeconds: number;
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
   maxQueryDepth: number;
+  /** Bounds every operation before it runs (src/limits). */
+  limits: OperationLimits;
+  /** Request bodies larger than this get 413 before they are parsed. */
+  maxBodyBytes: number;
+  wsMaxPayloadBytes: number;
+  /** Queries and mutations one WebSocket may have running at once. */
+  wsMaxInFlight: number;
+  rateLimits: Omit<RateLimitSettings, "redisUrl">;
   graphiql: boolean;
   /** Create a demo organization and print its key on the first start of an empty embedded database. */
   seedDemo: boolean;
@@ -113,6 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
   }
   const e = parsed.data;
+  if (Math.min(e.RATE_LIMIT_KEY_POINTS, e.RATE_LIMIT_ORG_POINTS) < e.MAX_OPERATION_COST) {
+    throw new ConfigError("Invalid configuration:\n  RATE_LIMIT_KEY_POINTS, RATE_LIMIT_ORG_POINTS: must be at least MAX_OPERATION_COST, or the costliest allowed operation could never run");
+  }
   if (e.CARRIER === "telnyx" && !e.TELNYX_API_KEY) {
     throw new ConfigError("Invalid configuration:\n  TELNYX_API_KEY: required with CARRIER=telnyx");
   }
@@ -154,6 +184,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeyCacheSeconds: e.API_KEY_CACHE_SECONDS,
     logLevel: e.LOG_LEVEL,
     maxQueryDepth: e.MAX_QUERY_DEPTH,
+    limits: {
+      maxCost: e.MAX_OPERATION_COST,
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxBreadth: e.MAX_QUERY_BREADTH,
+      maxAliases: e.MAX_ALIASES,
+      maxDirectives: e.MAX_DIRECTIVES,
+      maxTokens: e.MAX_TOKENS,
+      maxNesting: e.MAX_NESTING,
+      timeoutMs: e.REQUEST_TIMEOUT_MS,
+      maxResponseBytes: e.MAX_RESPONSE_BYTES,
+    },
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+    wsMaxInFlight: e.WS_MAX_IN_FLIGHT,
+    rateLimits: {
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      keyPoints: e.RATE_LIMIT_KEY_POINTS,
+      organizationPoints: e.RATE_LIMIT_ORG_POINTS,
+      carrierUnits: e.RATE_LIMIT_CARRIER_UNITS,
+      authFailures: e.RATE_LIMIT_AUTH_FAILURES,
+      minimumRequestCost: e.RATE_LIMIT_MIN_COST,
+    },
     graphiql: e.GRAPHIQL === "true",
     seedDemo: e.SEED_DEMO === "true",
   };

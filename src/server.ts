@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { useDepthLimit } from "@envelop/depth-limit";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import type { Context } from "./context.ts";
 import type { PrismaClient } from "./db/client.ts";
+import { useOperationLimits } from "./limits/plugin.ts";
 import { createLoaders } from "./loaders.ts";
 import { createWebhookHandler } from "./messages/webhook-route.ts";
 import { attachWebSockets, type SocketExtra } from "./websocket.ts";
@@ -49,17 +49,12 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
     renderGraphiQL,
     // Unexpected errors are masked; GraphQLErrors we raise (UNAUTHENTICATED, FORBIDDEN, ...) pass through.
     maskedErrors: true,
-    plugins: [useDepthLimit({ maxDepth: config.maxQueryDepth })],
+    plugins: [useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger })],
     context: async (initial): Promise<Context> => {
       // HTTP and SSE authenticate from headers; WebSocket operations carry the caller that
       // authenticated the connection (graphql-ws onConnect, from connectionParams).
       const socketCaller = (initial as unknown as { extra?: SocketExtra }).extra?.caller;
-      const caller =
-        socketCaller ??
-        (await services.authenticator.authenticate({
-          apiKey: initial.request.headers.get("x-api-key"),
-          authorization: initial.request.headers.get("authorization"),
-        }));
+      const caller = socketCaller ?? (await authenticateRequest(initial as unknown as { request: Request; req?: IncomingMessage }));
       return {
         caller,
         prisma,
@@ -70,6 +65,18 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
     },
   });
 
+  /** Credentials of an HTTP or SSE request; an address that failed too often gets 429 before they are looked at. */
+  async function authenticateRequest({ request, req }: { request: Request; req?: IncomingMessage }) {
+    const address = req?.socket.remoteAddress ?? "unknown";
+    const blocked = services.rateLimits.checkAddress(address);
+    if (blocked) throw blocked;
+    try {
+      return await services.authenticator.authenticate({ apiKey: request.headers.get("x-api-key"), authorization: request.headers.get("authorization") });
+    } catch (error) {
+      throw (await services.rateLimits.authenticationFailed(address)) ?? error;
+    }
+  }
+
   const inFlight = new Set<Promise<unknown>>();
   const webhook = createWebhookHandler({ config, prisma, messages: services.messages, logger });
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -77,7 +84,9 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
       res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       return;
     }
-    const handled = Promise.resolve(webhook(req, res) ?? yoga.requestListener(req, res)).catch((error) => logger.error({ err: error }, "request failed"));
+    const handled = Promise.resolve(webhook(req, res) ?? withBodyLimit(req, res, config.maxBodyBytes, () => yoga.requestListener(req, res))).catch((error) =>
+      logger.error({ err: error }, "request failed"),
+    );
     inFlight.add(handled);
     void handled.finally(() => inFlight.delete(handled));
   });
@@ -101,4 +110,42 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
   };
 
   return { yoga, httpServer, drain };
+}
+
+/**
+ * Reads a request's body up to `maxBytes` before yoga sees it; a larger one (by Content-Length, or
+ * counted as it arrives) gets 413 without being parsed. The read body is handed to yoga as `req.body`.
+ */
+async function withBodyLimit(req: IncomingMessage, res: ServerResponse, maxBytes: number, next: () => unknown): Promise<unknown> {
+  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
+  const tooLarge = () => {
+    const body = JSON.stringify({
+      errors: [{ message: `The request body is larger than ${maxBytes} bytes`, extensions: { code: "REQUEST_TOO_LARGE", limit: maxBytes } }],
+    });
+    // The rest of the body is discarded unparsed so the client can read this answer; a client
+    // still sending after 5 s is cut off.
+    res.writeHead(413, { "content-type": "application/json" }).end(body);
+    req.resume();
+    setTimeout(() => req.destroy(), 5_000).unref();
+  };
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) return tooLarge();
+  const body = await new Promise<Buffer | undefined>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.off("data", onData);
+        req.pause();
+        resolve(undefined);
+      } else chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+  if (!body) return tooLarge();
+  (req as IncomingMessage & { body?: Buffer }).body = body;
+  return next();
 }

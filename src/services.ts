@@ -8,6 +8,8 @@ import type { SecretBox } from "./domain/secret-box.ts";
 import { EventDeliveryCache } from "./events/delivery-cache.ts";
 import type { EventBus } from "./events/pubsub.ts";
 import { SetupStatusChanges } from "./events/setup-status-changes.ts";
+import { RateLimits } from "./limits/rate-limits.ts";
+import { SubscriptionBounds } from "./limits/subscription-bounds.ts";
 import { MessageService } from "./messages/service.ts";
 import { PhoneNumberService } from "./numbers/service.ts";
 import { ProvisioningService } from "./numbers/provisioning.ts";
@@ -30,6 +32,10 @@ export interface Services {
   verification: VerificationService;
   campaigns: SmsCampaigns;
   messages: MessageService;
+  /** Budgets per key, organization, carrier spending and client address (in memory, or shared through Redis). */
+  rateLimits: RateLimits;
+  /** Open subscriptions per key on this instance, WebSocket and SSE together. */
+  subscriptionBounds: SubscriptionBounds;
   /** Delivers the reviewer-notification outbox; absent without REVIEWER_WEBHOOK_URL (notifications wait, QUEUED). */
   reviewerNotifications?: ReviewerNotifications;
 }
@@ -56,6 +62,8 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     verification: new VerificationService(prisma, setupStatus, campaigns, bus, logger),
     campaigns,
     messages: new MessageService(prisma, carriers, bus, logger),
+    rateLimits: new RateLimits({ ...config.rateLimits, redisUrl: config.redisUrl }, logger),
+    subscriptionBounds: new SubscriptionBounds(config.maxSubscriptionsPerKey),
     reviewerNotifications: url ? new ReviewerNotifications(prisma, { url, secret, maxAttempts, timeoutMs }, logger) : undefined,
   };
 }

@@ -46,17 +46,15 @@ export function attachWebSockets({
   config: Config;
   logger: Logger;
 }): { close(): Promise<void> } {
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
-  const perKey = new Map<string, number>();
-  const active = new Map<WsContext<Params, SocketExtra>, Set<string>>();
+  // Frames larger than maxPayload close the socket (1009) before they are parsed.
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.wsMaxPayloadBytes });
+  /** Each socket's open subscriptions, with what releases each one's place in the per-key bound. */
+  const active = new Map<WsContext<Params, SocketExtra>, Map<string, () => void>>();
 
   const release = (ctx: WsContext<Params, SocketExtra>, id: string) => {
     const ids = active.get(ctx);
-    if (!ids?.delete(id) || !ctx.extra.caller) return;
-    const subject = ctx.extra.caller.subject;
-    const count = (perKey.get(subject) ?? 1) - 1;
-    if (count <= 0) perKey.delete(subject);
-    else perKey.set(subject, count);
+    ids?.get(id)?.();
+    ids?.delete(id);
   };
 
   const server = useServer<Params, SocketExtra>(
@@ -64,18 +62,22 @@ export function attachWebSockets({
       execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args) as never,
       onConnect: async (ctx) => {
+        // An address that failed to authenticate too often is refused before its credentials are looked at.
+        const address = ctx.extra.request.socket.remoteAddress ?? "unknown";
+        if (services.rateLimits.checkAddress(address)) return false;
         try {
           ctx.extra.caller = await services.authenticator.authenticate(credentialsFrom(ctx.connectionParams));
-          active.set(ctx, new Set());
+          active.set(ctx, new Map());
           return true;
         } catch {
+          await services.rateLimits.authenticationFailed(address);
           // graphql-ws closes the socket with 4403 Forbidden.
           return false;
         }
       },
       onSubscribe: async (ctx, id, payload) => {
         const caller = ctx.extra.caller!;
-        const ids = active.get(ctx) ?? new Set<string>();
+        const ids = active.get(ctx) ?? new Map<string, () => void>();
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -91,15 +93,16 @@ export function attachWebSockets({
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
         if (getOperationAST(document, payload.operationName)?.operation === "subscription") {
-          // Bounds count open subscriptions only; queries and mutations over the socket are short-lived.
+          // Open subscriptions per socket and per key (shared with SSE subscriptions).
           if (ids.size >= config.maxSubscriptionsPerConnection) {
             return [new GraphQLError(`At most ${config.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: "RATE_LIMITED" } })];
           }
-          if ((perKey.get(caller.subject) ?? 0) >= config.maxSubscriptionsPerKey) {
-            return [new GraphQLError(`At most ${config.maxSubscriptionsPerKey} subscriptions per API key`, { extensions: { code: "RATE_LIMITED" } })];
-          }
-          ids.add(id);
-          perKey.set(caller.subject, (perKey.get(caller.subject) ?? 0) + 1);
+          const releaseSlot = services.subscriptionBounds.acquire(caller.subject);
+          if (typeof releaseSlot === "string") return [new GraphQLError(releaseSlot, { extensions: { code: "RATE_LIMITED" } })];
+          ids.set(id, releaseSlot);
+        } else if (Object.keys(ctx.subscriptions).length - ids.size > config.wsMaxInFlight) {
+          // Queries and mutations running at once on this socket (this one included), beyond its subscriptions.
+          return [new GraphQLError(`At most ${config.wsMaxInFlight} queries and mutations in flight per connection`, { extensions: { code: "RATE_LIMITED" } })];
         }
         return {
           schema,
@@ -113,7 +116,7 @@ export function attachWebSockets({
       onComplete: (ctx, id) => release(ctx, id),
       onError: (ctx, id) => release(ctx, id),
       onClose: (ctx) => {
-        for (const id of [...(active.get(ctx) ?? [])]) release(ctx, id);
+        for (const id of [...(active.get(ctx)?.keys() ?? [])]) release(ctx, id);
         active.delete(ctx);
       },
     },

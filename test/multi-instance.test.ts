@@ -81,4 +81,41 @@ describe("two instances behind one database and Redis", { skip }, () => {
     await closed;
     assert.equal(closeCode, 1001, "subscribers are told the server is going away");
   });
+
+  test("rate limits: one key's budget is shared by both instances through Redis", async () => {
+    // 10 requests of weight 10 fit in a budget of 100 cost points, whichever instance serves them.
+    const env = {
+      DATABASE_URL: await createScratchDatabase("switchboard_multi_rl"),
+      REDIS_URL: redisUrl!,
+      ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+      MAX_OPERATION_COST: "100",
+      RATE_LIMIT_KEY_POINTS: "100",
+      RATE_LIMIT_ORG_POINTS: "100000",
+      RATE_LIMIT_MIN_COST: "10",
+      RATE_LIMIT_WINDOW_SECONDS: "3600",
+    };
+    const migrated = await runScript("scripts/migrate.ts", [], env);
+    assert.equal(migrated.code, 0, migrated.stderr);
+    const created = await runScript("scripts/apikey.ts", ["create", "--org", "multi-rl", "--scopes", "numbers:read"], env);
+    assert.equal(created.code, 0, created.stderr);
+    const secret = created.stdout.trim();
+    const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+    servers.push(a, b);
+
+    const statuses: number[] = [];
+    const remaining: Array<string | null> = [];
+    for (let i = 0; i < 16; i++) {
+      const response = await fetch(`${(i % 2 === 0 ? a : b).url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": secret },
+        body: JSON.stringify({ query: "{ viewer { scopes } }" }),
+      });
+      statuses.push(response.status);
+      remaining.push(response.headers.get("ratelimit-remaining"));
+      if (response.status === 429) assert.ok(Number(response.headers.get("retry-after")) > 0, "a refusal says when to retry");
+      await response.arrayBuffer();
+    }
+    assert.deepEqual(statuses, [...Array(10).fill(200), ...Array(6).fill(429)], "the tenth request spends the shared budget, on whichever instance");
+    assert.deepEqual(remaining.slice(0, 10), ["90", "80", "70", "60", "50", "40", "30", "20", "10", "0"]);
+  });
 });

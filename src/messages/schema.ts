@@ -4,6 +4,7 @@ import { optionalIdArg } from "../schema/id-args.ts";
 import type { Context } from "../context.ts";
 import { CarrierError, NotFoundError, NumberReleasedError, RecipientOptedOutError, ValidationError, VerificationRequiredError } from "../domain/errors.ts";
 import type { Message } from "../generated/prisma/client.ts";
+import { carrierSpending } from "../limits/cost.ts";
 import { builder } from "../schema/builder.ts";
 import { MAX_BODY_LENGTH, MAX_MEDIA_URLS, type MessageFilter as MessageFilterValue } from "./service.ts";
 
@@ -152,6 +153,7 @@ builder.mutationField("sendMessage", (t) =>
     description:
       "Sends an SMS (or MMS with mediaUrls) from one of the organization's numbers through its carrier. US numbers need an approved 10DLC verification and a campaign assignment; recipients who opted out are refused. The same idempotencyKey never sends twice.",
     typeOptions: { description: "A message to send." },
+    complexity: carrierSpending(() => 1),
     authScopes: { scope: "messages:send" },
     input: {
       phoneNumberId: t.input.id({ required: true, description: "The sending number (SMS-capable, ACTIVE, outbound allowed)." }),

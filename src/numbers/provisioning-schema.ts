@@ -2,6 +2,7 @@ import { GraphQLError } from "graphql";
 import type { AvailableNumber } from "../carriers/adapter.ts";
 import { CarrierError, ValidationError } from "../domain/errors.ts";
 import { CarrierErrorReasonRef } from "../schema/errors.ts";
+import { CARRIER_CALL_COST, carrierSpending } from "../limits/cost.ts";
 import { builder } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
 import type { CarrierNumber } from "../carriers/adapter.ts";
@@ -50,6 +51,8 @@ builder.queryField("availablePhoneNumbers", (t) =>
       features: t.arg({ type: [NumberFeatureEnum], description: "Required capabilities." }),
       limit: t.arg.int({ defaultValue: 10, description: "1 to 50 results (default 10)." }),
     },
+    // One carrier search, plus each result.
+    complexity: (args) => ({ field: CARRIER_CALL_COST, multiplier: Math.min(Math.max(args.limit ?? 10, 0), 50) }),
     resolve: (_root, args, context) =>
       context.services.provisioning
         .search(context.caller, { ...args, country: args.country ?? "US", limit: args.limit ?? 10, features: args.features as never })
@@ -80,6 +83,7 @@ builder.mutationField("provisionPhoneNumber", (t) =>
     description:
       "Buys a number from the carrier: a specific e164 from a search, or the best match of the criteria, falling back to any number in the country when the area code has none (unless allowAreaCodeFallback is false). Idempotent per idempotencyKey.",
     typeOptions: { description: "What to buy." },
+    complexity: carrierSpending(() => 1),
     authScopes: { scope: "numbers:write" },
     input: {
       ...provisionFields(t.input),
@@ -147,6 +151,7 @@ builder.mutationField("provisionPhoneNumbers", (t) =>
   t.fieldWithInput({
     description: "Buys up to 50 numbers by area code or criteria. The whole call is idempotent per idempotencyKey.",
     typeOptions: { description: "What to buy, how many, and what to do on a shortage." },
+    complexity: carrierSpending((args) => Number((args.input as { quantity?: unknown } | undefined)?.quantity) || 1),
     authScopes: { scope: "numbers:write" },
     input: {
       ...provisionFields(t.input),
@@ -216,6 +221,8 @@ builder.queryField("carrierReconciliation", (t) =>
     type: ReconciliationRef,
     description: "Compares the carrier's inventory with this organization's managed numbers (reads the carrier; not cached).",
     authScopes: { scope: "numbers:write" },
+    // Lists the carrier's whole inventory (several carrier calls).
+    complexity: 5 * CARRIER_CALL_COST,
     resolve: (_root, _args, context) => context.services.provisioning.reconcile(context.caller).catch(asQueryError),
   }),
 );
@@ -236,6 +243,7 @@ builder.mutationField("repairCarrierReconciliation", (t) =>
     description:
       "Repairs what is safe: releases orphaned carrier numbers and activates numbers the carrier reports active. Numbers missing at the carrier are only reported.",
     typeOptions: { description: "Repair options." },
+    complexity: 5 * CARRIER_CALL_COST,
     authScopes: { scope: "numbers:write" },
     input: { dryRun: t.input.boolean({ description: "Report what would be repaired without changing anything." }) },
     type: RepairSuccess,

@@ -1,4 +1,5 @@
 import SchemaBuilder from "@pothos/core";
+import ComplexityPlugin from "@pothos/plugin-complexity";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin, { decodeGlobalID } from "@pothos/plugin-relay";
@@ -7,6 +8,7 @@ import WithInputPlugin from "@pothos/plugin-with-input";
 import { GraphQLError } from "graphql";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import { grants } from "../auth/scopes.ts";
+import { fieldCost } from "../limits/cost.ts";
 import type { Context } from "../context.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
@@ -24,6 +26,9 @@ export interface SchemaTypes {
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
 }
+
+/** `nodes(ids)` loads at most this many objects per call. */
+export const MAX_NODES_IDS = 100;
 
 const capitalize = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
@@ -44,6 +49,8 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     RelayPlugin,
     // One `input: <Name>Input!` argument per mutation.
     WithInputPlugin,
+    // Each field's cost, so an operation's cost is known before it runs (checked in src/limits).
+    ComplexityPlugin,
   ],
   scopeAuth: {
     // Subscriptions are refused when they start, not silently opened and failed on every event.
@@ -85,7 +92,18 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     },
     nodesQueryOptions: {
       description: "Fetches objects by their global ids, in order; null for ids that do not exist or belong to another organization.",
-      args: { ids: { description: "Global ids." } },
+      args: { ids: { description: `Global ids (at most ${MAX_NODES_IDS} of them).` } },
+      // Each id may load an object: the list costs its length.
+      complexity: (args: { ids?: unknown[] }) => {
+        const ids = Array.isArray(args.ids) ? args.ids.length : 0;
+        return { field: ids, multiplier: ids };
+      },
+      resolve: (_root, args, _context, _info, resolveNodes) => {
+        if (args.ids.length > MAX_NODES_IDS) {
+          throw new GraphQLError(`nodes takes at most ${MAX_NODES_IDS} ids (got ${args.ids.length})`, { extensions: { code: "BAD_USER_INPUT" } });
+        }
+        return resolveNodes(args.ids);
+      },
     },
     cursorFieldOptions: { description: "Opaque cursor of this edge, for `after` and `before`." },
     hasNextPageFieldOptions: { description: "Whether more items follow this page." },
@@ -97,6 +115,12 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     afterArgOptions: { description: "Return items after this cursor." },
     firstArgOptions: { description: "Return at most this many items from the start (max 100)." },
     lastArgOptions: { description: "Return at most this many items from the end (max 100)." },
+  },
+  complexity: {
+    fieldComplexity: fieldCost as never,
+    // The limits are checked once per operation by the server's limits plugin, before execution
+    // (also for rate limiting by cost), not by wrapping every root field.
+    disabled: true,
   },
   errors: {
     directResult: true,

@@ -64,6 +64,9 @@ async function start(): Promise<TestEnvironment> {
     TELNYX_PUBLIC_KEY,
     SANDBOX_WEBHOOK_SECRET,
     WEBHOOK_TOLERANCE_SECONDS: "300",
+    // Every test client shares one address (and one in-process "unknown"), and the auth tests send
+    // bad keys on purpose: the address budget is tested on its own server (abuse.test.ts).
+    RATE_LIMIT_AUTH_FAILURES: "1000000",
   };
   if (target === "postgres") env.DATABASE_URL = await createScratchDatabase("switchboard_test");
   const config = loadConfig(env);
