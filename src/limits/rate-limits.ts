@@ -97,9 +97,11 @@ export class RateLimits {
       drawn.push([this.#perKey, caller.subject, weight]);
     } catch (rejection) {
       const res = asResult(rejection);
+      // rate-limiter-flexible counts a refused draw too: give it back, so a refusal draws nothing.
+      await this.#perKey.reward(caller.subject, weight).catch(() => {});
       return {
         allowed: false,
-        budget: this.#budget(res),
+        budget: this.#budget(res, weight),
         error: rateLimitedError(
           `This key's budget of ${this.#settings.keyPoints} cost points per ${this.#settings.windowSeconds} s is spent (this operation costs ${weight}); retry after ${seconds(res.msBeforeNext)} s`,
           seconds(res.msBeforeNext),
@@ -107,18 +109,24 @@ export class RateLimits {
         ),
       };
     }
+    const carrier = carrierUnits > 0 ? ([this.#carrier, caller.organizationId, carrierUnits] as const) : undefined;
+    let refusedBy: "ORGANIZATION" | "CARRIER" = "ORGANIZATION";
     try {
-      await this.#perOrganization.consume(caller.organizationId, weight);
+      // Each draw is recorded before it is made: a refused draw is counted by the limiter too, and is given back with the rest.
       drawn.push([this.#perOrganization, caller.organizationId, weight]);
-      if (carrierUnits > 0) await this.#carrier.consume(caller.organizationId, carrierUnits);
+      await this.#perOrganization.consume(caller.organizationId, weight);
+      if (carrier) {
+        refusedBy = "CARRIER";
+        drawn.push([...carrier]);
+        await this.#carrier.consume(caller.organizationId, carrierUnits);
+      }
     } catch (rejection) {
       const res = asResult(rejection);
-      const carrier = drawn.length === 2;
       await refund();
       return {
         allowed: false,
         budget: this.#budget(keyState, weight),
-        error: carrier
+        error: refusedBy === "CARRIER"
           ? rateLimitedError(
               `The organization's carrier budget of ${this.#settings.carrierUnits} messages and numbers per ${this.#settings.windowSeconds} s is spent (this operation needs ${carrierUnits}); retry after ${seconds(res.msBeforeNext)} s`,
               seconds(res.msBeforeNext),
@@ -160,7 +168,8 @@ export class RateLimits {
   }
 
   #budget(res: RateLimiterRes, refunded = 0): BudgetState {
-    return { limit: this.#settings.keyPoints, remaining: Math.max(0, res.remainingPoints + refunded), resetSeconds: seconds(res.msBeforeNext) };
+    const limit = this.#settings.keyPoints;
+    return { limit, remaining: Math.min(limit, Math.max(0, limit - (res.consumedPoints - refunded))), resetSeconds: seconds(res.msBeforeNext) };
   }
 
   async close(): Promise<void> {

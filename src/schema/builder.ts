@@ -96,6 +96,8 @@ export const builder = new SchemaBuilder<SchemaTypes>({
       // Each id may load an object: the list costs its length.
       complexity: (args: { ids?: unknown[] }) => {
         const ids = Array.isArray(args.ids) ? args.ids.length : 0;
+        // Refused while the cost is computed, so it is refused before execution and draws no budget.
+        if (ids > MAX_NODES_IDS) throw new GraphQLError(`nodes takes at most ${MAX_NODES_IDS} ids (got ${ids})`, { extensions: { code: "BAD_USER_INPUT" } });
         return { field: ids, multiplier: ids };
       },
       resolve: (_root, args, _context, _info, resolveNodes) => {
