@@ -31,7 +31,8 @@ export class AgentService {
 
   where(caller: Caller, filter?: AgentFilter | null): Prisma.AgentWhereInput {
     const where: Prisma.AgentWhereInput = { organizationId: caller.organizationId };
-    if (filter?.statuses?.length) where.status = { in: filter.statuses };
+    // Deduplicated: a list repeating one status 80,000 times must not become 80,000 bind parameters.
+    if (filter?.statuses?.length) where.status = { in: [...new Set(filter.statuses)] };
     if (filter?.text?.trim()) where.name = { contains: likeLiteral(filter.text.trim()), mode: "insensitive" };
     return where;
   }

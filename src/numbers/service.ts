@@ -173,9 +173,11 @@ export class PhoneNumberService {
       if (digits && /^[\d\s()+.-]+$/.test(text)) or.push({ e164: { contains: digits } });
       and.push({ OR: or });
     }
-    if (filter?.sources?.length) and.push({ source: { in: filter.sources } });
-    if (filter?.statuses?.length) and.push({ status: { in: filter.statuses } });
-    if (filter?.directions?.length) and.push({ direction: { in: filter.directions } });
+    // Enum lists deduplicated: a list repeating one value 80,000 times is still a few values, not
+    // more bind parameters than the database accepts.
+    if (filter?.sources?.length) and.push({ source: { in: [...new Set(filter.sources)] } });
+    if (filter?.statuses?.length) and.push({ status: { in: [...new Set(filter.statuses)] } });
+    if (filter?.directions?.length) and.push({ direction: { in: [...new Set(filter.directions)] } });
     if (filter?.agentId) {
       const decoded = decodeId(filter.agentId, "Agent", ["filter", "agentId"]);
       if ("error" in decoded) throw new ValidationError([decoded.error]);
