@@ -102,7 +102,7 @@ describe("abuse: hostile requests against a running server are refused before th
     return { status: response.status, ms, headers: response.headers, text, body };
   }
 
-  const gql = (label: string, key: string, query: string, variables?: unknown, accept?: string) =>
+  const sendOperation = (label: string, key: string, query: string, variables?: unknown, accept?: string) =>
     send(label, { key, body: JSON.stringify({ query, variables }), accept });
 
   /** The request was refused, fast, with `code`, and nothing ran. */
@@ -180,7 +180,7 @@ describe("abuse: hostile requests against a running server are refused before th
     }
 
     // The attacker's organization: one agent and 100 numbers routed to it, created over HTTP.
-    const agent = await gql("seed agent", keys.attacker, 'mutation { createAgent(input: { name: "Ava" }) { ... on CreateAgentSuccess { agent { id } } } }');
+    const agent = await sendOperation("seed agent", keys.attacker, 'mutation { createAgent(input: { name: "Ava" }) { ... on CreateAgentSuccess { agent { id } } } }');
     const agentId = agent.body.data?.createAgent?.agent?.id;
     assert.ok(agentId, agent.text);
     const perRequest = 25;
@@ -190,7 +190,7 @@ describe("abuse: hostile requests against a running server are refused before th
         (_, i) =>
           `n${i}: createManualPhoneNumber(input: { e164: "${uniqueE164()}", agentId: "${agentId}", label: "abuse ${start + i}" }) { ... on CreateManualPhoneNumberSuccess { phoneNumber { id } } }`,
       );
-      const created = await gql("seed numbers", keys.attacker, `mutation { ${fields.join("\n")} }`);
+      const created = await sendOperation("seed numbers", keys.attacker, `mutation { ${fields.join("\n")} }`);
       assert.equal(created.status, 200, created.text);
       for (const value of Object.values(created.body.data ?? {}) as Array<{ phoneNumber?: { id: string } }>) {
         assert.ok(value.phoneNumber?.id, created.text.slice(0, 500));
@@ -211,25 +211,25 @@ describe("abuse: hostile requests against a running server are refused before th
     test("phoneNumbers(first: 100) → agent → phoneNumbers(first: 100) three levels deep: COST_LIMIT_EXCEEDED with its cost", async () => {
       const query =
         "{ phoneNumbers(first: 100) { edges { node { agent { phoneNumbers(first: 100) { edges { node { agent { phoneNumbers(first: 100) { edges { node { e164 } } } } } } } } } } } }";
-      const refused = assertRefused("3-level nesting", await gql("3-level nesting", keys.attacker, query), "COST_LIMIT_EXCEEDED");
+      const refused = assertRefused("3-level nesting", await sendOperation("3-level nesting", keys.attacker, query), "COST_LIMIT_EXCEEDED");
       assert.ok((refused.extensions!.cost as number) > LIMITS.maxCost, JSON.stringify(refused));
       assert.equal(refused.extensions!.limit, LIMITS.maxCost);
       // With plain application/json the refusal is a 200, never a 5xx.
-      assertRefused("3-level nesting (application/json)", await gql("3-level nesting", keys.attacker, query, undefined, "application/json"), "COST_LIMIT_EXCEEDED", [200]);
+      assertRefused("3-level nesting (application/json)", await sendOperation("3-level nesting", keys.attacker, query, undefined, "application/json"), "COST_LIMIT_EXCEEDED", [200]);
     });
 
     test("nodes with 10,000 ids as variables: BAD_USER_INPUT (at most 100), nothing loaded", async () => {
       const ids = Array.from({ length: 10_000 }, (_, i) => numberIds[i % numberIds.length]);
-      const sent = await gql("nodes 10,000 ids", keys.attacker, "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on PhoneNumber { e164 } } }", { ids });
+      const sent = await sendOperation("nodes 10,000 ids", keys.attacker, "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on PhoneNumber { e164 } } }", { ids });
       assert.match(assertRefused("nodes 10,000 ids", sent, "BAD_USER_INPUT").message, /at most 100 ids/);
     });
 
     test("nodes with 100,000 ids as variables: BAD_USER_INPUT before execution (short ids), REQUEST_TOO_LARGE (real ids, 6 MB)", async () => {
       // "UDox" is a well-formed global id ("P:1" in base64), short enough for 100,000 of them to fit in 1 MB.
-      const short = await gql("nodes 100,000 short ids", keys.attacker, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", { ids: Array(100_000).fill("UDox") });
+      const short = await sendOperation("nodes 100,000 short ids", keys.attacker, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", { ids: Array(100_000).fill("UDox") });
       const refused = assertRefused("nodes 100,000 short ids", short, "BAD_USER_INPUT");
       assert.match(refused.message, /at most 100 ids \(got 100000\)/);
-      const real = await gql("nodes 100,000 real ids", keys.attacker, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {
+      const real = await sendOperation("nodes 100,000 real ids", keys.attacker, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {
         ids: Array.from({ length: 100_000 }, (_, i) => numberIds[i % numberIds.length]),
       });
       assertRefused("nodes 100,000 real ids", real, "REQUEST_TOO_LARGE", [413]);
@@ -238,70 +238,70 @@ describe("abuse: hostile requests against a running server are refused before th
     test("nodes with 10,000 and 100,000 ids as a literal: TOKEN_LIMIT_EXCEEDED", async () => {
       const literal = (ids: string[]) => `{ nodes(ids: [${ids.map((id) => JSON.stringify(id)).join(", ")}]) { id } }`;
       const ten = literal(Array.from({ length: 10_000 }, (_, i) => numberIds[i % numberIds.length]!));
-      assertRefused("nodes literal 10,000 ids", await gql("nodes literal 10,000", keys.attacker, ten), "TOKEN_LIMIT_EXCEEDED");
+      assertRefused("nodes literal 10,000 ids", await sendOperation("nodes literal 10,000", keys.attacker, ten), "TOKEN_LIMIT_EXCEEDED");
       const hundred = literal(Array(100_000).fill("UDox"));
-      assertRefused("nodes literal 100,000 ids", await gql("nodes literal 100,000", keys.attacker, hundred), "TOKEN_LIMIT_EXCEEDED");
+      assertRefused("nodes literal 100,000 ids", await sendOperation("nodes literal 100,000", keys.attacker, hundred), "TOKEN_LIMIT_EXCEEDED");
     });
 
     test("1,000 aliases of a 100-number page with counts, facets and setup statuses: TOKEN_LIMIT_EXCEEDED", async () => {
       const query = `{ ${Array.from({ length: 1_000 }, (_, i) => `a${i}: phoneNumbers(first: 100) { totalCount facets { assigned } edges { node { setupStatus { status } } } }`).join(" ")} }`;
-      assertRefused("1,000 phoneNumbers aliases", await gql("1,000 phoneNumbers aliases", keys.attacker, query), "TOKEN_LIMIT_EXCEEDED");
+      assertRefused("1,000 phoneNumbers aliases", await sendOperation("1,000 phoneNumbers aliases", keys.attacker, query), "TOKEN_LIMIT_EXCEEDED");
     });
 
     test("1,000 aliases of carrierReconciliation: TOKEN_LIMIT_EXCEEDED, the carrier is not called", async () => {
       const query = `{ ${Array.from({ length: 1_000 }, (_, i) => `a${i}: carrierReconciliation { consistent }`).join(" ")} }`;
-      assertRefused("1,000 carrierReconciliation aliases", await gql("1,000 carrierReconciliation aliases", keys.attacker, query), "TOKEN_LIMIT_EXCEEDED");
+      assertRefused("1,000 carrierReconciliation aliases", await sendOperation("1,000 carrierReconciliation aliases", keys.attacker, query), "TOKEN_LIMIT_EXCEEDED");
     });
 
     test("5,000 aliases of availablePhoneNumbers: TOKEN_LIMIT_EXCEEDED", async () => {
       const query = `{ ${Array.from({ length: 5_000 }, (_, i) => `a${i}: availablePhoneNumbers(limit: 50) { e164 }`).join(" ")} }`;
-      assertRefused("5,000 availablePhoneNumbers aliases", await gql("5,000 availablePhoneNumbers aliases", keys.attacker, query), "TOKEN_LIMIT_EXCEEDED");
+      assertRefused("5,000 availablePhoneNumbers aliases", await sendOperation("5,000 availablePhoneNumbers aliases", keys.attacker, query), "TOKEN_LIMIT_EXCEEDED");
     });
 
     test("31 aliases: ALIAS_LIMIT_EXCEEDED (30 run)", async () => {
       const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: viewer { scopes }`).join(" ")} }`;
-      assertRefused("31 aliases", await gql("31 aliases", keys.attacker, aliases(31)), "ALIAS_LIMIT_EXCEEDED");
-      assertAdmitted("30 aliases", await gql("30 aliases", keys.attacker, aliases(30)));
+      assertRefused("31 aliases", await sendOperation("31 aliases", keys.attacker, aliases(31)), "ALIAS_LIMIT_EXCEEDED");
+      assertAdmitted("30 aliases", await sendOperation("30 aliases", keys.attacker, aliases(30)));
     });
 
     test("25 aliases of carrierReconciliation (under the alias limit, cost 12,500): COST_LIMIT_EXCEEDED", async () => {
       const query = `{ ${Array.from({ length: 25 }, (_, i) => `a${i}: carrierReconciliation { consistent }`).join(" ")} }`;
-      const refused = assertRefused("25 carrierReconciliation", await gql("25 carrierReconciliation", keys.attacker, query), "COST_LIMIT_EXCEEDED");
+      const refused = assertRefused("25 carrierReconciliation", await sendOperation("25 carrierReconciliation", keys.attacker, query), "COST_LIMIT_EXCEEDED");
       assert.equal(refused.extensions!.cost, 25 * 500);
       assert.equal(refused.extensions!.limit, LIMITS.maxCost);
     });
 
     test("a fragment cycle: GRAPHQL_VALIDATION_FAILED", async () => {
       const query = "query { viewer { ...A } } fragment A on Viewer { scopes ...B } fragment B on Viewer { testMode ...A }";
-      assertRefused("fragment cycle", await gql("fragment cycle", keys.attacker, query), "GRAPHQL_VALIDATION_FAILED");
+      assertRefused("fragment cycle", await sendOperation("fragment cycle", keys.attacker, query), "GRAPHQL_VALIDATION_FAILED");
     });
 
     test("fragments that each spread the next twice, 28 deep (2^28 fields once expanded): BREADTH_LIMIT_EXCEEDED", async () => {
       let fragments = "";
       for (let i = 0; i < 28; i++) fragments += `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} viewer { scopes } }\n`;
       fragments += "fragment F28 on Query { viewer { scopes } }\n";
-      assertRefused("fragment fan-out", await gql("fragment fan-out", keys.attacker, `query { ...F0 }\n${fragments}`), "BREADTH_LIMIT_EXCEEDED");
+      assertRefused("fragment fan-out", await sendOperation("fragment fan-out", keys.attacker, `query { ...F0 }\n${fragments}`), "BREADTH_LIMIT_EXCEEDED");
     });
 
     test("1,000 levels of selection nesting: NESTING_LIMIT_EXCEEDED", async () => {
       const query = `{${" viewer {".repeat(999)} scopes${" }".repeat(1_000)}`;
-      assertRefused("1,000 levels", await gql("1,000 levels", keys.attacker, query), "NESTING_LIMIT_EXCEEDED");
+      assertRefused("1,000 levels", await sendOperation("1,000 levels", keys.attacker, query), "NESTING_LIMIT_EXCEEDED");
     });
 
     test("a list literal nested 5,000 deep: NESTING_LIMIT_EXCEEDED", async () => {
       const query = `{ nodes(ids: ${"[".repeat(5_000)}"x"${"]".repeat(5_000)}) { id } }`;
-      assertRefused("5,000-deep list", await gql("5,000-deep list", keys.attacker, query), "NESTING_LIMIT_EXCEEDED");
+      assertRefused("5,000-deep list", await sendOperation("5,000-deep list", keys.attacker, query), "NESTING_LIMIT_EXCEEDED");
     });
 
     test("51 directives: DIRECTIVE_LIMIT_EXCEEDED (50 run)", async () => {
       const directives = (n: number) => `{ viewer { ${Array.from({ length: n }, () => "scopes @skip(if: false)").join(" ")} } }`;
-      assertRefused("51 directives", await gql("51 directives", keys.attacker, directives(51)), "DIRECTIVE_LIMIT_EXCEEDED");
-      assertAdmitted("50 directives", await gql("50 directives", keys.attacker, directives(50)));
+      assertRefused("51 directives", await sendOperation("51 directives", keys.attacker, directives(51)), "DIRECTIVE_LIMIT_EXCEEDED");
+      assertAdmitted("50 directives", await sendOperation("50 directives", keys.attacker, directives(50)));
     });
 
     test("a response over MAX_RESPONSE_BYTES is replaced by RESPONSE_TOO_LARGE", async () => {
       const query = "{ phoneNumbers(first: 100) { edges { cursor node { id e164 label country status source createdAt updatedAt } } } }";
-      const sent = await gql("response too large", keys.attacker, query);
+      const sent = await sendOperation("response too large", keys.attacker, query);
       const refused = assertRefused("response too large", sent, "RESPONSE_TOO_LARGE", [200]);
       assert.ok((refused.extensions!.bytes as number) > LIMITS.responseBytes, JSON.stringify(refused));
       assert.ok(sent.text.length < LIMITS.responseBytes, "the replacement is small");
@@ -342,7 +342,7 @@ describe("abuse: hostile requests against a running server are refused before th
       cleanups.push(() => client.dispose());
       const next = await client.iterate({ query: "{ viewer { scopes } }" }).next();
       assert.deepEqual((next.value as { data?: unknown }).data, { viewer: { scopes: ["*"] } });
-      assertAdmitted("after the 20 MB frame", await gql("after the 20 MB frame", keys.sockets, "{ viewer { scopes } }"));
+      assertAdmitted("after the 20 MB frame", await sendOperation("after the 20 MB frame", keys.sockets, "{ viewer { scopes } }"));
     });
 
     test(`30 queries at once on one socket: those beyond ${LIMITS.wsInFlight} in flight are refused RATE_LIMITED, the rest answered`, async (t) => {
@@ -434,7 +434,7 @@ describe("abuse: hostile requests against a running server are refused before th
       let accepted: Awaited<ReturnType<typeof subscribe>> | undefined;
       for (let attempt = 0; attempt < 50 && !accepted; attempt++) {
         const candidate = await subscribe(second, document);
-        const created = gql("event for the freed place", keys.subscriber, `mutation { createManualPhoneNumber(input: { e164: "${uniqueE164()}" }) { __typename } }`);
+        const created = sendOperation("event for the freed place", keys.subscriber, `mutation { createManualPhoneNumber(input: { e164: "${uniqueE164()}" }) { __typename } }`);
         const event = await candidate.next(5_000);
         await created;
         if (!event.errors) accepted = candidate;
@@ -453,7 +453,7 @@ describe("abuse: hostile requests against a running server are refused before th
       let remaining = LIMITS.keyPoints;
       let admitted = 0;
       for (;;) {
-        const sent = await gql("key budget", keys.keyBudget, EXPENSIVE);
+        const sent = await sendOperation("key budget", keys.keyBudget, EXPENSIVE);
         if (sent.status === 429) {
           const refused = assertRefused("key budget spent", sent, "RATE_LIMITED", [429]);
           assert.equal(refused.extensions!.budget, "KEY");
@@ -479,7 +479,7 @@ describe("abuse: hostile requests against a running server are refused before th
     test("a refused operation draws nothing: a cheap one still fits in what the key has left", async () => {
       // After the refusal above, the key has left what it had before it (several thousand points):
       // an operation of the minimum cost (10) fits.
-      const sent = await gql("cheap after refusal", keys.keyBudget, "{ viewer { scopes } }");
+      const sent = await sendOperation("cheap after refusal", keys.keyBudget, "{ viewer { scopes } }");
       assert.equal(sent.status, 200, `the refused operation was drawn from the key's budget anyway: ${sent.status} ${sent.text}`);
       assertAdmitted("cheap after refusal", sent);
     });
@@ -489,13 +489,13 @@ describe("abuse: hostile requests against a running server are refused before th
       let keyBUsed = 0;
       // Key A spends most of its own budget.
       for (let i = 0; i < 3; i++) {
-        const sent = await gql("org budget A", keys.orgBudgetA, EXPENSIVE);
+        const sent = await sendOperation("org budget A", keys.orgBudgetA, EXPENSIVE);
         assertAdmitted("org budget A", sent);
         organizationUsed += Number(sent.headers.get("operation-cost"));
       }
       // Key B then runs until the organization's budget is spent, before its own is.
       for (;;) {
-        const sent = await gql("org budget B", keys.orgBudgetB, EXPENSIVE);
+        const sent = await sendOperation("org budget B", keys.orgBudgetB, EXPENSIVE);
         if (sent.status === 429) {
           const refused = assertRefused("org budget spent", sent, "RATE_LIMITED", [429]);
           assert.equal(refused.extensions!.budget, "ORGANIZATION");
@@ -515,7 +515,7 @@ describe("abuse: hostile requests against a running server are refused before th
 
     test(`carrier budget: the ${LIMITS.carrierUnits + 1}th number bought in the window is 429 RATE_LIMITED budget CARRIER`, async () => {
       const provision = (i: number) =>
-        gql(
+        sendOperation(
           `provision ${i}`,
           keys.carrier,
           `mutation { provisionPhoneNumber(input: { areaCode: "305", idempotencyKey: "abuse-${i}" }) { __typename ... on ProvisionPhoneNumberSuccess { phoneNumber { e164 } } } }`,
@@ -530,7 +530,7 @@ describe("abuse: hostile requests against a running server are refused before th
       assert.equal(refused.extensions!.budget, "CARRIER");
       assert.ok(Number(sent.headers.get("retry-after")) >= 1, "Retry-After");
       // A batch is refused as a whole, before the carrier is called.
-      const batch = await gql(
+      const batch = await sendOperation(
         "provision batch",
         keys.carrier,
         'mutation { provisionPhoneNumbers(input: { areaCode: "305", quantity: 3, idempotencyKey: "abuse-batch" }) { __typename } }',
@@ -540,7 +540,7 @@ describe("abuse: hostile requests against a running server are refused before th
 
     test("a refused carrier batch spends nothing: the numbers left in the carrier budget can still be bought", async () => {
       const provision = (label: string, quantity: number) =>
-        gql(
+        sendOperation(
           label,
           keys.carrierBatch,
           quantity === 1
@@ -562,7 +562,7 @@ describe("abuse: hostile requests against a running server are refused before th
     test(`200 requests with bad keys from one address: the first ${LIMITS.authFailures} are 401, the rest 429 AUTHENTICATION, valid keys included`, async () => {
       const codes: string[] = [];
       for (let i = 0; i < 200; i++) {
-        const sent = await gql("bad key", `sb_live_${randomBytes(30).toString("base64url").slice(0, 40)}`, "{ viewer { scopes } }");
+        const sent = await sendOperation("bad key", `sb_live_${randomBytes(30).toString("base64url").slice(0, 40)}`, "{ viewer { scopes } }");
         assert.ok(sent.ms < REFUSAL_MS, `bad key ${i}: ${Math.round(sent.ms)} ms`);
         if (i < LIMITS.authFailures) {
           assert.equal(sent.status, 401, `bad key ${i}: ${sent.status} ${sent.text}`);
@@ -576,7 +576,7 @@ describe("abuse: hostile requests against a running server are refused before th
         codes.push(String(sent.status));
       }
       // The address is blocked for every request, a valid key included, over HTTP and WebSocket.
-      const valid = await gql("valid key while blocked", keys.attacker, "{ viewer { scopes } }");
+      const valid = await sendOperation("valid key while blocked", keys.attacker, "{ viewer { scopes } }");
       assert.equal(assertRefused("valid key while blocked", valid, "RATE_LIMITED", [429]).extensions!.budget, "AUTHENTICATION");
       let closeCode: number | undefined;
       const client = wsClient(url, { apiKey: keys.attacker }, (code) => (closeCode ??= code));

@@ -175,12 +175,12 @@ const RevokeApiKey = graphql(`
 
 const Lists = graphql(`
   query TenancyTestLists($numberFilter: PhoneNumberFilter) {
-    agents(first: 100) {
+    agents(first: 10) {
       totalCount
       edges {
         node {
           id
-          phoneNumbers(first: 100) {
+          phoneNumbers(first: 10) {
             totalCount
             edges {
               node {
