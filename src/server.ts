@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { PothosValidationError } from "@pothos/core";
+import { GraphQLError } from "graphql";
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import type { Context } from "./context.ts";
@@ -47,9 +49,10 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
     graphiql: config.graphiql ? { title: "Switchboard", defaultQuery: "{ viewer { organization { name } scopes } }" } : false,
     // GraphiQL's assets are bundled, not loaded from a CDN that these machines and many firewalls cannot reach.
     renderGraphiQL,
-    // Unexpected errors are masked; GraphQLErrors we raise (UNAUTHENTICATED, FORBIDDEN, ...) pass through.
-    maskedErrors: true,
-    plugins: [useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger })],
+    // Unexpected errors are masked; GraphQLErrors we raise (UNAUTHENTICATED, FORBIDDEN, ...) pass
+    // through, and Pothos' argument checks (a negative `first`, ...) are coded as the client's mistake.
+    maskedErrors: { maskError: codePothosValidationErrors },
+    plugins: [useMalformedParamsAsBadRequest(), useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger })],
     context: async (initial): Promise<Context> => {
       // HTTP and SSE authenticate from headers; WebSocket operations carry the caller that
       // authenticated the connection (graphql-ws onConnect, from connectionParams).
@@ -148,4 +151,33 @@ async function withBodyLimit(req: IncomingMessage, res: ServerResponse, maxBytes
   if (!body) return tooLarge();
   (req as IncomingMessage & { body?: Buffer }).body = body;
   return next();
+}
+
+function codePothosValidationErrors(error: unknown, message: string, isDev?: boolean): Error {
+  const original = error instanceof GraphQLError ? error.originalError : undefined;
+  if (error instanceof GraphQLError && original instanceof PothosValidationError) {
+    // The same error, coded (yoga logs every error it is handed back a replacement for).
+    (error.extensions as Record<string, unknown>).code ??= "BAD_USER_INPUT";
+    return error;
+  }
+  return maskError(error, message, isDev);
+}
+
+/** `variables` or `extensions` that are not JSON (in a GET query string or a form body) are a 400, not a 500. */
+function useMalformedParamsAsBadRequest(): Plugin {
+  return {
+    onRequestParse({ requestParser, setRequestParser }) {
+      if (!requestParser) return;
+      setRequestParser(async (request) => {
+        try {
+          return await requestParser(request);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          throw new GraphQLError(`The request's variables or extensions are not valid JSON: ${error.message}`, {
+            extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+          });
+        }
+      });
+    },
+  };
 }

@@ -6,7 +6,8 @@ import { CarrierFailure, type AvailableNumber, type CarrierNumber, type CarrierO
 import { toCarrierError, type Carriers } from "../carriers/index.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { parseE164 } from "../domain/e164.ts";
-import { CarrierError, ConflictError, type FieldError } from "../domain/errors.ts";
+import { CarrierError, ConflictError, ValidationError, type FieldError } from "../domain/errors.ts";
+import { isMissingReference } from "../db/errors.ts";
 import { decodeIds } from "../domain/global-id.ts";
 import { issueCode, labelField, parseInput } from "../domain/validation.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
@@ -287,6 +288,10 @@ export class ProvisioningService {
           return { order, number };
         });
       } catch (error) {
+        // The agent was deleted between the check and the write: nothing was written or ordered.
+        if (isMissingReference(error, "agentId")) {
+          throw new ValidationError([{ path: ["input", "agentId"], code: "NOT_FOUND", message: "No such agent in this organization" }]);
+        }
         if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
         // Either a concurrent call with the same key won (replay it) or the number was just taken (next one).
         const winner = await this.#findOrder(caller.organizationId, spec.idempotencyKey);

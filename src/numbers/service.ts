@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { likeLiteral } from "../db/like-literal.ts";
+import { isMissingReference } from "../db/errors.ts";
 import { digitsOf } from "../domain/e164.ts";
 import { ConflictError, NotFoundError, NumberReleasedError, ValidationError, type FieldError } from "../domain/errors.ts";
 import { decodeId, decodeIds } from "../domain/global-id.ts";
@@ -262,6 +263,9 @@ export class PhoneNumberService {
         // The partial unique index on live numbers; the owner is never revealed.
         throw new ConflictError(`${create.e164} is already in use`);
       }
+      if (isMissingReference(error, "agentId")) {
+        throw new ValidationError([{ path: ["input", "agentId"], code: "NOT_FOUND", message: "No such agent in this organization" }]);
+      }
       throw error;
     }
   }
@@ -320,7 +324,12 @@ export class PhoneNumberService {
     const number = await this.#findLive(caller, input.phoneNumberId, ids.phoneNumberId);
     const agent = await this.prisma.agent.findFirst({ where: { id: ids.agentId, organizationId: caller.organizationId }, select: { id: true } });
     if (!agent) throw new NotFoundError("Agent", input.agentId);
-    return this.#changed(await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId: agent.id } }));
+    const assigned = await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId: agent.id } }).catch((error: unknown) => {
+      // The agent was deleted between the check and the write.
+      if (isMissingReference(error, "agentId")) throw new NotFoundError("Agent", input.agentId);
+      throw error;
+    });
+    return this.#changed(assigned);
   }
 
   async unassign(caller: Caller, input: { phoneNumberId: string }): Promise<PhoneNumber> {

@@ -5,7 +5,7 @@ import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin, { decodeGlobalID } from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import WithInputPlugin from "@pothos/plugin-with-input";
-import { GraphQLError } from "graphql";
+import { GraphQLError, GraphQLScalarType } from "graphql";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import { grants } from "../auth/scopes.ts";
 import { fieldCost } from "../limits/cost.ts";
@@ -29,6 +29,29 @@ export interface SchemaTypes {
 
 /** `nodes(ids)` loads at most this many objects per call. */
 export const MAX_NODES_IDS = 100;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * DateTime (graphql-scalars) limited to the years 1 to 9999: PostgreSQL cannot store year 0 and
+ * JavaScript dates reach year 275760, so a far date is refused as bad input before it is used.
+ */
+const BoundedDateTime = (() => {
+  const inRange = (date: Date) => {
+    const year = date.getUTCFullYear();
+    if (!(year >= 1 && year <= 9999)) throw new GraphQLError("DateTime must be between the years 1 and 9999", { extensions: { code: "BAD_USER_INPUT" } });
+    return date;
+  };
+  const config = DateTimeResolver.toConfig();
+  const parseValue = (value: unknown) => inRange(config.parseValue!(value) as Date);
+  return new GraphQLScalarType<Date, Date | string>({
+    ...config,
+    // graphql 17 coerces variables with coerceInputValue when a scalar has it (graphql-scalars does).
+    parseValue,
+    coerceInputValue: parseValue,
+    parseLiteral: (ast, variables) => inRange(config.parseLiteral!(ast, variables) as Date),
+  });
+})();
 
 const capitalize = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
@@ -74,11 +97,18 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     clientMutationId: "omit",
     // A malformed id in node/nodes is the client's mistake: a coded BAD_USER_INPUT error, not a bare message.
     decodeGlobalID: (globalID: string) => {
+      let decoded: { typename: string; id: string } | undefined;
       try {
-        return decodeGlobalID(globalID);
+        decoded = decodeGlobalID(globalID);
       } catch {
-        throw new GraphQLError(`${JSON.stringify(globalID)} is not a valid id`, { extensions: { code: "BAD_USER_INPUT" } });
+        decoded = undefined;
       }
+      // Every object's id is a uuid: anything else would reach the database as a malformed value.
+      if (!decoded || !UUID.test(decoded.id)) {
+        const shown = globalID.length > 60 ? `${JSON.stringify(globalID.slice(0, 60))}...` : JSON.stringify(globalID);
+        throw new GraphQLError(`${shown} is not a valid id`, { extensions: { code: "BAD_USER_INPUT" } });
+      }
+      return decoded;
     },
     cursorType: "String",
     edgesFieldOptions: { nullable: false, description: "The items of this page, each with its cursor." },
@@ -137,7 +167,7 @@ export const builder = new SchemaBuilder<SchemaTypes>({
   },
 });
 
-builder.addScalarType("DateTime", DateTimeResolver, {});
+builder.addScalarType("DateTime", BoundedDateTime, {});
 builder.addScalarType("JSON", JSONResolver, {});
 
 builder.queryType({ description: "Reads: every query is scoped to the caller's organization." });

@@ -138,12 +138,20 @@ export class InputLimitsPlugin<Types extends SchemaTypes> extends BasePlugin<Typ
    */
   #checkFor(fieldConfig: PothosOutputFieldConfig<Types>, nestedIn?: string): ((args: Record<string, unknown>) => void) | null {
     const plan = mapInputFields(fieldConfig.args, this.buildCache, (config) => this.#ruleFor(config), this.#typeMappings);
-    if (!plan) return null;
+    const connection = this.#isConnection(fieldConfig);
+    if (!plan && !connection) return null;
     const refuse = nestedIn === undefined && expectsValidationError(fieldConfig) ? refuseAsValidationError : refuseAsBadUserInput(nestedIn);
     return (args) => {
-      const problems = problemsIn(args, plan);
+      const problems = plan ? problemsIn(args, plan) : [];
+      if (connection) problems.push(...cursorProblems(args));
       if (problems.length > 0) refuse(problems);
     };
+  }
+
+  /** A cursor connection (its type is a *Connection and it takes `after`/`before`). */
+  #isConnection(fieldConfig: PothosOutputFieldConfig<Types>): boolean {
+    if (fieldConfig.type.kind !== "Object" || !("after" in fieldConfig.args) || !("before" in fieldConfig.args)) return false;
+    return this.buildCache.getTypeConfig(fieldConfig.type.ref).name.endsWith("Connection");
   }
 }
 
@@ -166,6 +174,31 @@ function refuseAsBadUserInput(nestedIn: string | undefined) {
     const message = new ValidationError(problems).message;
     throw new GraphQLError(nestedIn ? `${nestedIn}: ${message}` : message, { extensions: { code: "BAD_USER_INPUT", fieldErrors: problems } });
   };
+}
+
+// ---- Cursors ---------------------------------------------------------------------------------------
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Every connection pages by id: its cursors are plugin-prisma's `GPC:S:<uuid>` in base64. Anything
+ * else (a forged cursor of another shape, a non-uuid, a NUL) would reach the database as a
+ * malformed value; it is the client's mistake, reported with the argument's path.
+ */
+function cursorProblems(args: Record<string, unknown>): Problems {
+  const problems: Problems = [];
+  for (const name of ["after", "before"] as const) {
+    const cursor = args[name];
+    if (cursor == null) continue;
+    const decoded = typeof cursor === "string" && /^[A-Za-z0-9+/]+={0,2}$/.test(cursor) ? Buffer.from(cursor, "base64").toString("utf8") : "";
+    if (!decoded.startsWith("GPC:S:") || !UUID.test(decoded.slice("GPC:S:".length))) {
+      problems.push({ path: [name], code: "INVALID_FORMAT", message: "Not a cursor of this list (use a cursor or endCursor it returned)" });
+    }
+  }
+  if (args.after != null && args.before != null) {
+    problems.push({ path: ["before"], code: "INVALID_VALUE", message: "Give after or before, not both" });
+  }
+  return problems;
 }
 
 // ---- The walk ------------------------------------------------------------------------------------

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { createOrganization, getEnvironment, statementsDuring } from "./helpers/harness.ts";
+import { uniqueE164 } from "./helpers/numbers.ts";
+
+// Malformed input the fuzz test found reaching the database (a masked "Unexpected error." and an
+// error log line): each is now the client's coded mistake, refused before any SQL runs.
+
+async function send(secret: string, query: string, variables?: unknown) {
+  const env = await getEnvironment();
+  const response = await env.switchboard.app.yoga.fetch("http://switchboard.test/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": secret },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, body: (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: any }> } };
+}
+
+const base64 = (text: string) => Buffer.from(text).toString("base64");
+
+describe("malformed input is the client's coded mistake", () => {
+  test("forged cursors, top-level and nested, are BAD_USER_INPUT with the argument's path, and run no SQL", async () => {
+    const org = await createOrganization("cursors");
+    await send(org.secret, "{ viewer { scopes } }");
+    const forged = [base64("GPC:S:"), base64("GPC:N:1"), base64("GPC:I:1"), base64("GPC:S:\0"), base64("GPC:S:not-a-uuid"), "%%%", ""];
+    for (const cursor of forged) {
+      for (const query of [
+        "query($c: String) { apiKeys(after: $c) { totalCount } }",
+        "query($c: String) { phoneNumbers(before: $c, last: 5) { totalCount } }",
+        "query($c: String) { agents(first: 1) { edges { node { phoneNumbers(after: $c) { totalCount } } } } }",
+        "query($c: String) { messages(after: $c) { totalCount } }",
+      ]) {
+        let sent!: Awaited<ReturnType<typeof send>>;
+        const statements = await statementsDuring(async () => (sent = await send(org.secret, query, { c: cursor })));
+        const error = sent.body.errors?.[0];
+        assert.equal(error?.extensions?.code, "BAD_USER_INPUT", `${query} with ${JSON.stringify(cursor)}: ${JSON.stringify(sent.body)}`);
+        assert.equal(error?.extensions?.fieldErrors?.[0]?.code, "INVALID_FORMAT");
+        assert.deepEqual(statements, [], `${query}: no SQL`);
+      }
+    }
+    const both = await send(org.secret, `{ phoneNumbers(after: "${base64("GPC:S:00000000-0000-0000-0000-000000000000")}", before: "${base64("GPC:S:00000000-0000-0000-0000-000000000001")}") { totalCount } }`);
+    assert.deepEqual(both.body.errors?.[0]?.extensions?.fieldErrors, [{ path: ["before"], code: "INVALID_VALUE", message: "Give after or before, not both" }]);
+  });
+
+  test("a real cursor still pages", async () => {
+    const org = await createOrganization("cursor-ok");
+    for (let i = 0; i < 3; i++) {
+      await send(org.secret, "mutation($e: String!) { createManualPhoneNumber(input: { e164: $e }) { __typename } }", { e: uniqueE164() });
+    }
+    const first = await send(org.secret, "{ phoneNumbers(first: 2) { pageInfo { endCursor } edges { node { id } } } }");
+    const next = await send(org.secret, "query($c: String) { phoneNumbers(first: 2, after: $c) { edges { node { id } } } }", { c: first.body.data.phoneNumbers.pageInfo.endCursor });
+    assert.equal(next.body.errors, undefined);
+    assert.equal(next.body.data.phoneNumbers.edges.length, 1);
+  });
+
+  test("node with a known type and a non-uuid id is BAD_USER_INPUT", async () => {
+    const org = await createOrganization("node-ids");
+    for (const id of [base64("ApiKey:not-a-uuid"), base64("PhoneNumber:"), base64("Agent:1")]) {
+      const sent = await send(org.secret, "query($id: ID!) { node(id: $id) { id } }", { id });
+      assert.equal(sent.body.errors?.[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(sent.body));
+      assert.match(sent.body.errors?.[0]?.message ?? "", /is not a valid id/);
+    }
+  });
+
+  test("dates PostgreSQL cannot store are refused as input, in literals and in variables", async () => {
+    const org = await createOrganization("dates");
+    const literal = await send(org.secret, '{ messages(filter: { receivedBefore: "0000-01-01T00:00:00Z" }) { totalCount } }');
+    assert.equal(literal.body.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+    assert.match(literal.body.errors?.[0]?.message ?? "", /between the years 1 and 9999/);
+    const variable = await send(org.secret, "query($d: DateTime) { phoneNumbers(filter: { createdAfter: $d }) { totalCount } }", { d: "0000-06-01T00:00:00Z" });
+    assert.equal(variable.body.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+    const fine = await send(org.secret, "query($d: DateTime) { phoneNumbers(filter: { createdAfter: $d }) { totalCount } }", { d: "9999-12-31T00:00:00Z" });
+    assert.equal(fine.body.data?.phoneNumbers.totalCount, 0);
+  });
+
+  test("Pothos' own argument checks (a negative first) are coded BAD_USER_INPUT", async () => {
+    const org = await createOrganization("negative-first");
+    const sent = await send(org.secret, "{ phoneNumbers(first: -1) { totalCount } }");
+    assert.equal(sent.body.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+    assert.match(sent.body.errors?.[0]?.message ?? "", /non-negative/);
+  });
+
+  test("GET with variables or extensions that are not JSON is a 400, not a 500", async () => {
+    const org = await createOrganization("get-json");
+    const url = `${await (await getEnvironment()).url()}/graphql`;
+    for (const param of ["extensions=x", "variables=%7Bnope", "extensions=%5B1"]) {
+      const response = await fetch(`${url}?${param}&query=%7B__typename%7D`, { headers: { "x-api-key": org.secret } });
+      assert.equal(response.status, 400, param);
+      const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+      assert.equal(body.errors[0]?.extensions.code, "BAD_REQUEST");
+    }
+  });
+
+  test("assigning to an agent deleted at the same moment is a NotFoundError, never a masked error", async () => {
+    const org = await createOrganization("assign-race");
+    const number = (await send(org.secret, "mutation($e: String!) { createManualPhoneNumber(input: { e164: $e }) { ... on CreateManualPhoneNumberSuccess { phoneNumber { id } } } }", { e: uniqueE164() })).body
+      .data.createManualPhoneNumber.phoneNumber.id;
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 15; i++) {
+      const agent = (await send(org.secret, 'mutation { createAgent(input: { name: "Racer" }) { ... on CreateAgentSuccess { agent { id } } } }')).body.data.createAgent.agent.id;
+      const [assigned, deleted] = await Promise.all([
+        send(org.secret, "mutation($n: ID!, $a: ID!) { assignPhoneNumber(input: { phoneNumberId: $n, agentId: $a }) { __typename } }", { n: number, a: agent }),
+        send(org.secret, "mutation($a: ID!) { deleteAgent(input: { id: $a }) { __typename } }", { a: agent }),
+      ]);
+      assert.equal(assigned.body.errors, undefined, JSON.stringify(assigned.body));
+      assert.equal(deleted.body.errors, undefined, JSON.stringify(deleted.body));
+      outcomes.add(assigned.body.data.assignPhoneNumber.__typename);
+    }
+    assert.ok([...outcomes].every((typename) => typename === "AssignPhoneNumberSuccess" || typename === "NotFoundError"), [...outcomes].join());
+  });
+});
