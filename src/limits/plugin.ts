@@ -43,7 +43,11 @@ export function useOperationLimits(deps: {
   subscriptions: SubscriptionBounds;
   logger: Logger;
 }): Plugin<Context> {
-  const { limits, rateLimits, subscriptions } = deps;
+  const { limits, rateLimits, subscriptions, logger } = deps;
+
+  /** One line per refusal, so operators see who hits which limit (never the document or its variables). */
+  const logRefusal = (context: YogaContext, operationName: string | null | undefined, error: GraphQLError) =>
+    logger.info({ code: error.extensions.code, budget: error.extensions.budget, subject: context.caller?.subject, operationName: operationName ?? undefined }, error.message);
   const measured = new WeakMap<Request, Measured>();
 
   /** Depth, breadth, cost and rate budgets of the operation about to run; an error refuses it. */
@@ -55,7 +59,7 @@ export function useOperationLimits(deps: {
       cost = operationCost(schema, document, operation, variables as Record<string, unknown> | undefined);
     } catch (error) {
       // Variables that do not fit the operation, or a malformed id an argument parses: the client's input.
-      if (error instanceof GraphQLError) return new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT" } });
+      if (error instanceof GraphQLError) return new GraphQLError(error.message, { extensions: { ...error.extensions, code: error.extensions.code ?? "BAD_USER_INPUT" } });
       throw error;
     }
     if (cost.depth > limits.maxDepth) {
@@ -92,6 +96,7 @@ export function useOperationLimits(deps: {
       const context = args.contextValue as YogaContext;
       const refused = await admit(args.schema, args.document, args.operationName, args.variableValues, context);
       if (refused) {
+        logRefusal(context, args.operationName, refused);
         setResultAndStopExecution({ errors: [refused] });
         return;
       }
@@ -124,6 +129,7 @@ export function useOperationLimits(deps: {
       const context = args.contextValue as YogaContext;
       const refused = await admit(args.schema, args.document, args.operationName, args.variableValues, context);
       if (refused) {
+        logRefusal(context, args.operationName, refused);
         setResultAndStopExecution({ errors: [refused] });
         return;
       }
