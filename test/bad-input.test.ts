@@ -6,12 +6,12 @@ import { uniqueE164 } from "./helpers/numbers.ts";
 // Malformed input the fuzz test found reaching the database (a masked "Unexpected error." and an
 // error log line): each is now the client's coded mistake, refused before any SQL runs.
 
-async function send(secret: string, query: string, variables?: unknown) {
+async function send(secret: string, query: string, variables?: unknown, rawVariables?: string) {
   const env = await getEnvironment();
   const response = await env.switchboard.app.yoga.fetch("http://switchboard.test/graphql", {
     method: "POST",
     headers: { "content-type": "application/json", "x-api-key": secret },
-    body: JSON.stringify({ query, variables }),
+    body: rawVariables === undefined ? JSON.stringify({ query, variables }) : `{"query":${JSON.stringify(query)},"variables":${rawVariables}}`,
   });
   return { status: response.status, body: (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: any }> } };
 }
@@ -89,6 +89,28 @@ describe("malformed input is the client's coded mistake", () => {
       const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
       assert.equal(body.errors[0]?.extensions.code, "BAD_REQUEST");
     }
+  });
+
+  test("JSON inputs nested deeper than 32 levels are a field error, even 8,000 levels deep", async () => {
+    const org = await createOrganization("deep-json");
+    // As JSON text: JavaScript's own JSON.stringify overflows its stack on 8,000 levels.
+    const nest = (levels: number) => {
+      const open = Array.from({ length: levels }, (_, i) => (i % 2 ? "[" : '{"a":')).join("");
+      const close = Array.from({ length: levels }, (_, i) => (i % 2 ? "]" : "}")).reverse().join("");
+      return `${open}"leaf"${close}`;
+    };
+    const create = "mutation($e: String!, $t: JSON) { createManualPhoneNumber(input: { e164: $e, dispatchMetadataTemplate: $t }) { __typename ... on ValidationError { fieldErrors { path code message } } } }";
+    for (const levels of [33, 8_000]) {
+      const sent = await send(org.secret, create, undefined, `{"e":${JSON.stringify(uniqueE164())},"t":{"deep":${nest(levels)}}}`);
+      assert.equal(sent.body.errors, undefined, JSON.stringify(sent.body).slice(0, 500));
+      const payload = sent.body.data.createManualPhoneNumber;
+      assert.equal(payload.__typename, "ValidationError");
+      assert.equal(payload.fieldErrors[0].code, "INVALID_VALUE");
+      assert.deepEqual(payload.fieldErrors[0].path.slice(0, 3), ["input", "dispatchMetadataTemplate", "deep"]);
+      assert.match(payload.fieldErrors[0].message, /Nested more than 32 levels/);
+    }
+    const fine = await send(org.secret, create, undefined, `{"e":${JSON.stringify(uniqueE164())},"t":${nest(31)}}`);
+    assert.equal(fine.body.data.createManualPhoneNumber.__typename, "CreateManualPhoneNumberSuccess");
   });
 
   test("assigning to an agent deleted at the same moment is a NotFoundError, never a masked error", async () => {

@@ -266,7 +266,14 @@ interface JsonNode {
   value: unknown;
   key: string;
   parent: JsonNode | undefined;
+  depth: number;
 }
+
+/**
+ * Deepest nesting of arrays and objects accepted in a JSON input. PostgreSQL's jsonb and the JSON
+ * handling on the way there recurse once per level (thousands of levels overflow them).
+ */
+export const MAX_JSON_DEPTH = 32;
 
 /** Checks every string and key inside a JSON value, without recursion (nesting depth is the client's). */
 function checkJson(root: unknown, path: string[], problems: Problems): void {
@@ -275,16 +282,20 @@ function checkJson(root: unknown, path: string[], problems: Problems): void {
     for (let at = node; at?.parent; at = at.parent) keys.push(at.key);
     return [...path, ...keys.reverse()];
   };
-  const pending: JsonNode[] = [{ value: root, key: "", parent: undefined }];
+  const pending: JsonNode[] = [{ value: root, key: "", parent: undefined, depth: 0 }];
   while (pending.length > 0) {
     const node = pending.pop()!;
     const { value } = node;
+    if (node.depth > MAX_JSON_DEPTH && value !== null && typeof value === "object") {
+      problems.push({ path: pathOf(node), code: "INVALID_VALUE", message: `Nested more than ${MAX_JSON_DEPTH} levels deep` });
+      return;
+    }
     if (typeof value === "string") {
       const invalid = invalidCharacters(value);
       if (invalid) problems.push({ path: pathOf(node), code: "INVALID_CHARACTERS", message: invalid });
     } else if (Array.isArray(value)) {
       // Pushed in reverse, so problems are reported in document order.
-      for (let index = value.length - 1; index >= 0; index--) pending.push({ value: value[index], key: String(index), parent: node });
+      for (let index = value.length - 1; index >= 0; index--) pending.push({ value: value[index], key: String(index), parent: node, depth: node.depth + 1 });
     } else if (value !== null && typeof value === "object") {
       const keys = Object.keys(value);
       for (const key of keys) {
@@ -292,7 +303,7 @@ function checkJson(root: unknown, path: string[], problems: Problems): void {
         if (invalid) problems.push({ path: pathOf(node, key), code: "INVALID_CHARACTERS", message: `A key ${invalid.charAt(0).toLowerCase()}${invalid.slice(1)}` });
       }
       for (let index = keys.length - 1; index >= 0; index--) {
-        pending.push({ value: (value as Record<string, unknown>)[keys[index]!], key: keys[index]!, parent: node });
+        pending.push({ value: (value as Record<string, unknown>)[keys[index]!], key: keys[index]!, parent: node, depth: node.depth + 1 });
       }
     }
   }
