@@ -30,6 +30,12 @@ export interface SchemaTypes {
 /** `nodes(ids)` loads at most this many objects per call. */
 export const MAX_NODES_IDS = 100;
 
+/** The object types with global ids, known once the schema is built (src/schema/index.ts). */
+let nodeTypeNames: ReadonlySet<string> | undefined;
+export function setNodeTypeNames(names: Iterable<string>): void {
+  nodeTypeNames = new Set(names);
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -103,8 +109,9 @@ export const builder = new SchemaBuilder<SchemaTypes>({
       } catch {
         decoded = undefined;
       }
-      // Every object's id is a uuid: anything else would reach the database as a malformed value.
-      if (!decoded || !UUID.test(decoded.id)) {
+      // Every object's id is a uuid, and only Node types have global ids: anything else would reach
+      // the database as a malformed value, or name an internal type in an uncoded error.
+      if (!decoded || !UUID.test(decoded.id) || (nodeTypeNames && !nodeTypeNames.has(decoded.typename))) {
         const shown = globalID.length > 60 ? `${JSON.stringify(globalID.slice(0, 60))}...` : JSON.stringify(globalID);
         throw new GraphQLError(`${shown} is not a valid id`, { extensions: { code: "BAD_USER_INPUT" } });
       }

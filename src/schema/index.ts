@@ -8,10 +8,14 @@ import "../apikeys/schema.ts";
 import "../events/schema.ts";
 import "../verification/schema.ts";
 import "../messages/schema.ts";
-import { isObjectType } from "graphql";
-import { builder } from "./builder.ts";
+import { isInterfaceType, isObjectType } from "graphql";
+import { builder, setNodeTypeNames } from "./builder.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });
+
+// node/nodes accept only ids of Node types: an id naming any other type is malformed input.
+const nodeInterface = schema.getType("Node");
+if (isInterfaceType(nodeInterface)) setNodeTypeNames(schema.getImplementations(nodeInterface).objects.map((type) => type.name));
 
 // plugin-prisma adds `totalCount` to connections without a description; every field gets one.
 for (const type of Object.values(schema.getTypeMap())) {
