@@ -65,6 +65,8 @@ async function main() {
   const server = switchboard.app.httpServer;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  // This process's CPU (server and load generator together; PostgreSQL's is not counted) per request.
+  const cpuBefore = process.cpuUsage();
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/graphql`,
     method: "POST",
@@ -73,6 +75,7 @@ async function main() {
     connections,
     duration: seconds,
   });
+  const cpu = process.cpuUsage(cpuBefore);
   // Requests still in flight when the load stopped finish before the database closes.
   await switchboard.app.drain();
   await switchboard.close();
@@ -89,6 +92,7 @@ async function main() {
     non2xx: result.non2xx,
     errors: result.errors,
     requestsPerSecond: result.requests.average,
+    cpuMsPerRequest: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, result.requests.total)).toFixed(2)),
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
   };
   console.log(JSON.stringify(summary, null, 2));
