@@ -79,6 +79,19 @@ export function useOperationLimits(deps: {
     return decision.allowed ? undefined : decision.error;
   };
 
+  /** Admits the operation, or answers it with the refusal (logged once) and says so. */
+  const refused = async (
+    args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: unknown; contextValue: unknown },
+    stop: (result: ExecutionResult) => void,
+  ): Promise<boolean> => {
+    const context = args.contextValue as YogaContext;
+    const error = await admit(args.schema, args.document, args.operationName, args.variableValues, context);
+    if (!error) return false;
+    logRefusal(context, args.operationName, error);
+    stop({ errors: [error] });
+    return true;
+  };
+
   return {
     onParse({ setParseFn }) {
       setParseFn((source, options) => {
@@ -94,12 +107,7 @@ export function useOperationLimits(deps: {
     },
     async onExecute({ args, setExecuteFn, executeFn, setResultAndStopExecution }) {
       const context = args.contextValue as YogaContext;
-      const refused = await admit(args.schema, args.document, args.operationName, args.variableValues, context);
-      if (refused) {
-        logRefusal(context, args.operationName, refused);
-        setResultAndStopExecution({ errors: [refused] });
-        return;
-      }
+      if (await refused(args, setResultAndStopExecution)) return;
       // Queries run under the deadline. A mutation is not cut off halfway through its writes: it is
       // bounded by its cost and the carrier's own deadlines, and finishes what it started.
       if (getOperationAST(args.document, args.operationName)?.operation === "query") {
@@ -127,12 +135,7 @@ export function useOperationLimits(deps: {
     },
     async onSubscribe({ args, setResultAndStopExecution }) {
       const context = args.contextValue as YogaContext;
-      const refused = await admit(args.schema, args.document, args.operationName, args.variableValues, context);
-      if (refused) {
-        logRefusal(context, args.operationName, refused);
-        setResultAndStopExecution({ errors: [refused] });
-        return;
-      }
+      if (await refused(args, setResultAndStopExecution)) return;
       // WebSocket subscriptions are counted by the socket server (src/websocket.ts); SSE ones here.
       if (context.extra) return;
       const release = subscriptions.acquire(context.caller.subject);
