@@ -22,6 +22,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
   const database = await openDatabase(config, logger, options);
   const bus = createEventBus(config.redisUrl, logger);
   const services = createServices(database.prisma, config, secrets, logger, bus);
+  await services.rateLimits.connected(5_000, logger);
   const app = createApp({ config, prisma: database.prisma, services, logger });
   const orderPoller = startOrderPoller(services.provisioning, config.carrier.orderPollSeconds, logger);
   const reviewerNotifier = services.reviewerNotifications

@@ -77,6 +77,23 @@ export class RateLimits {
     this.#authFailures = limiter("auth", settings.authFailures);
   }
 
+  /**
+   * Waits (up to `timeoutMs`) for Redis, so an instance does not start on its in-memory insurance
+   * budgets and let a key spend more than the shared budget; without Redis it returns at once.
+   */
+  async connected(timeoutMs: number, logger: Logger): Promise<void> {
+    const redis = this.#redis;
+    if (!redis || redis.status === "ready") return;
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      redis.once("ready", () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!ready) logger.warn({ timeoutMs }, "rate-limit Redis not reachable yet: each instance counts budgets in memory until it is");
+  }
+
   get settings(): RateLimitSettings {
     return this.#settings;
   }
