@@ -1,13 +1,15 @@
 // API keys from the command line, with or without a running server:
 //   npm run apikey -- create --org <name> [--scopes numbers:read,numbers:write] [--name <n>] [--test] [--expires <ISO date>]
 //   npm run apikey -- list --org <name>
+//   npm run apikey -- create --operator --name <name> [--expires <ISO date>]
+//   npm run apikey -- list --operators
 //   npm run apikey -- revoke --id <key uuid or prefix>
 // With DATABASE_URL it talks to that server. In embedded mode the database belongs to one process:
 // if the server is running, the CLI reaches the database through the server's loopback port;
 // otherwise it opens DATA_DIR itself (and migrates it if needed).
 import { parseArgs } from "node:util";
-import { createApiKey } from "../src/apikeys/service.ts";
-import { isKnownScope } from "../src/auth/scopes.ts";
+import { createApiKey, createOperatorKey } from "../src/apikeys/service.ts";
+import { isKnownScope, isOperatorScope } from "../src/auth/scopes.ts";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { createPrismaClient } from "../src/db/client.ts";
 import { readEmbeddedLock, startEmbeddedPostgres } from "../src/db/embedded.ts";
@@ -17,9 +19,13 @@ import { createLogger } from "../src/logger.ts";
 const USAGE = `Usage:
   npm run apikey -- create --org <name> [--scopes <scope,...>] [--name <name>] [--test] [--expires <ISO date>]
   npm run apikey -- list --org <name>
+  npm run apikey -- create --operator --name <name> [--expires <ISO date>]
+  npm run apikey -- list --operators
   npm run apikey -- revoke --id <key id or prefix>
 Scopes: numbers:read numbers:write agents:read agents:write messages:read messages:send
-        verification:read verification:write verification:review billing:read billing:admin keys:admin, or * (default)`;
+        verification:read verification:write billing:read billing:admin keys:admin, or * (default)
+Operator keys (--operator) belong to no organization and hold verification:review: they review
+the 10DLC verifications of every organization, and read nothing else.`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -33,8 +39,10 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       org: { type: "string" },
-      scopes: { type: "string", default: "*" },
-      name: { type: "string", default: "created with the apikey CLI" },
+      scopes: { type: "string" },
+      name: { type: "string" },
+      operator: { type: "boolean", default: false },
+      operators: { type: "boolean", default: false },
       test: { type: "boolean", default: false },
       expires: { type: "string" },
       id: { type: "string" },
@@ -43,6 +51,15 @@ async function main(): Promise<void> {
   });
   const command = positionals[0];
   if (values.help || !command || !["create", "list", "revoke"].includes(command)) fail(USAGE);
+  if (values.operator && command !== "create") fail(`--operator goes with create (list operator keys with list --operators)\n\n${USAGE}`);
+  if (values.operators && command !== "list") fail(`--operators goes with list\n\n${USAGE}`);
+  if (values.operator) {
+    if (values.org || values.scopes || values.test) fail(`An operator key belongs to no organization: no --org, --scopes or --test\n\n${USAGE}`);
+    if (!values.name?.trim()) fail(`--name is required for an operator key (who or what reviews with it)\n\n${USAGE}`);
+  }
+  if (values.operators && values.org) fail(`list takes --org or --operators, not both\n\n${USAGE}`);
+  const expiresAt = values.expires ? new Date(values.expires) : null;
+  if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt <= new Date())) fail("--expires must be a future ISO date");
 
   let config;
   try {
@@ -73,20 +90,24 @@ async function main(): Promise<void> {
   await migrateDatabase(url, logger);
   const prisma = createPrismaClient(url, 1);
   try {
-    if (command === "create") {
-      if (!values.org) fail(`--org is required\n\n${USAGE}`);
-      const scopes = values.scopes.split(/[\s,]+/).filter(Boolean);
+    if (command === "create" && values.operator) {
+      const { apiKey, secret } = await createOperatorKey(prisma, { name: values.name!.trim(), expiresAt });
+      say(`Created operator key ${apiKey.id} ("${apiKey.name}") with scopes ${apiKey.scopes.join(" ")}. The secret is shown only once:`);
+      process.stdout.write(`${secret}\n`);
+    } else if (command === "create") {
+      if (!values.org) fail(`--org is required (or --operator for a platform operator key)\n\n${USAGE}`);
+      const scopes = (values.scopes ?? "*").split(/[\s,]+/).filter(Boolean);
       const unknown = scopes.filter((scope) => !isKnownScope(scope));
       if (unknown.length) fail(`Unknown scope(s): ${unknown.join(", ")}\n\n${USAGE}`);
-      const expiresAt = values.expires ? new Date(values.expires) : null;
-      if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt <= new Date())) fail("--expires must be a future ISO date");
+      const operatorOnly = scopes.filter(isOperatorScope);
+      if (operatorOnly.length) fail(`${operatorOnly.join(", ")} belongs to operator keys, never to an organization's: use create --operator --name <name>`);
       let organization = await prisma.organization.findUnique({ where: { name: values.org } });
       if (!organization) {
         organization = await prisma.organization.create({ data: { name: values.org } });
         say(`Created organization "${organization.name}" (${organization.id}).`);
       }
       const { apiKey, secret } = await createApiKey(prisma, organization.id, {
-        name: values.name,
+        name: values.name ?? "created with the apikey CLI",
         scopes,
         mode: values.test ? "TEST" : "LIVE",
         expiresAt,
@@ -94,13 +115,22 @@ async function main(): Promise<void> {
       say(`Created ${apiKey.mode} key ${apiKey.id} for "${organization.name}" with scopes ${scopes.join(" ")}. The secret is shown only once:`);
       process.stdout.write(`${secret}\n`);
     } else if (command === "list") {
-      if (!values.org) fail(`--org is required\n\n${USAGE}`);
-      const organization = await prisma.organization.findUnique({ where: { name: values.org }, include: { apiKeys: { orderBy: { createdAt: "asc" } } } });
-      if (!organization) fail(`No organization named "${values.org}"`);
-      for (const key of organization.apiKeys) {
+      let keys;
+      if (values.operators) {
+        keys = await prisma.apiKey.findMany({ where: { operator: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+      } else {
+        if (!values.org) fail(`--org (or --operators) is required\n\n${USAGE}`);
+        const organization = await prisma.organization.findUnique({
+          where: { name: values.org },
+          include: { apiKeys: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } },
+        });
+        if (!organization) fail(`No organization named "${values.org}"`);
+        keys = organization.apiKeys;
+      }
+      for (const key of keys) {
         const state = key.revokedAt ? "revoked" : key.expiresAt && key.expiresAt <= new Date() ? "expired" : "active";
         process.stdout.write(
-          `${key.id}  ${key.prefix}…  ${key.mode}  ${state}  ${key.scopes.join(" ")}  last used ${key.lastUsedAt?.toISOString() ?? "never"}  ${key.name}\n`,
+          `${key.id}  ${key.prefix}…  ${key.operator ? "OPERATOR" : key.mode}  ${state}  ${key.scopes.join(" ")}  last used ${key.lastUsedAt?.toISOString() ?? "never"}  ${key.name}\n`,
         );
       }
     } else {

@@ -194,7 +194,7 @@ async function messagesOf(org: TestOrganization, id: string, args: Record<string
 
 /** Approves the organization's verification and waits until the number is ASSIGNED to its campaign. */
 async function approveForSms(org: TestOrganization, phoneNumberId: string) {
-  as(await decide(org, await submitComplete(org), "APPROVE"), "DecideVerificationSuccess");
+  as(await decide(await submitComplete(org), "APPROVE"), "DecideVerificationSuccess");
   const prisma = (await getEnvironment()).switchboard.database.prisma;
   const { decodeId } = await import("../src/domain/global-id.ts");
   const id = (decodeId(phoneNumberId, "PhoneNumber", []) as { id: string }).id;

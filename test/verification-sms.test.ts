@@ -171,7 +171,7 @@ describe("10DLC verification and SMS readiness", () => {
     assert.deepEqual(state.smsCodes, ["SMS_CAMPAIGN_NOT_ASSIGNED", "SMS_VERIFICATION_REQUIRED"], "a submission is not an approval");
 
     // Approval: SMS_VERIFICATION_REQUIRED clears first; SMS_CAMPAIGN_NOT_ASSIGNED clears once the number is assigned.
-    const approved = as(await decide(org, verificationId, "APPROVE"), "DecideVerificationSuccess").verification as { smsCampaignId: string | null };
+    const approved = as(await decide(verificationId, "APPROVE"), "DecideVerificationSuccess").verification as { smsCampaignId: string | null };
     assert.match(approved.smsCampaignId ?? "", /^C[0-9A-F]{6}$/);
     change = (await verificationEvents.next()).data!.verificationStatusChanged;
     assert.deepEqual([change.previous, change.current, change.verification.smsCampaignId], ["SUBMITTED", "APPROVED", approved.smsCampaignId]);
@@ -220,20 +220,20 @@ describe("10DLC verification and SMS readiness", () => {
     const org = await createOrganization("sms-rejected");
     const us = await createNumber(org, uniqueE164(), true);
     const first = await submitComplete(org);
-    as(await decide(org, first, "REJECT", "Unknown business"), "DecideVerificationSuccess");
+    as(await decide(first, "REJECT", "Unknown business"), "DecideVerificationSuccess");
     let state = await numberSms(org, us);
     assert.deepEqual(state.smsCodes, ["SMS_CAMPAIGN_NOT_ASSIGNED", "SMS_VERIFICATION_REQUIRED"]);
     assert.equal(state.smsCampaign, null);
 
     const again = as((await org.client.data(Submit, { input: { attestationAccepted: true } })).submitVerification, "SubmitVerificationSuccess").verification as { id: string };
-    as(await decide(org, again.id, "APPROVE"), "DecideVerificationSuccess");
+    as(await decide(again.id, "APPROVE"), "DecideVerificationSuccess");
     state = await numberSms(org, us);
     assert.deepEqual([state.smsCodes, state.smsCampaign?.status], [[], "ASSIGNED"]);
   });
 
   test("a number bought after the approval is assigned when its carrier order completes", async () => {
     const org = await createOrganization("sms-bought");
-    as(await decide(org, await submitComplete(org), "APPROVE"), "DecideVerificationSuccess");
+    as(await decide(await submitComplete(org), "APPROVE"), "DecideVerificationSuccess");
     const env = await getEnvironment();
     const carrier = env.switchboard.services.carriers.sandbox;
     carrier.faults.delayCompletion = true;
@@ -256,7 +256,7 @@ describe("10DLC verification and SMS readiness", () => {
     const pending = await createNumber(org, uniqueE164(), true);
     const neverRequested = await createNumber(org, uniqueE164(), true);
     const id = await submitComplete(org);
-    as(await decide(org, id, "APPROVE"), "DecideVerificationSuccess");
+    as(await decide(id, "APPROVE"), "DecideVerificationSuccess");
     const env = await getEnvironment();
     const { prisma } = env.switchboard.database;
     // As if the process died after the approval committed: one number still PENDING, one never requested.

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { encodeGlobalID } from "@pothos/plugin-relay";
 import { describe, test } from "node:test";
 import { applyDraftInput, applySubmissionInput, buildPrefill, detailsFromOrganization, emptyDetails, transition, TRANSITIONS } from "../src/domain/verification.ts";
 import { graphql } from "./generated/gql.ts";
 import { createOrganization, getEnvironment } from "./helpers/harness.ts";
-import { as, completeInput, Decide, decide, Submit, submitComplete } from "./helpers/verification.ts";
+import { as, completeInput, Decide, decide, reviewerClient, Submit, submitComplete } from "./helpers/verification.ts";
 
 // 10DLC business verification: the state machine, validation, prefill, resubmission and scopes.
 // SMS readiness and campaigns: verification-sms.test.ts; reviewer notifications: verification-outbox.test.ts.
@@ -246,7 +248,7 @@ describe("10DLC verification", () => {
 
     test("illegal transitions are typed errors that name the status, the change and where it is allowed from", async () => {
       const org = await createOrganization("ver-transitions");
-      const reviewer = await org.clientWithScopes(["verification:review"]);
+      const reviewer = await reviewerClient();
       const draftId = (as((await org.client.data(SaveDraft, { input: { businessProfile: { legalName: "Acme" } } })).saveVerificationDraft, "SaveVerificationDraftSuccess").verification as { id: string }).id;
       const approveDraft = as((await reviewer.data(Decide, { input: { id: draftId, decision: "APPROVE" } })).decideVerification, "VerificationTransitionError");
       assert.deepEqual({ ...approveDraft, message: undefined }, {
@@ -265,9 +267,9 @@ describe("10DLC verification", () => {
       const submitTwice = as((await org.client.data(Submit, { input: completeInput() })).submitVerification, "VerificationTransitionError");
       assert.deepEqual([submitTwice.currentStatus, submitTwice.action, submitTwice.allowedFrom], ["SUBMITTED", "SUBMIT", ["MISSING", "DRAFT", "REJECTED"]]);
 
-      as(await decide(org, id, "APPROVE"), "DecideVerificationSuccess");
+      as(await decide(id, "APPROVE"), "DecideVerificationSuccess");
       for (const decision of ["APPROVE", "REJECT"] as const) {
-        const again = as(await decide(org, id, decision, decision === "REJECT" ? "late" : undefined), "VerificationTransitionError");
+        const again = as(await decide(id, decision, decision === "REJECT" ? "late" : undefined), "VerificationTransitionError");
         assert.deepEqual([again.currentStatus, again.action], ["APPROVED", decision]);
       }
       const afterApproval = as((await org.client.data(Submit, { input: completeInput() })).submitVerification, "VerificationTransitionError");
@@ -278,12 +280,12 @@ describe("10DLC verification", () => {
     test("a rejection needs a reason; the rejected submission prefills the next one, which is resubmitted while history keeps the first", async () => {
       const org = await createOrganization("ver-resubmit");
       const firstId = await submitComplete(org, { businessProfile: { ...completeInput().businessProfile, registrationId: "98-7654321" } });
-      const noReason = as(await decide(org, firstId, "REJECT"), "ValidationError") as { fieldErrors: Array<{ path: string[]; code: string }> };
+      const noReason = as(await decide(firstId, "REJECT"), "ValidationError") as { fieldErrors: Array<{ path: string[]; code: string }> };
       assert.deepEqual(pathsAndCodes(noReason.fieldErrors), ["input.rejectionReason REQUIRED"]);
-      const reasonOnApproval = as(await decide(org, firstId, "APPROVE", "fine"), "ValidationError") as { fieldErrors: Array<{ path: string[]; code: string }> };
+      const reasonOnApproval = as(await decide(firstId, "APPROVE", "fine"), "ValidationError") as { fieldErrors: Array<{ path: string[]; code: string }> };
       assert.deepEqual(pathsAndCodes(reasonOnApproval.fieldErrors), ["input.rejectionReason INVALID_VALUE"]);
 
-      const rejected = as(await decide(org, firstId, "REJECT", "The EIN does not match the legal name."), "DecideVerificationSuccess").verification as { status: string; rejectionReason: string; decidedAt: string | null };
+      const rejected = as(await decide(firstId, "REJECT", "The EIN does not match the legal name."), "DecideVerificationSuccess").verification as { status: string; rejectionReason: string; decidedAt: string | null };
       assert.deepEqual([rejected.status, rejected.rejectionReason], ["REJECTED", "The EIN does not match the legal name."]);
       assert.ok(rejected.decidedAt);
 
@@ -311,15 +313,15 @@ describe("10DLC verification", () => {
       assert.deepEqual(after.prefill.sources, ["CURRENT_SUBMISSION"]);
 
       // A history row cannot be decided again.
-      const old = as(await decide(org, firstId, "APPROVE"), "VerificationTransitionError");
+      const old = as(await decide(firstId, "APPROVE"), "VerificationTransitionError");
       assert.equal(old.currentStatus, "REJECTED");
-      as(await decide(org, resubmitted.id, "APPROVE"), "DecideVerificationSuccess");
+      as(await decide(resubmitted.id, "APPROVE"), "DecideVerificationSuccess");
     });
 
     test("a new draft after a rejection starts from the rejected values", async () => {
       const org = await createOrganization("ver-redraft");
       const firstId = await submitComplete(org);
-      as(await decide(org, firstId, "REJECT", "Website unreachable"), "DecideVerificationSuccess");
+      as(await decide(firstId, "REJECT", "Website unreachable"), "DecideVerificationSuccess");
       const draft = as((await org.client.data(SaveDraft, { input: { businessProfile: { website: "https://acme-robotics.example.com" } } })).saveVerificationDraft, "SaveVerificationDraftSuccess").verification as {
         id: string;
         status: string;
@@ -334,7 +336,7 @@ describe("10DLC verification", () => {
       assert.equal(overview.history.totalCount, 1);
     });
 
-    test("scopes: reading needs verification:read, saving and submitting verification:write, deciding verification:review", async () => {
+    test("scopes: reading needs verification:read, saving and submitting verification:write; deciding is for platform operators only", async () => {
       const org = await createOrganization("ver-scopes");
       const reader = await org.clientWithScopes(["verification:read"]);
       const writer = await org.clientWithScopes(["verification:write", "verification:read"]);
@@ -349,8 +351,9 @@ describe("10DLC verification", () => {
 
       const id = (as((await writer.data(Submit, { input: completeInput() })).submitVerification, "SubmitVerificationSuccess").verification as { id: string }).id;
       assert.equal(forbidden(await writer.request(Decide, { input: { id, decision: "APPROVE" } })), "FORBIDDEN", "submitters cannot approve themselves");
+      assert.equal(forbidden(await org.client.request(Decide, { input: { id, decision: "APPROVE" } })), "FORBIDDEN", "nor can the organization's * key");
       assert.equal((await org.client.data(Overview)).verification.status, "SUBMITTED");
-      const reviewer = await org.clientWithScopes(["verification:review", "verification:read"]);
+      const reviewer = await reviewerClient();
       assert.equal((await reviewer.data(Decide, { input: { id, decision: "APPROVE" } })).decideVerification.__typename, "DecideVerificationSuccess");
     });
 
@@ -360,10 +363,13 @@ describe("10DLC verification", () => {
       const id = await submitComplete(owner);
       assert.equal((await other.client.data(VerificationNode, { id })).node, null);
       assert.equal((await other.client.data(Overview)).verification.status, "MISSING");
-      const attempt = as(await decide(other, id, "APPROVE"), "NotFoundError");
-      assert.equal(attempt.id, id);
+      const attempt = await other.client.request(Decide, { input: { id, decision: "APPROVE" } });
+      assert.equal(attempt.errors?.[0]?.extensions?.code, "FORBIDDEN");
       assert.equal((await owner.client.data(Overview)).verification.status, "SUBMITTED", "untouched");
-      const malformed = as(await decide(other, "not-an-id", "APPROVE"), "ValidationError") as { fieldErrors: Array<{ path: string[]; code: string }> };
+      // Operators decide any organization's submission; an unknown or malformed id is the usual typed error.
+      const unknown = encodeGlobalID("Verification", randomUUID());
+      assert.equal(as(await decide(unknown, "APPROVE"), "NotFoundError").id, unknown);
+      const malformed = as(await decide("not-an-id", "APPROVE"), "ValidationError") as { fieldErrors: Array<{ path: string[]; code: string }> };
       assert.deepEqual(pathsAndCodes(malformed.fieldErrors), ["input.id INVALID_ID"]);
     });
   });

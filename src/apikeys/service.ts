@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { generateApiKeySecret } from "../auth/api-key-secret.ts";
 import type { Caller } from "../auth/caller.ts";
-import { ALL_SCOPES, grants, isKnownScope } from "../auth/scopes.ts";
+import { ALL_SCOPES, OPERATOR_SCOPES, grants, isKnownScope, isOperatorScope } from "../auth/scopes.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { NotFoundError, ValidationError, type FieldError } from "../domain/errors.ts";
 import { decodeId } from "../domain/global-id.ts";
@@ -38,12 +38,15 @@ export class ApiKeyService {
     caller: Caller,
     input: { name: string; scopes: string[]; mode?: "LIVE" | "TEST" | null; expiresAt?: Date | null },
   ): Promise<CreatedApiKey> {
-    // A key can grant only scopes its creator holds, so keys:admin is not a way to gain more.
-    const escalations: FieldError[] = input.scopes.flatMap((scope, index) =>
-      isKnownScope(scope) && !(scope === ALL_SCOPES ? caller.scopes.has(ALL_SCOPES) : grants(caller.scopes, scope))
-        ? [{ path: ["input", "scopes", String(index)], code: "NOT_PERMITTED" as const, message: `You do not hold ${scope}` }]
-        : [],
-    );
+    // A key can grant only scopes its creator holds, so keys:admin is not a way to gain more; and an
+    // organization's key never holds an operator scope, so nobody approves their own verification.
+    const escalations: FieldError[] = input.scopes.flatMap((scope, index) => {
+      const path = ["input", "scopes", String(index)];
+      if (isOperatorScope(scope)) return [{ path, code: "NOT_PERMITTED" as const, message: `${scope} belongs to platform operator keys, not to an organization's keys` }];
+      return isKnownScope(scope) && !(scope === ALL_SCOPES ? caller.scopes.has(ALL_SCOPES) : grants(caller.scopes, scope))
+        ? [{ path, code: "NOT_PERMITTED" as const, message: `You do not hold ${scope}` }]
+        : [];
+    });
     const data = parseInput(CreateApiKey, { ...input, mode: input.mode ?? undefined }, escalations);
     return createApiKey(this.prisma, caller.organizationId, data);
   }
@@ -60,15 +63,36 @@ export class ApiKeyService {
   }
 }
 
+/** Thrown when an organization's key is asked for an operator scope (the API reports it as NOT_PERMITTED first). */
+export class OperatorScopeError extends Error {
+  constructor(readonly scopes: string[]) {
+    super(`${scopes.join(", ")} belong(s) to platform operator keys only (npm run apikey -- create --operator)`);
+  }
+}
+
 /** Creates a key for an organization (shared by the API, the CLI and the first-start demo). */
 export async function createApiKey(
   prisma: PrismaClient,
   organizationId: string,
   data: { name: string; scopes: string[]; mode: "LIVE" | "TEST"; expiresAt?: Date | null },
 ): Promise<CreatedApiKey> {
+  const operatorScopes = data.scopes.filter(isOperatorScope);
+  if (operatorScopes.length) throw new OperatorScopeError(operatorScopes);
   const { secret, prefix, secretHash } = generateApiKeySecret(data.mode);
   const apiKey = await prisma.apiKey.create({
     data: { organizationId, name: data.name, scopes: data.scopes, mode: data.mode, expiresAt: data.expiresAt ?? null, prefix, secretHash },
+  });
+  return { apiKey, secret };
+}
+
+/**
+ * Creates a platform operator key (only the CLI calls this): no organization, every operator scope
+ * (verification:review), a LIVE secret shown once.
+ */
+export async function createOperatorKey(prisma: PrismaClient, data: { name: string; expiresAt?: Date | null }): Promise<CreatedApiKey> {
+  const { secret, prefix, secretHash } = generateApiKeySecret("LIVE");
+  const apiKey = await prisma.apiKey.create({
+    data: { operator: true, organizationId: null, name: data.name, scopes: [...OPERATOR_SCOPES], mode: "LIVE", expiresAt: data.expiresAt ?? null, prefix, secretHash },
   });
   return { apiKey, secret };
 }

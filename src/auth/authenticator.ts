@@ -4,10 +4,16 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { API_KEY_PATTERN, hashApiKeySecret } from "./api-key-secret.ts";
-import type { Caller } from "./caller.ts";
+import { NO_ORGANIZATION, type Caller } from "./caller.ts";
+import { isOperatorScope } from "./scopes.ts";
 
 export function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+}
+
+/** An organization's credentials never carry operator scopes, whatever a key row or a JWT says. */
+function organizationScopes(scopes: string[]): Set<string> {
+  return new Set(scopes.filter((scope) => !isOperatorScope(scope)));
 }
 
 interface CachedKey {
@@ -74,17 +80,32 @@ export class Authenticator {
   async #lookUpApiKey(secretHash: string, now: Date): Promise<{ caller: Caller; keyExpiresAt: Date | null } | undefined> {
     const key = await this.prisma.apiKey.findUnique({ where: { secretHash } });
     if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now)) return undefined;
+    // Exactly one of: an operator key, or an organization's key. A row that is both or neither
+    // (only a hand edit makes one) authenticates nobody rather than guessing.
+    if (key.operator !== (key.organizationId === null)) {
+      this.logger.warn({ apiKeyId: key.id }, "API key is neither an operator key nor an organization's key: refused");
+      return undefined;
+    }
     await this.prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now }, select: { id: true } });
-    return {
-      caller: {
-        organizationId: key.organizationId,
-        scopes: new Set(key.scopes),
-        mode: key.mode,
-        subject: `apikey:${key.id}`,
-        apiKeyId: key.id,
-      },
-      keyExpiresAt: key.expiresAt,
-    };
+    const caller: Caller =
+      key.organizationId === null
+        ? {
+            // An operator holds only operator scopes (never `*`), and no organization.
+            organizationId: NO_ORGANIZATION,
+            scopes: new Set(key.scopes.filter(isOperatorScope)),
+            mode: key.mode,
+            subject: `operator:${key.id}`,
+            apiKeyId: key.id,
+            operator: true,
+          }
+        : {
+            organizationId: key.organizationId,
+            scopes: organizationScopes(key.scopes),
+            mode: key.mode,
+            subject: `apikey:${key.id}`,
+            apiKeyId: key.id,
+          };
+    return { caller, keyExpiresAt: key.expiresAt };
   }
 
   async #fromJwt(token: string): Promise<Caller> {
@@ -100,7 +121,7 @@ export class Authenticator {
       if (typeof org !== "string" || !/^[0-9a-f-]{36}$/i.test(org)) throw new Error("missing or malformed org claim");
       if (!(await this.#organizationExists(org))) throw new Error("unknown organization");
       const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
-      return { organizationId: org, scopes: new Set(scopes), mode: "LIVE", subject: `jwt:${payload.sub ?? "unknown"}` };
+      return { organizationId: org, scopes: organizationScopes(scopes), mode: "LIVE", subject: `jwt:${payload.sub ?? "unknown"}` };
     } catch (error) {
       this.logger.debug({ reason: (error as Error).message }, "JWT rejected");
       throw unauthenticated("Invalid or expired token.");

@@ -1,4 +1,4 @@
-/** Every scope an API key or JWT can carry; `*` grants all of them. */
+/** Every scope an organization's API key or JWT can carry; `*` grants all of them. */
 export const SCOPES = [
   "numbers:read",
   "numbers:write",
@@ -8,7 +8,6 @@ export const SCOPES = [
   "messages:send",
   "verification:read",
   "verification:write",
-  "verification:review",
   "billing:read",
   "billing:admin",
   "keys:admin",
@@ -16,10 +15,22 @@ export const SCOPES = [
 export type Scope = (typeof SCOPES)[number];
 export const ALL_SCOPES = "*";
 
+/**
+ * Scopes of platform operator keys only (created by the CLI, belonging to no organization). No
+ * organization's key or JWT holds them, not even through `*`: an organization never approves its
+ * own verification.
+ */
+export const OPERATOR_SCOPES = ["verification:review"] as const;
+
 export function isKnownScope(value: string): boolean {
-  return value === ALL_SCOPES || (SCOPES as readonly string[]).includes(value);
+  return value === ALL_SCOPES || (SCOPES as readonly string[]).includes(value) || isOperatorScope(value);
 }
 
+export function isOperatorScope(value: string): boolean {
+  return (OPERATOR_SCOPES as readonly string[]).includes(value);
+}
+
+/** Whether held scopes grant `required`. `*` stands for the organization scopes, never the operators'. */
 export function grants(held: ReadonlySet<string>, required: string): boolean {
-  return held.has(ALL_SCOPES) || held.has(required);
+  return held.has(required) || (held.has(ALL_SCOPES) && !isOperatorScope(required));
 }

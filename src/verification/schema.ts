@@ -1,9 +1,11 @@
+import { grants } from "../auth/scopes.ts";
 import { ConflictError, NotFoundError, ValidationError, VerificationTransitionError } from "../domain/errors.ts";
 import type { AuthorizedRepresentative, BusinessAddress, BusinessProfile, Prefill, VerificationInput } from "../domain/verification.ts";
 import { deliver, type DeliveredVerificationStatusChange } from "../events/delivery-cache.ts";
 import type { Notification, Verification } from "../generated/prisma/client.ts";
 import { builder } from "../schema/builder.ts";
 import { ErrorInterface } from "../schema/errors.ts";
+import { OrganizationRef } from "../schema/viewer.ts";
 import type { OrganizationVerification, VerificationStatusChangePayload } from "./service.ts";
 import { detailsOf } from "./service.ts";
 
@@ -137,14 +139,18 @@ const ReviewerNotificationRef = builder.objectRef<ReviewerNotificationView>("Rev
 });
 
 export const VerificationRef = builder.prismaNode("Verification", {
-  description: "One 10DLC business verification submission of the organization (the current one, or an earlier one kept as history).",
+  description:
+    "One 10DLC business verification submission of an organization (the current one, or an earlier one kept as history). Organizations read their own; platform operators read every organization's through verificationSubmissions.",
   id: { field: "id" },
-  authScopes: { scope: "verification:read" },
+  // The organization reads its own (verification:read); operators read the ones they review.
+  authScopes: (_verification, context) => grants(context.caller.scopes, "verification:read") || grants(context.caller.scopes, "verification:review"),
   // Another organization's id, or an unknown one, resolves node(id) to null as if it did not exist.
+  // Operators read what they review (any organization's submission, never a draft).
   nullable: true,
-  findUnique: (id, context) => ({ id, organizationId: context.caller.organizationId }),
+  findUnique: (id, context) => (context.caller.operator ? { id, status: { not: "DRAFT" } } : { id, organizationId: context.caller.organizationId }),
   fields: (t) => ({
     status: t.field({ type: VerificationStatusEnum, description: "DRAFT, SUBMITTED, APPROVED or REJECTED.", resolve: (v) => v.status }),
+    organization: t.relation("organization", { description: "The organization applying (the caller's own, unless the caller is a platform operator)." }),
     current: t.boolean({ description: "Whether this is the organization's current submission (false: kept as history).", resolve: (v) => v.current === true }),
     businessProfile: t.field({ type: BusinessProfileRef, description: "The business.", resolve: (v) => detailsOf(v).businessProfile }),
     authorizedRepresentative: t.field({
@@ -207,6 +213,45 @@ const OrganizationVerificationRef = builder.objectRef<OrganizationVerification>(
     ),
   }),
 });
+
+const VerificationSubmissionStatusEnum = builder.enumType("VerificationSubmissionStatus", {
+  description: "The status of a submitted verification, as platform operators filter their review queue.",
+  values: {
+    SUBMITTED: { description: "Waiting for a reviewer's decision." },
+    APPROVED: { description: "Approved." },
+    REJECTED: { description: "Rejected (the organization may submit again, as a new submission)." },
+  },
+});
+
+const VerificationSubmissionFilter = builder.inputType("VerificationSubmissionFilter", {
+  description: "Narrows the operators' list of verification submissions.",
+  fields: (t) => ({
+    statuses: t.field({ type: [VerificationSubmissionStatusEnum], description: "Only submissions in these statuses (all three by default)." }),
+  }),
+});
+
+builder.queryField("verificationSubmissions", (t) =>
+  t.prismaConnection(
+    {
+      type: "Verification",
+      cursor: "id",
+      description:
+        "Platform operators' review queue: the submitted 10DLC verifications of every organization (drafts excluded), newest submission first. Needs verification:review, which only operator keys hold; organization keys get FORBIDDEN.",
+      nullable: true,
+      authScopes: { scope: "verification:review" },
+      args: { filter: t.arg({ type: VerificationSubmissionFilter, description: "Narrows the list, e.g. to SUBMITTED ones." }) },
+      totalCount: (_parent, args, context) => context.prisma.verification.count({ where: context.services.verification.submissionsWhere(args.filter) }),
+      resolve: (query, _parent, args, context) =>
+        context.prisma.verification.findMany({
+          ...query,
+          where: context.services.verification.submissionsWhere(args.filter),
+          orderBy: context.services.verification.submissionsOrder,
+        }),
+    },
+    { name: "VerificationSubmissionConnection", description: "A page of submitted verifications, across organizations." },
+    { name: "VerificationSubmissionEdge", description: "One submitted verification in a page." },
+  ),
+);
 
 builder.queryField("verification", (t) =>
   t.field({
@@ -323,7 +368,8 @@ const VerificationDecisionEnum = builder.enumType("VerificationDecision", {
 
 builder.mutationField("decideVerification", (t) =>
   t.fieldWithInput({
-    description: "Approves or rejects a SUBMITTED verification (needs the verification:review scope).",
+    description:
+      "Approves or rejects a SUBMITTED verification of any organization. Needs verification:review, which only platform operator keys hold (organization keys get FORBIDDEN: nobody approves themselves).",
     typeOptions: { description: "The submission and the decision." },
     authScopes: { scope: "verification:review" },
     input: {

@@ -38,6 +38,10 @@ export interface OrganizationVerification {
   prefill: Prefill;
 }
 
+/** The statuses of a verification once submitted (what reviewers list). */
+export const SUBMISSION_STATUSES = ["SUBMITTED", "APPROVED", "REJECTED"] as const;
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
+
 export interface DecisionInput {
   id: string;
   decision: "APPROVE" | "REJECT";
@@ -158,7 +162,14 @@ export class VerificationService {
     const problems = [...("error" in decoded ? [decoded.error] : []), ...decisionProblems(input.decision, input.rejectionReason)];
     if (problems.length) throw new ValidationError(problems);
     const id = (decoded as { id: string }).id;
-    const organizationId = caller.organizationId;
+    // Operators review every organization's submissions; anyone else (no such caller passes the
+    // verification:review check today) would stay within their own organization.
+    const owner = await this.prisma.verification.findFirst({
+      where: caller.operator ? { id } : { id, organizationId: caller.organizationId },
+      select: { organizationId: true },
+    });
+    if (!owner) throw new NotFoundError("Verification", input.id);
+    const organizationId = owner.organizationId;
     const { verification, pending } = await this.#retrying(async () => {
       const row = await this.prisma.verification.findFirst({ where: { id, organizationId } });
       if (!row) throw new NotFoundError("Verification", input.id);
@@ -194,6 +205,18 @@ export class VerificationService {
     await this.campaigns.confirm(pending);
     return this.prisma.verification.findUniqueOrThrow({ where: { id: verification.id } });
   }
+
+  /**
+   * The operators' review queue across organizations: submitted verifications (never drafts, which
+   * are the organization's own work in progress), in the given statuses or all of them.
+   */
+  submissionsWhere(filter?: { statuses?: SubmissionStatus[] | null } | null): Prisma.VerificationWhereInput {
+    const statuses = filter?.statuses?.length ? [...new Set(filter.statuses)] : [...SUBMISSION_STATUSES];
+    return { status: { in: statuses }, submittedAt: { not: null } };
+  }
+
+  /** Newest submission first; the id breaks ties so cursors never skip or repeat. */
+  readonly submissionsOrder = [{ submittedAt: "desc" }, { id: "desc" }] satisfies Prisma.VerificationOrderByWithRelationInput[];
 
   async #write(caller: Caller, action: "SAVE_DRAFT" | "SUBMIT", input: VerificationInput): Promise<Verification> {
     const organizationId = caller.organizationId;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
-import { createApiKey } from "../../src/apikeys/service.ts";
+import { createApiKey, createOperatorKey } from "../../src/apikeys/service.ts";
 import { startSwitchboard, type Switchboard } from "../../src/bootstrap.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -176,6 +176,23 @@ export async function createOrganization(name = "org"): Promise<TestOrganization
     client: new Client(env, { "x-api-key": secret }),
     clientWithScopes: async (scopes) => new Client(env, { "x-api-key": await keyFor(scopes) }),
   };
+}
+
+export interface TestOperator {
+  /** The operator key's id. */
+  id: string;
+  secret: string;
+  client: Client;
+}
+
+/**
+ * A platform operator key (what `npm run apikey -- create --operator` makes): no organization,
+ * verification:review across organizations, nothing else.
+ */
+export async function createOperator(name = "test operator"): Promise<TestOperator> {
+  const env = await getEnvironment();
+  const { apiKey, secret } = await createOperatorKey(env.switchboard.database.prisma, { name });
+  return { id: apiKey.id, secret, client: new Client(env, { "x-api-key": secret }) };
 }
 
 /** A client with arbitrary headers (for authentication tests). */

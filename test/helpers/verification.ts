@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { graphql } from "../generated/gql.ts";
 import type { SubmitVerificationInput } from "../generated/graphql.ts";
-import type { TestOrganization } from "./harness.ts";
+import { createOperator, type Client, type TestOrganization } from "./harness.ts";
 
 // Shared by the verification test files: documents, a complete submission and a reviewer's decision.
 
@@ -135,8 +135,14 @@ export async function submitComplete(org: TestOrganization, overrides: Partial<S
   return (as(data.submitVerification, "SubmitVerificationSuccess").verification as { id: string }).id;
 }
 
-/** Decides a verification with a reviewer's key. */
-export async function decide(org: TestOrganization, id: string, decision: "APPROVE" | "REJECT", rejectionReason?: string) {
-  const reviewer = await org.clientWithScopes(["verification:review", "verification:read"]);
-  return (await reviewer.data(Decide, { input: { id, decision, rejectionReason } })).decideVerification;
+let reviewer: Promise<Client> | undefined;
+
+/** A platform operator's client (one per run), the only kind of key that decides verifications. */
+export function reviewerClient(): Promise<Client> {
+  return (reviewer ??= createOperator("test reviewer").then((operator) => operator.client));
+}
+
+/** Decides a verification as a platform operator would. */
+export async function decide(id: string, decision: "APPROVE" | "REJECT", rejectionReason?: string) {
+  return (await (await reviewerClient()).data(Decide, { input: { id, decision, rejectionReason } })).decideVerification;
 }
