@@ -4,7 +4,9 @@
  * organization's 10DLC verification and its billing state (design.md, "Setup status rules").
  */
 
-export type NumberStatus = "PENDING" | "ACTIVE" | "SUSPENDED" | "RELEASED" | "FAILED";
+import type { NumberStatus } from "./lifecycle.ts";
+
+export type { NumberStatus };
 export type NumberSource = "MANAGED" | "SIP_TRUNK" | "MANUAL";
 export type NumberDirection = "INBOUND" | "OUTBOUND" | "BOTH";
 export type VerificationStatus = "MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED";
@@ -124,6 +126,10 @@ function smsIssues(input: SetupStatusInput): SetupIssue[] {
 }
 
 export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
+  // Released for good: nothing is ready and nothing is left to fix.
+  if (input.status === "RELEASED") {
+    return { status: "RELEASED", inboundReady: false, outboundReady: false, agentReady: false, smsReady: false, forwardingRequired: false, sipConnectionReady: false, issues: [] };
+  }
   const issues: SetupIssue[] = [];
   const active = input.status === "ACTIVE";
   const inbound = allowsInbound(input.direction);
@@ -168,8 +174,7 @@ export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
   const smsReady = active && sms.length === 0;
 
   let status: OverallSetupStatus;
-  if (input.status === "RELEASED") status = "RELEASED";
-  else if (input.status === "SUSPENDED" || input.suspendedAt) status = "SUSPENDED";
+  if (input.status === "SUSPENDED" || input.suspendedAt) status = "SUSPENDED";
   else if (input.status === "PENDING") status = "PENDING";
   else if ((!inbound || inboundReady) && (!outbound || outboundReady) && active) status = "READY";
   else status = "ACTION_REQUIRED";

@@ -17,6 +17,7 @@ import {
   type SmsRequirement,
 } from "../domain/errors.ts";
 import { decodeId } from "../domain/global-id.ts";
+import { check, LIVE_STATUSES } from "../domain/lifecycle.ts";
 import { keywordOf, optOutReply, smsRequirementsMissing } from "../domain/messaging.ts";
 import { e164Field, parseInput } from "../domain/validation.ts";
 import type { EventBus } from "../events/pubsub.ts";
@@ -66,7 +67,7 @@ function sendNeverReachedCarrier(message: Message): boolean {
 }
 
 /** Live numbers (the one owner inbound traffic routes to). */
-const LIVE = { notIn: ["RELEASED", "FAILED"] } as Prisma.EnumNumberStatusFilter;
+const LIVE = { in: [...LIVE_STATUSES] } satisfies Prisma.EnumNumberStatusFilter;
 
 /**
  * Messaging: inbound messages and delivery statuses from verified carrier webhooks, outbound SMS
@@ -118,11 +119,12 @@ export class MessageService {
 
     const number = await this.prisma.phoneNumber.findFirst({ where: { id: phoneNumberId, organizationId } });
     if (!number) throw new NotFoundError("PhoneNumber", input.phoneNumberId);
-    if (number.status === "RELEASED") throw new NumberReleasedError(number.e164, number.releasedAt ?? number.updatedAt);
+    const refusal = check(number.status, "SEND");
+    if (refusal?.kind === "RELEASED") throw new NumberReleasedError(number.e164, number.releasedAt ?? number.updatedAt);
     const capability: FieldError[] = [];
     if (!number.smsCapable) capability.push({ path: ["input", "phoneNumberId"], code: "INVALID_VALUE", message: "The number is not SMS-capable" });
     if (number.direction === "INBOUND") capability.push({ path: ["input", "phoneNumberId"], code: "INVALID_VALUE", message: "The number is inbound-only" });
-    if (number.status !== "ACTIVE") capability.push({ path: ["input", "phoneNumberId"], code: "INVALID_VALUE", message: `The number is ${number.status}, not ACTIVE` });
+    if (refusal) capability.push({ path: ["input", "phoneNumberId"], code: "INVALID_VALUE", message: refusal.message });
     if (parsed.mediaUrls.length > 0 && !number.mmsCapable) capability.push({ path: ["input", "mediaUrls"], code: "INVALID_VALUE", message: "The number is not MMS-capable" });
     if (capability.length > 0) throw new ValidationError(capability);
 

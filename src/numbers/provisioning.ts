@@ -8,6 +8,7 @@ import type { PrismaClient } from "../db/client.ts";
 import { parseE164 } from "../domain/e164.ts";
 import { CarrierError, ConflictError, ValidationError, type FieldError } from "../domain/errors.ts";
 import { isMissingReference } from "../db/errors.ts";
+import { LIVE_STATUSES } from "../domain/lifecycle.ts";
 import { decodeIds } from "../domain/global-id.ts";
 import { issueCode, labelField, parseInput } from "../domain/validation.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
@@ -79,7 +80,7 @@ export interface BulkItemResult {
   error?: CarrierError | ConflictError;
 }
 
-const LIVE = ["PENDING", "ACTIVE", "SUSPENDED"] as const;
+const LIVE = LIVE_STATUSES;
 
 export interface Reconciliation {
   carrier: string;

@@ -7,6 +7,7 @@ import { isMissingReference } from "../db/errors.ts";
 import { digitsOf } from "../domain/e164.ts";
 import { ConflictError, NotFoundError, NumberReleasedError, ValidationError, type FieldError } from "../domain/errors.ts";
 import { decodeId, decodeIds } from "../domain/global-id.ts";
+import { check, releaseNeedsCarrier, statesMovingTo, type NumberOperation, type NumberStatus } from "../domain/lifecycle.ts";
 import type { SecretBox } from "../domain/secret-box.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
 import { toCarrierError, type Carriers } from "../carriers/index.ts";
@@ -15,7 +16,7 @@ import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
 
 type Direction = "INBOUND" | "OUTBOUND" | "BOTH";
 type Source = "MANAGED" | "SIP_TRUNK" | "MANUAL";
-type Status = "PENDING" | "ACTIVE" | "SUSPENDED" | "RELEASED" | "FAILED";
+type Status = NumberStatus;
 
 export interface PhoneNumberFilter {
   text?: string | null;
@@ -139,8 +140,6 @@ const updateNumberSchema = z.object({
   outboundTrunk: trunkSchema.nullish(),
   billing: billingSchema.nullish(),
 });
-
-const LIVE_STATUSES: Status[] = ["PENDING", "ACTIVE", "SUSPENDED"];
 
 /**
  * Phone numbers: registering manual and SIP-trunk numbers, changing them, routing them to agents
@@ -275,7 +274,7 @@ export class PhoneNumberService {
     // trunk settings on a number without trunks together with the schema's errors.
     const decoded = decodeId(input.id, "PhoneNumber", ["input", "id"]);
     if ("error" in decoded) parseInput(updateNumberSchema, input, [decoded.error]);
-    const number = await this.#findLive(caller, input.id, "id" in decoded ? decoded.id : undefined);
+    const number = await this.#findFor(caller, "UPDATE", input.id, "id" in decoded ? decoded.id : undefined);
     const trunkErrors: FieldError[] = [];
     for (const side of ["inbound", "outbound"] as const) {
       if (input[`${side}Trunk`] != null && number.source !== "SIP_TRUNK") {
@@ -308,7 +307,7 @@ export class PhoneNumberService {
 
   /** The customer confirms that calls to a MANUAL number are forwarded to Switchboard. */
   async confirmForwarding(caller: Caller, input: { id: string }): Promise<PhoneNumber> {
-    const number = await this.#findLive(caller, input.id);
+    const number = await this.#findFor(caller, "CONFIRM_FORWARDING", input.id);
     if (number.source !== "MANUAL") {
       throw new ConflictError(`${number.e164} is a ${number.source} number; only MANUAL numbers need call forwarding`);
     }
@@ -321,7 +320,7 @@ export class PhoneNumberService {
       agentId: { value: input.agentId, typename: "Agent", path: ["input", "agentId"] },
     });
     if (errors.length) throw new ValidationError(errors);
-    const number = await this.#findLive(caller, input.phoneNumberId, ids.phoneNumberId);
+    const number = await this.#findFor(caller, "ASSIGN", input.phoneNumberId, ids.phoneNumberId);
     const agent = await this.prisma.agent.findFirst({ where: { id: ids.agentId, organizationId: caller.organizationId }, select: { id: true } });
     if (!agent) throw new NotFoundError("Agent", input.agentId);
     const assigned = await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId: agent.id } }).catch((error: unknown) => {
@@ -333,7 +332,7 @@ export class PhoneNumberService {
   }
 
   async unassign(caller: Caller, input: { phoneNumberId: string }): Promise<PhoneNumber> {
-    const number = await this.#findLive(caller, input.phoneNumberId, undefined, ["input", "phoneNumberId"]);
+    const number = await this.#findFor(caller, "ASSIGN", input.phoneNumberId, undefined, ["input", "phoneNumberId"]);
     return this.#changed(await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId: null } }));
   }
 
@@ -342,8 +341,9 @@ export class PhoneNumberService {
    * routing to its agent and every later change is refused with NumberReleasedError.
    */
   async release(caller: Caller, input: { id: string }): Promise<PhoneNumber> {
-    const number = await this.#findLive(caller, input.id);
-    if (number.source === "MANAGED") {
+    const number = await this.#findFor(caller, "RELEASE", input.id);
+    // A FAILED number was never held at the carrier: releasing it dismisses the row, no carrier call.
+    if (releaseNeedsCarrier(number)) {
       // The carrier first: a number the carrier still bills is never marked RELEASED here.
       if (!number.carrierResourceId) {
         throw new ConflictError(`${number.e164} is still being ordered from the carrier; release it once its order completes`);
@@ -351,9 +351,9 @@ export class PhoneNumberService {
       await this.carriers.byName(number.carrier ?? "sandbox").releaseNumber(number.carrierResourceId).catch(toCarrierError);
     }
     const releasedAt = new Date();
-    // Guarded on the current status so two concurrent releases cannot both succeed.
+    // Guarded on the states that may move to RELEASED, so two concurrent releases cannot both succeed.
     const result = await this.prisma.phoneNumber.updateMany({
-      where: { id: number.id, status: { in: LIVE_STATUSES } },
+      where: { id: number.id, status: { in: statesMovingTo("RELEASED") } },
       data: { status: "RELEASED", releasedAt, agentId: null },
     });
     const released = await this.prisma.phoneNumber.findUniqueOrThrow({ where: { id: number.id } });
@@ -383,8 +383,11 @@ export class PhoneNumberService {
     return agent ? [] : [{ path, code: "NOT_FOUND", message: "No such agent in this organization" }];
   }
 
-  /** The caller's number, refusing unknown ids (NotFoundError) and released numbers (NumberReleasedError). */
-  async #findLive(caller: Caller, globalId: string, decodedId?: string, path: string[] = ["input", "id"]): Promise<PhoneNumber> {
+  /**
+   * The caller's number, if its state allows `operation` (src/domain/lifecycle.ts): unknown ids are
+   * a NotFoundError, released numbers a NumberReleasedError, other refusals a ConflictError.
+   */
+  async #findFor(caller: Caller, operation: NumberOperation, globalId: string, decodedId?: string, path: string[] = ["input", "id"]): Promise<PhoneNumber> {
     let id = decodedId;
     if (!id) {
       const decoded = decodeId(globalId, "PhoneNumber", path);
@@ -393,7 +396,9 @@ export class PhoneNumberService {
     }
     const number = await this.prisma.phoneNumber.findFirst({ where: { id, organizationId: caller.organizationId } });
     if (!number) throw new NotFoundError("Phone number", globalId);
-    if (number.status === "RELEASED") throw new NumberReleasedError(number.e164, number.releasedAt ?? number.updatedAt);
+    const refusal = check(number.status, operation);
+    if (refusal?.kind === "RELEASED") throw new NumberReleasedError(number.e164, number.releasedAt ?? number.updatedAt);
+    if (refusal) throw new ConflictError(`${number.e164}: ${refusal.message}`);
     return number;
   }
 }

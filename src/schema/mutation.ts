@@ -4,7 +4,8 @@ import { CarrierError, ConflictError, NotFoundError, NumberReleasedError, Valida
 export const ERRORS = {
   validation: [ValidationError],
   target: [ValidationError, NotFoundError],
-  number: [ValidationError, NotFoundError, NumberReleasedError],
+  // ConflictError: the number's state does not allow the change (src/domain/lifecycle.ts), e.g. a FAILED number.
+  number: [ValidationError, NotFoundError, NumberReleasedError, ConflictError],
   newNumber: [ValidationError, ConflictError],
   numberConflict: [ValidationError, NotFoundError, NumberReleasedError, ConflictError],
   release: [ValidationError, NotFoundError, NumberReleasedError, ConflictError, CarrierError],
