@@ -13,6 +13,7 @@ import { SubscriptionBounds } from "./limits/subscription-bounds.ts";
 import { MessageService } from "./messages/service.ts";
 import { PhoneNumberService } from "./numbers/service.ts";
 import { ProvisioningService } from "./numbers/provisioning.ts";
+import { NumberReleases } from "./numbers/release.ts";
 import { createCarriers, type Carriers } from "./carriers/index.ts";
 import { SmsCampaigns } from "./verification/campaigns.ts";
 import { ReviewerNotifications } from "./verification/reviewer-notifications.ts";
@@ -28,6 +29,8 @@ export interface Services {
   bus: EventBus;
   deliveries: EventDeliveryCache;
   carriers: Carriers;
+  /** Releasing numbers: intent, carrier, final write; finishes releases a crash interrupted. */
+  releases: NumberReleases;
   provisioning: ProvisioningService;
   verification: VerificationService;
   campaigns: SmsCampaigns;
@@ -48,16 +51,19 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   // Numbers that become eligible later (bought and activated, added, made SMS-capable) join the campaign of an approved organization.
   setupStatus.afterRefresh((numbers) => campaigns.assignNewlyEligible(numbers));
   const { url, secret, maxAttempts, timeoutMs } = config.reviewerWebhook;
+  // A lost carrier answer is resolved once it is older than any call could still be running.
+  const recoverAfterMs = config.carrier.timeoutMs * 2 + 1_000;
+  const releases = new NumberReleases(prisma, carriers, setupStatus, logger, recoverAfterMs, config.carrier.sandboxFaults.includes("crash-after-release"));
   return {
     authenticator,
     setupStatus,
     bus,
     deliveries: new EventDeliveryCache(prisma),
     agents: new AgentService(prisma, setupStatus),
-    numbers: new PhoneNumberService(prisma, secrets, setupStatus, carriers),
+    numbers: new PhoneNumberService(prisma, secrets, setupStatus, releases),
+    releases,
     carriers,
-    // A lost carrier answer is resolved once it is older than any call could still be running.
-    provisioning: new ProvisioningService(prisma, carriers, setupStatus, logger, config.carrier.timeoutMs * 2 + 1_000),
+    provisioning: new ProvisioningService(prisma, carriers, setupStatus, logger, recoverAfterMs),
     apiKeys: new ApiKeyService(prisma, (id) => authenticator.forgetApiKey(id)),
     verification: new VerificationService(prisma, setupStatus, campaigns, bus, logger),
     campaigns,

@@ -9,6 +9,7 @@ const EXPECTED: Record<NumberStatus, Record<NumberOperation, boolean>> = {
   PENDING: { ASSIGN: true, UPDATE: true, CONFIRM_FORWARDING: true, SEND: false, RELEASE: false, CHARGE: false },
   ACTIVE: { ASSIGN: true, UPDATE: true, CONFIRM_FORWARDING: true, SEND: true, RELEASE: true, CHARGE: true },
   SUSPENDED: { ASSIGN: true, UPDATE: true, CONFIRM_FORWARDING: true, SEND: false, RELEASE: true, CHARGE: true },
+  RELEASING: { ASSIGN: false, UPDATE: false, CONFIRM_FORWARDING: false, SEND: false, RELEASE: true, CHARGE: false },
   FAILED: { ASSIGN: false, UPDATE: false, CONFIRM_FORWARDING: false, SEND: false, RELEASE: true, CHARGE: false },
   RELEASED: { ASSIGN: false, UPDATE: false, CONFIRM_FORWARDING: false, SEND: false, RELEASE: false, CHARGE: false },
 };
@@ -36,10 +37,22 @@ describe("number lifecycle", () => {
       }
     });
 
-    test("moves: PENDING to ACTIVE or FAILED, ACTIVE and SUSPENDED back and forth, RELEASED is final", () => {
+    test("moves: PENDING to ACTIVE or FAILED, ACTIVE and SUSPENDED back and forth, releases through RELEASING, RELEASED is final", () => {
       const moves = NUMBER_STATUSES.flatMap((from) => NUMBER_STATUSES.filter((to) => canMove(from, to)).map((to) => `${from}->${to}`));
-      assert.deepEqual(moves.sort(), ["ACTIVE->RELEASED", "ACTIVE->SUSPENDED", "FAILED->RELEASED", "PENDING->ACTIVE", "PENDING->FAILED", "SUSPENDED->ACTIVE", "SUSPENDED->RELEASED"]);
-      assert.deepEqual(statesMovingTo("RELEASED").sort(), ["ACTIVE", "FAILED", "SUSPENDED"]);
+      assert.deepEqual(moves.sort(), [
+        "ACTIVE->RELEASED",
+        "ACTIVE->RELEASING",
+        "ACTIVE->SUSPENDED",
+        "FAILED->RELEASED",
+        "PENDING->ACTIVE",
+        "PENDING->FAILED",
+        "RELEASING->RELEASED",
+        "SUSPENDED->ACTIVE",
+        "SUSPENDED->RELEASED",
+        "SUSPENDED->RELEASING",
+      ]);
+      assert.deepEqual(statesMovingTo("RELEASED").sort(), ["ACTIVE", "FAILED", "RELEASING", "SUSPENDED"]);
+      assert.deepEqual(statesMovingTo("RELEASING").sort(), ["ACTIVE", "SUSPENDED"]);
     });
 
     test("live states hold their E.164; a FAILED number is dismissed without the carrier", () => {

@@ -242,7 +242,7 @@ describe("buying numbers from the carrier (sandbox)", () => {
     assert.equal(await (await getEnvironment()).switchboard.database.prisma.phoneNumber.count({ where: { organizationId: org.id } }), 0);
   });
 
-  test("releasing a managed number releases it at the carrier; a carrier failure leaves it unreleased", async () => {
+  test("releasing a managed number releases it at the carrier; a carrier failure leaves it recorded, not released, and a retry finishes it", async () => {
     const org = await createOrganization("release");
     const carrier = await sandbox();
     const bought = success((await org.client.data(Provision, { input: { areaCode: "206" } })).provisionPhoneNumber, "ProvisionPhoneNumberSuccess") as { phoneNumber: { id: string; e164: string } };
@@ -251,7 +251,8 @@ describe("buying numbers from the carrier (sandbox)", () => {
     assert.equal((success(failed.releasePhoneNumber, "CarrierError") as { reason: string }).reason, "UNAVAILABLE");
     const { prisma } = (await getEnvironment()).switchboard.database;
     const row = await prisma.phoneNumber.findFirstOrThrow({ where: { organizationId: org.id } });
-    assert.equal(row.status, "ACTIVE", "a number the carrier still bills is not marked released");
+    // The release is recorded (RELEASING, out of service), never RELEASED while the carrier still bills the number.
+    assert.equal(row.status, "RELEASING", "a number the carrier still bills is not marked released");
     carrier.faults.unavailableNext = 0;
     await new Promise((resolve) => setTimeout(resolve, 250)); // the circuit's half-open delay in tests
     const released = await org.client.data(ReleaseManaged, { id: bought.phoneNumber.id });

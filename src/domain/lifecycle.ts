@@ -4,13 +4,15 @@
  *
  *   PENDING --order completes--> ACTIVE <--suspend / reactivate--> SUSPENDED
  *   PENDING --order fails------> FAILED
- *   ACTIVE | SUSPENDED --release (at the carrier first, for managed numbers)--> RELEASED
- *   FAILED --release (a dismissal: the carrier holds nothing)------------------> RELEASED
+ *   ACTIVE | SUSPENDED --release of a managed number--> RELEASING --the carrier released it--> RELEASED
+ *   ACTIVE | SUSPENDED --release of a manual or SIP-trunk number (no carrier)--------------> RELEASED
+ *   FAILED --release (a dismissal: the carrier holds nothing)------------------------------> RELEASED
  *
- * RELEASED is final and keeps the row for audit.
+ * RELEASING is written before the carrier is called, so a crash in between leaves a record that
+ * the recovery job completes. RELEASED is final and keeps the row for audit.
  */
 
-export const NUMBER_STATUSES = ["PENDING", "ACTIVE", "SUSPENDED", "RELEASED", "FAILED"] as const;
+export const NUMBER_STATUSES = ["PENDING", "ACTIVE", "SUSPENDED", "RELEASING", "RELEASED", "FAILED"] as const;
 export type NumberStatus = (typeof NUMBER_STATUSES)[number];
 
 /** What a client or a job may do to a number. */
@@ -18,7 +20,7 @@ export const NUMBER_OPERATIONS = ["ASSIGN", "UPDATE", "CONFIRM_FORWARDING", "SEN
 export type NumberOperation = (typeof NUMBER_OPERATIONS)[number];
 
 /** States that hold their E.164: one live owner per number (the partial unique index uses the same set). */
-export const LIVE_STATUSES = ["PENDING", "ACTIVE", "SUSPENDED"] as const satisfies readonly NumberStatus[];
+export const LIVE_STATUSES = ["PENDING", "ACTIVE", "SUSPENDED", "RELEASING"] as const satisfies readonly NumberStatus[];
 
 export function isLive(status: NumberStatus): boolean {
   return (LIVE_STATUSES as readonly NumberStatus[]).includes(status);
@@ -26,8 +28,9 @@ export function isLive(status: NumberStatus): boolean {
 
 const MOVES: Record<NumberStatus, readonly NumberStatus[]> = {
   PENDING: ["ACTIVE", "FAILED"],
-  ACTIVE: ["SUSPENDED", "RELEASED"],
-  SUSPENDED: ["ACTIVE", "RELEASED"],
+  ACTIVE: ["SUSPENDED", "RELEASING", "RELEASED"],
+  SUSPENDED: ["ACTIVE", "RELEASING", "RELEASED"],
+  RELEASING: ["RELEASED"],
   FAILED: ["RELEASED"],
   RELEASED: [],
 };
@@ -48,6 +51,8 @@ const ALLOWED: Record<NumberStatus, readonly NumberOperation[]> = {
   ACTIVE: ["ASSIGN", "UPDATE", "CONFIRM_FORWARDING", "SEND", "RELEASE", "CHARGE"],
   // Out of service until billing reactivates it: configurable, releasable, chargeable; no traffic.
   SUSPENDED: ["ASSIGN", "UPDATE", "CONFIRM_FORWARDING", "RELEASE", "CHARGE"],
+  // Being released: a repeated release finds it under way; nothing else.
+  RELEASING: ["RELEASE"],
   // The carrier order failed: the number can only be dismissed.
   FAILED: ["RELEASE"],
   RELEASED: [],
@@ -61,6 +66,7 @@ const WHY: Record<Exclude<NumberStatus, "RELEASED">, string> = {
   PENDING: "is still being ordered from the carrier",
   ACTIVE: "is active",
   SUSPENDED: "is suspended",
+  RELEASING: "is being released",
   FAILED: "failed to be ordered from the carrier; it can only be released (dismissed)",
 };
 

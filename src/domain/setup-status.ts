@@ -130,6 +130,10 @@ export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
   if (input.status === "RELEASED") {
     return { status: "RELEASED", inboundReady: false, outboundReady: false, agentReady: false, smsReady: false, forwardingRequired: false, sipConnectionReady: false, issues: [] };
   }
+  // Being released at the carrier: out of service, nothing to fix, waiting on the carrier.
+  if (input.status === "RELEASING") {
+    return { status: "PENDING", inboundReady: false, outboundReady: false, agentReady: false, smsReady: false, forwardingRequired: false, sipConnectionReady: false, issues: [] };
+  }
   const issues: SetupIssue[] = [];
   const active = input.status === "ACTIVE";
   const inbound = allowsInbound(input.direction);

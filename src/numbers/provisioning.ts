@@ -346,7 +346,8 @@ export class ProvisioningService {
     const liveE164 = new Set(rows.map((r) => r.e164));
     const ordered = new Set(orders.map((o) => o.e164));
     const orphanedAtCarrier = atCarrier.filter((n) => ordered.has(n.e164) && !liveE164.has(n.e164));
-    const missingAtCarrier = rows.filter((r) => r.carrierResourceId && !carrierByE164.has(r.e164));
+    // A RELEASING number is expected to be gone at the carrier (the order job finishes its release).
+    const missingAtCarrier = rows.filter((r) => r.carrierResourceId && r.status !== "RELEASING" && !carrierByE164.has(r.e164));
     const stateMismatches = rows.flatMap((row) => {
       const remote = carrierByE164.get(row.e164);
       if (!remote) return [];

@@ -21,11 +21,12 @@ const NumberSourceEnum = builder.enumType("NumberSource", {
 });
 
 const NumberStatusEnum = builder.enumType("NumberStatus", {
-  description: "Lifecycle of a phone number: PENDING -> ACTIVE -> SUSPENDED -> RELEASED (or FAILED).",
+  description: "Lifecycle of a phone number: PENDING -> ACTIVE <-> SUSPENDED -> (RELEASING ->) RELEASED, or PENDING -> FAILED -> RELEASED (see the README's number lifecycle).",
   values: {
     PENDING: { description: "Ordered from the carrier; the order has not completed yet." },
     ACTIVE: { description: "In service." },
     SUSPENDED: { description: "Out of service, for example after a failed charge." },
+    RELEASING: { description: "Being released at the carrier; it becomes RELEASED once the carrier confirms (a job finishes it after a crash)." },
     RELEASED: { description: "Released for good; kept for audit and read-only." },
     FAILED: { description: "The carrier order failed." },
   },
@@ -536,7 +537,8 @@ builder.mutationField("unassignPhoneNumber", (t) =>
 
 builder.mutationField("releasePhoneNumber", (t) =>
   t.fieldWithInput({
-    description: "Releases a number for good. The row and its history stay for audit; every later change is refused.",
+    description:
+      "Releases a number for good. A managed number is RELEASING until the carrier confirms (one carrier call however many requests; a CarrierError means the release is recorded and finishes automatically), then RELEASED. The row and its history stay for audit; every later change is refused.",
     typeOptions: { description: "The number to release." },
     authScopes: { scope: "numbers:write" },
     input: idInput(t, "The phone number."),

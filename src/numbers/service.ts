@@ -7,10 +7,10 @@ import { isMissingReference } from "../db/errors.ts";
 import { digitsOf } from "../domain/e164.ts";
 import { ConflictError, NotFoundError, NumberReleasedError, ValidationError, type FieldError } from "../domain/errors.ts";
 import { decodeId, decodeIds } from "../domain/global-id.ts";
-import { check, releaseNeedsCarrier, statesMovingTo, type NumberOperation, type NumberStatus } from "../domain/lifecycle.ts";
+import { check, type NumberOperation, type NumberStatus } from "../domain/lifecycle.ts";
+import type { NumberReleases } from "./release.ts";
 import type { SecretBox } from "../domain/secret-box.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
-import { toCarrierError, type Carriers } from "../carriers/index.ts";
 import { e164Field, issueCode, labelField, parseInput } from "../domain/validation.ts";
 import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
 
@@ -150,7 +150,7 @@ export class PhoneNumberService {
     private readonly prisma: PrismaClient,
     private readonly secrets: SecretBox,
     private readonly setupStatus: SetupStatusChanges,
-    private readonly carriers: Carriers,
+    private readonly releases: NumberReleases,
   ) {}
 
   /** Every write ends here: the number's setup status is recomputed and a change is published. */
@@ -342,23 +342,8 @@ export class PhoneNumberService {
    */
   async release(caller: Caller, input: { id: string }): Promise<PhoneNumber> {
     const number = await this.#findFor(caller, "RELEASE", input.id);
-    // A FAILED number was never held at the carrier: releasing it dismisses the row, no carrier call.
-    if (releaseNeedsCarrier(number)) {
-      // The carrier first: a number the carrier still bills is never marked RELEASED here.
-      if (!number.carrierResourceId) {
-        throw new ConflictError(`${number.e164} is still being ordered from the carrier; release it once its order completes`);
-      }
-      await this.carriers.byName(number.carrier ?? "sandbox").releaseNumber(number.carrierResourceId).catch(toCarrierError);
-    }
-    const releasedAt = new Date();
-    // Guarded on the states that may move to RELEASED, so two concurrent releases cannot both succeed.
-    const result = await this.prisma.phoneNumber.updateMany({
-      where: { id: number.id, status: { in: statesMovingTo("RELEASED") } },
-      data: { status: "RELEASED", releasedAt, agentId: null },
-    });
-    const released = await this.prisma.phoneNumber.findUniqueOrThrow({ where: { id: number.id } });
-    if (result.count === 0) throw new NumberReleasedError(released.e164, released.releasedAt ?? releasedAt);
-    return this.#changed(released);
+    // How: src/numbers/release.ts (intent first, the carrier, then the final write; a job finishes what a crash interrupted).
+    return this.releases.release(number);
   }
 
   /** Encrypts a trunk password for storage. */
