@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import type { Context } from "./context.ts";
 import type { PrismaClient } from "./db/client.ts";
+import { useMutationScopePreflight } from "./auth/mutation-preflight.ts";
 import { useOperationLimits } from "./limits/plugin.ts";
 import { createLoaders } from "./loaders.ts";
 import { createWebhookHandler } from "./messages/webhook-route.ts";
@@ -52,7 +53,7 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
     // Unexpected errors are masked; GraphQLErrors we raise (UNAUTHENTICATED, FORBIDDEN, ...) pass
     // through, and Pothos' argument checks (a negative `first`, ...) are coded as the client's mistake.
     maskedErrors: { maskError: codePothosValidationErrors },
-    plugins: [useMalformedParamsAsBadRequest(), useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger })],
+    plugins: [useMalformedParamsAsBadRequest(), useMutationScopePreflight(), useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger })],
     context: async (initial): Promise<Context> => {
       // HTTP and SSE authenticate from headers; WebSocket operations carry the caller that
       // authenticated the connection (graphql-ws onConnect, from connectionParams).

@@ -173,8 +173,10 @@ describe("live setup status", () => {
     event = (await events.next()).data!.phoneNumberSetupStatusChanged;
     assert.equal(event.current.status, "RELEASED");
 
-    const recorded = await (await getEnvironment()).switchboard.database.prisma.event.count({ where: { organizationId: org.id } });
+    const prisma = (await getEnvironment()).switchboard.database.prisma;
+    const recorded = await prisma.event.count({ where: { organizationId: org.id, type: "SETUP_STATUS_CHANGED" } });
     assert.equal(recorded, 6, "each change is recorded once as an event");
+    assert.equal(await prisma.event.count({ where: { organizationId: org.id, type: "NUMBER_RELEASED" } }), 1, "and the release itself once");
     await events.close();
   });
 
