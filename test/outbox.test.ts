@@ -7,8 +7,13 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import pg from "pg";
 import { connectionOptionsFromUrl } from "../src/db/connection-options.ts";
+import { CarrierFailure, type CarrierAdapter, type OutboundMessageRequest, type SentMessage } from "../src/carriers/adapter.ts";
+import type { Carriers } from "../src/carriers/index.ts";
 import type { SandboxMessage } from "../src/carriers/sandbox.ts";
-import { createScratchDatabase, testTarget } from "./helpers/harness.ts";
+import { createLogger } from "../src/logger.ts";
+import { MessageSender } from "../src/messages/sender.ts";
+import { createOrganization, createScratchDatabase, getEnvironment, testTarget } from "./helpers/harness.ts";
+import { uniqueE164 } from "./helpers/numbers.ts";
 import { post, runScript, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
 
 // The message outbox seen from outside: real server processes, killed mid-send or sharing one
@@ -167,5 +172,56 @@ describe("two instances sending from one outbox", { skip }, () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+// A carrier that does not promise one message per reference (Telnyx): a send whose outcome is
+// unknown is FAILED with that reason, never repeated. Run against a stub carrier, at a time in the
+// future so the server's own sender leaves these rows alone.
+describe("a carrier without idempotent sends", () => {
+  test("an interrupted attempt or a timeout is FAILED (CARRIER_OUTCOME_UNKNOWN), a refusal at once, and nothing is sent twice", async () => {
+    const env = await getEnvironment();
+    const prisma = env.switchboard.database.prisma;
+    const org = await createOrganization("outbox-stub");
+    const number = await prisma.phoneNumber.create({ data: { organizationId: org.id, e164: uniqueE164(), country: "US", source: "MANUAL", status: "ACTIVE", smsCapable: true } });
+    let next: () => Promise<SentMessage> = async () => ({ carrierMessageId: "stub-1", status: "QUEUED" });
+    const requests: OutboundMessageRequest[] = [];
+    const stub = {
+      name: "telnyx",
+      sendsDedupedByReference: false,
+      sendMessage: async (request: OutboundMessageRequest) => {
+        requests.push(request);
+        return next();
+      },
+    } as unknown as CarrierAdapter;
+    const carriers = { ...env.switchboard.services.carriers, byName: () => stub } as Carriers;
+    const sender = new MessageSender(prisma, carriers, { maxAttempts: 3, retryMs: 10, leaseMs: 60_000 }, createLogger("silent"));
+    const later = new Date(Date.now() + 3_600_000);
+    const queue = (body: string, leasedUntil: Date | null = null) =>
+      prisma.message.create({
+        data: { organizationId: org.id, phoneNumberId: number.id, direction: "OUTBOUND", from: number.e164, to: uniqueE164(), body, mediaUrls: [], status: "QUEUED", carrier: "telnyx", nextAttemptAt: later, leasedUntil },
+      });
+
+    const interrupted = await queue("interrupted", new Date(later.getTime() - 1_000));
+    assert.deepEqual(await sender.sendDue(later), { sent: 0, retrying: 0, failed: 1 });
+    const closed = await prisma.message.findUniqueOrThrow({ where: { id: interrupted.id } });
+    assert.deepEqual([closed.status, closed.errorCode, closed.nextAttemptAt, closed.leasedUntil], ["FAILED", "CARRIER_OUTCOME_UNKNOWN", null, null]);
+    assert.match(closed.failureReason ?? "", /may or may not have been sent/);
+    assert.equal(requests.length, 0, "not asked again");
+
+    next = () => Promise.reject(new CarrierFailure("TIMEOUT", "no answer within 300 ms", "telnyx"));
+    const timedOut = await queue("timed out");
+    assert.deepEqual(await sender.sendDue(later), { sent: 0, retrying: 0, failed: 1 });
+    assert.equal((await prisma.message.findUniqueOrThrow({ where: { id: timedOut.id } })).errorCode, "CARRIER_OUTCOME_UNKNOWN");
+    assert.deepEqual(requests.map((r) => r.reference), [timedOut.id], "one request, with the message id as reference");
+
+    next = () => Promise.reject(new CarrierFailure("REJECTED", "HTTP 422: invalid destination", "telnyx"));
+    const refused = await queue("refused");
+    await sender.sendDue(later);
+    const refusedRow = await prisma.message.findUniqueOrThrow({ where: { id: refused.id } });
+    assert.deepEqual([refusedRow.status, refusedRow.errorCode, refusedRow.sendAttempts], ["FAILED", "CARRIER_REJECTED", 1]);
+    assert.match(refusedRow.failureReason ?? "", /invalid destination/);
+    const events = await prisma.event.count({ where: { organizationId: org.id, type: "MESSAGE_STATUS_CHANGED" } });
+    assert.equal(events, 3, "each FAILED recorded once");
   });
 });

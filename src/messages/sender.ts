@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { CarrierFailure } from "../carriers/adapter.ts";
+import { CarrierFailure, type CarrierAdapter } from "../carriers/adapter.ts";
 import type { Carriers } from "../carriers/index.ts";
 import type { PrismaClient } from "../db/client.ts";
 import type { Message, Prisma } from "../generated/prisma/client.ts";
@@ -92,7 +92,12 @@ export class MessageSender {
     if (claimed.count === 0) return undefined; // another instance took it
     const attempts = message.sendAttempts + 1;
     const claim = { id: message.id, status: "QUEUED" as const, leasedUntil: leaseUntil };
-    const carrier = this.carriers.byName(message.carrier);
+    let carrier: CarrierAdapter;
+    try {
+      carrier = this.carriers.byName(message.carrier);
+    } catch (error) {
+      return this.#fail(claim, message, attempts, "CARRIER_NOT_CONFIGURED", (error as Error).message);
+    }
     // An earlier attempt's claim is still set: it ended without an answer (a crash mid-call), so the
     // carrier may hold the message already. Only a carrier that dedupes by reference is asked again.
     if (message.leasedUntil && !carrier.sendsDedupedByReference) {
