@@ -475,6 +475,26 @@ describe("messages", () => {
     assert.equal((await postTelnyx(url, statusUpdate(other.carrierMessageId!, "message.finalized", "delivered"))).body.status, "IGNORED");
   });
 
+  test("twenty concurrent callers with one key while the carrier hangs: each answer is the message's true state, and it is sent once", async () => {
+    const env = await getEnvironment();
+    const sandbox = env.switchboard.services.carriers.sandbox;
+    const org = await createOrganization("msg-hang");
+    const number = await smsNumber(org);
+    await approveForSms(org, number.id);
+    const input = { phoneNumberId: number.id, to: uniqueE164(), body: "while hanging", idempotencyKey: "hang-1" };
+    // The first carrier call hangs past the deadline (nothing reaches the carrier); the retry gets through.
+    sandbox.faults.hangNext = 1;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => org.client.data(Send, { input })));
+    const messages = answers.map((a) => as(a.sendMessage, "SendMessageSuccess").message);
+    assert.equal(new Set(messages.map((m) => m.id)).size, 1);
+    assert.ok(messages.every((m) => m.status === "QUEUED" || m.status === "SENT"), messages.map((m) => m.status).join());
+    const final = await settled(org, messages[0]!.id);
+    assert.deepEqual([final.status, final.sendAttempts], ["SENT", 2]);
+    assert.equal(sandbox.sent.filter((m) => m.text === "while hanging").length, 1);
+    const repeat = as((await org.client.data(Send, { input })).sendMessage, "SendMessageSuccess").message;
+    assert.equal(repeat.status, "SENT");
+  });
+
   test("a status that overtakes the carrier's answer to the send is asked again, then applied", async () => {
     const env = await getEnvironment();
     const url = await env.url();
