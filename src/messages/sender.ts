@@ -20,8 +20,10 @@ export interface SendOutcome {
 }
 
 const MAX_RETRY_MS = 600_000;
-/** Messages claimed per run; a full batch asks for another run at once. */
+/** Messages looked at per run; a full batch asks for another run at once. */
 const BATCH = 100;
+/** Attempts in flight at once per instance: enough to hide carrier latency, few enough that the final writes never wait long for a connection (the embedded database has one). */
+const CONCURRENCY = 8;
 
 /** How long after the n-th failed attempt the next one is due: retryMs, doubling, at most 10 minutes. */
 export function sendRetryDelayMs(retryMs: number, attempts: number): number {
@@ -69,16 +71,19 @@ export class MessageSender {
       orderBy: [{ nextAttemptAt: "asc" }, { id: "asc" }],
       take: BATCH,
     });
-    const results = await Promise.all(
-      due.map((message) =>
-        this.#attempt(message, now).catch((error: unknown) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        const message = due[next++]!;
+        const result = await this.#attempt(message, now).catch((error: unknown) => {
           // The claim stays: the message is due again when its lease ends.
           this.logger.error({ err: error, messageId: message.id }, "a send attempt failed unexpectedly; retried when its lease ends");
           return undefined;
-        }),
-      ),
-    );
-    for (const result of results) if (result) outcome[result]++;
+        });
+        if (result) outcome[result]++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
     if (due.length === BATCH) this.kick();
     return outcome;
   }
@@ -105,7 +110,13 @@ export class MessageSender {
     }
     try {
       const sent = await carrier.sendMessage({ from: message.from, to: message.to, text: message.body, mediaUrls: message.mediaUrls, reference: message.id });
-      const moved = await this.#finish(claim, message, { status: "SENT", carrierMessageId: sent.carrierMessageId, sentAt: new Date() });
+      const record = () => this.#finish(claim, { status: "SENT", carrierMessageId: sent.carrierMessageId, sentAt: new Date() });
+      // The carrier has the message: a passing database hiccup must not turn it into an unknown outcome.
+      const moved = await record().catch(async (error: unknown) => {
+        this.logger.warn({ err: error, messageId: message.id, carrierMessageId: sent.carrierMessageId }, "recording a sent message failed; trying once more");
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return record();
+      });
       if (moved) this.logger.info({ messageId: message.id, attempts, carrierMessageId: sent.carrierMessageId }, "message sent");
       return moved ? "sent" : undefined;
     } catch (error) {
@@ -127,26 +138,30 @@ export class MessageSender {
   }
 
   async #fail(claim: Prisma.MessageWhereInput, message: Message, attempts: number, errorCode: string, failureReason: string): Promise<"failed" | undefined> {
-    const moved = await this.#finish(claim, message, { status: "FAILED", failedAt: new Date(), errorCode, failureReason });
+    const moved = await this.#finish(claim, { status: "FAILED", failedAt: new Date(), errorCode, failureReason });
     if (moved) this.logger.warn({ messageId: message.id, attempts, errorCode, failureReason }, "message failed for good");
     return moved ? "failed" : undefined;
   }
 
   /** The final write, guarded on this attempt's claim, with its event in the same transaction. */
-  async #finish(claim: Prisma.MessageWhereInput, message: Message, data: Prisma.MessageUpdateManyMutationInput): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
-      const moved = await tx.message.updateManyAndReturn({ where: claim, data: { ...data, nextAttemptAt: null, leasedUntil: null } });
-      for (const row of moved) {
-        await tx.event.create({
-          data: {
-            organizationId: row.organizationId,
-            type: "MESSAGE_STATUS_CHANGED",
-            phoneNumberId: row.phoneNumberId,
-            payload: { messageId: row.id, status: row.status, errorCode: row.errorCode, failureReason: row.failureReason, attempts: row.sendAttempts },
-          },
-        });
-      }
-      return moved.length > 0;
-    });
+  async #finish(claim: Prisma.MessageWhereInput, data: Prisma.MessageUpdateManyMutationInput): Promise<boolean> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        const moved = await tx.message.updateManyAndReturn({ where: claim, data: { ...data, nextAttemptAt: null, leasedUntil: null } });
+        for (const row of moved) {
+          await tx.event.create({
+            data: {
+              organizationId: row.organizationId,
+              type: "MESSAGE_STATUS_CHANGED",
+              phoneNumberId: row.phoneNumberId,
+              payload: { messageId: row.id, status: row.status, errorCode: row.errorCode, failureReason: row.failureReason, attempts: row.sendAttempts },
+            },
+          });
+        }
+        return moved.length > 0;
+      },
+      // Waits its turn for a connection rather than failing: the carrier may already have the message.
+      { maxWait: 10_000 },
+    );
   }
 }
