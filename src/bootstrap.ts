@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/index.ts";
 import { loadSecretBox } from "./encryption-key.ts";
 import { createEventBus } from "./events/pubsub.ts";
+import { startMessageSender } from "./jobs/message-sender.ts";
 import { startOrderPoller } from "./jobs/order-poller.ts";
 import { startReviewerNotifier } from "./jobs/reviewer-notifier.ts";
 import { createApp, type App } from "./server.ts";
@@ -25,6 +26,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
   await services.rateLimits.connected(5_000, logger);
   const app = createApp({ config, prisma: database.prisma, services, logger });
   const orderPoller = startOrderPoller(services.provisioning, services.releases, config.carrier.orderPollSeconds, logger);
+  const messageSender = startMessageSender(services.messageSender, config.messageSending.pollSeconds, logger);
   const reviewerNotifier = services.reviewerNotifications
     ? startReviewerNotifier(services.reviewerNotifications, config.reviewerWebhook.pollSeconds, logger)
     : undefined;
@@ -37,6 +39,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
     services,
     async close() {
       await orderPoller.stop();
+      await messageSender.stop();
       await reviewerNotifier?.stop();
       await campaignsResumed;
       await bus.close();

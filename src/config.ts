@@ -38,6 +38,9 @@ const EnvSchema = z.object({
   NOTIFICATION_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
   NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   NOTIFICATION_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
+  MESSAGE_SEND_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(2),
+  MESSAGE_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  MESSAGE_SEND_RETRY_MS: z.coerce.number().int().min(1).max(3_600_000).default(2_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   JWT_JWKS_URL: z.string().url().optional(),
@@ -87,7 +90,7 @@ export interface Config {
     telnyx: { apiKey?: string; baseUrl?: string; connectionId?: string; messagingProfileId?: string };
     /** Where the sandbox carrier remembers what it sold (default DATA_DIR/sandbox-carrier.json). */
     sandboxStateFile?: string;
-    /** Test-only fault switches for server processes: crash-after-order, delay-completion. */
+    /** Test-only fault switches for server processes: crash-after-order, crash-after-release, crash-after-send, delay-completion. */
     sandboxFaults: string[];
   };
   /** Where reviewers are told of new 10DLC verification submissions (the notification outbox). */
@@ -99,6 +102,15 @@ export interface Config {
     pollSeconds: number;
     maxAttempts: number;
     timeoutMs: number;
+  };
+  /** The outbound message outbox: how the sender retries carrier calls. */
+  messageSending: {
+    /** How often due messages are looked for (a new message is also sent at once). */
+    pollSeconds: number;
+    /** Carrier calls before a message is FAILED for good. */
+    maxAttempts: number;
+    /** The delay before the first retry; each later one doubles it (at most 10 minutes). */
+    retryMs: number;
   };
   /** Inbound carrier webhooks (messages and delivery statuses). */
   webhooks: {
@@ -175,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.NOTIFICATION_MAX_ATTEMPTS,
       timeoutMs: e.NOTIFICATION_TIMEOUT_MS,
     },
+    messageSending: { pollSeconds: e.MESSAGE_SEND_POLL_SECONDS, maxAttempts: e.MESSAGE_SEND_MAX_ATTEMPTS, retryMs: e.MESSAGE_SEND_RETRY_MS },
     webhooks: { telnyxPublicKey: e.TELNYX_PUBLIC_KEY, sandboxSecret: e.SANDBOX_WEBHOOK_SECRET, toleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS },
     redisUrl: e.REDIS_URL,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,

@@ -10,6 +10,7 @@ import type { EventBus } from "./events/pubsub.ts";
 import { SetupStatusChanges } from "./events/setup-status-changes.ts";
 import { RateLimits } from "./limits/rate-limits.ts";
 import { SubscriptionBounds } from "./limits/subscription-bounds.ts";
+import { MessageSender } from "./messages/sender.ts";
 import { MessageService } from "./messages/service.ts";
 import { PhoneNumberService } from "./numbers/service.ts";
 import { ProvisioningService } from "./numbers/provisioning.ts";
@@ -35,6 +36,8 @@ export interface Services {
   verification: VerificationService;
   campaigns: SmsCampaigns;
   messages: MessageService;
+  /** The outbound message outbox: sends QUEUED messages, retries, finishes what a crash interrupted. */
+  messageSender: MessageSender;
   /** Budgets per key, organization, carrier spending and client address (in memory, or shared through Redis). */
   rateLimits: RateLimits;
   /** Open subscriptions per key on this instance, WebSocket and SSE together. */
@@ -54,6 +57,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   // A lost carrier answer is resolved once it is older than any call could still be running.
   const recoverAfterMs = config.carrier.timeoutMs * 2 + 1_000;
   const releases = new NumberReleases(prisma, carriers, setupStatus, logger, recoverAfterMs, config.carrier.sandboxFaults.includes("crash-after-release"));
+  const messageSender = new MessageSender(prisma, carriers, { ...config.messageSending, leaseMs: recoverAfterMs }, logger);
   return {
     authenticator,
     setupStatus,
@@ -67,7 +71,8 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     apiKeys: new ApiKeyService(prisma, (id) => authenticator.forgetApiKey(id)),
     verification: new VerificationService(prisma, setupStatus, campaigns, bus, logger),
     campaigns,
-    messages: new MessageService(prisma, carriers, bus, logger),
+    messages: new MessageService(prisma, carriers, bus, logger, messageSender),
+    messageSender,
     rateLimits: new RateLimits({ ...config.rateLimits, redisUrl: config.redisUrl }, logger),
     subscriptionBounds: new SubscriptionBounds(config.maxSubscriptionsPerKey),
     reviewerNotifications: url ? new ReviewerNotifications(prisma, { url, secret, maxAttempts, timeoutMs }, logger) : undefined,

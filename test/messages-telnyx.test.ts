@@ -17,11 +17,11 @@ describe("messaging at the carrier", () => {
     await Promise.all(fakes.map((fake) => fake.close()));
   });
 
-  test("sendMessage posts to /v2/messages with the messaging profile and returns Telnyx's message id", async () => {
+  test("sendMessage posts to /v2/messages with the messaging profile and our reference as Idempotency-Key, and returns Telnyx's message id", async () => {
     const fake = await startFakeTelnyx();
     fakes.push(fake);
     const carrier = new TelnyxCarrier({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 2_000, messagingProfileId: "profile-1" });
-    const sent = await carrier.sendMessage({ from: "+14155550100", to: "+14155550101", text: "hello", mediaUrls: ["https://cdn.example.com/a.jpg"] });
+    const sent = await carrier.sendMessage({ from: "+14155550100", to: "+14155550101", text: "hello", mediaUrls: ["https://cdn.example.com/a.jpg"], reference: "3f9c2a54-5f2e-4a8e-9d0b-1c2d3e4f5a6b" });
     assert.equal(sent.status, "QUEUED");
     const request = fake.requestsTo("POST", "/v2/messages").at(-1)!;
     assert.deepEqual(request.body, {
@@ -31,11 +31,13 @@ describe("messaging at the carrier", () => {
       media_urls: ["https://cdn.example.com/a.jpg"],
       messaging_profile_id: "profile-1",
     });
+    assert.equal(request.idempotencyKey, "3f9c2a54-5f2e-4a8e-9d0b-1c2d3e4f5a6b");
+    assert.equal(carrier.sendsDedupedByReference, false, "Telnyx does not promise one message per key on /v2/messages");
     assert.equal(sent.carrierMessageId, fake.state.messages.at(-1)!.id);
 
     fake.switches.failNext = 1;
     fake.switches.failStatus = 503;
-    const failure = await carrier.sendMessage({ from: "+14155550100", to: "+14155550101", text: "x", mediaUrls: [] }).catch((e: unknown) => e);
+    const failure = await carrier.sendMessage({ from: "+14155550100", to: "+14155550101", text: "x", mediaUrls: [], reference: "ref-2" }).catch((e: unknown) => e);
     assert.ok(failure instanceof CarrierFailure);
     assert.equal(failure.kind, "UNAVAILABLE");
   });

@@ -81,6 +81,8 @@ const MessageNode = graphql(`
         id
         status
         errorCode
+        failureReason
+        sendAttempts
         carrierMessageId
         sentAt
         deliveredAt
@@ -190,6 +192,28 @@ async function messagesOf(org: TestOrganization, id: string, args: Record<string
   } | null;
   assert.ok(node?.messages, "the number and its messages are readable");
   return node.messages;
+}
+
+type MessageState = { id: string; status: string; errorCode: string | null; failureReason: string | null; sendAttempts: number; carrierMessageId: string | null; sentAt: string | null };
+
+/** Polls a message until the outbox has settled it (no longer QUEUED). */
+async function settled(org: TestOrganization, id: string): Promise<MessageState> {
+  for (let i = 0; i < 200; i++) {
+    const node = (await org.client.data(MessageNode, { id })).node as MessageState | null;
+    assert.ok(node, "the message is readable");
+    if (node.status !== "QUEUED") return node;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.fail("the message stayed QUEUED");
+}
+
+/** Waits until `check` holds (things the sender does shortly after a request). */
+async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.fail(what);
 }
 
 /** Approves the organization's verification and waits until the number is ASSIGNED to its campaign. */
@@ -342,7 +366,7 @@ describe("messages", () => {
     controller.abort();
   });
 
-  test("sendMessage: validation, the 10DLC gate, the carrier, and delivery statuses that never move backwards", async () => {
+  test("sendMessage: validation, the 10DLC gate, the outbox (QUEUED, then SENT or FAILED), and delivery statuses that never move backwards", async () => {
     const env = await getEnvironment();
     const url = await env.url();
     const org = await createOrganization("msg-send");
@@ -373,11 +397,14 @@ describe("messages", () => {
 
     await approveForSms(org, number.id);
     const input = { phoneNumberId: number.id, to: recipient, body: "Your order shipped", idempotencyKey: "order-42-shipped" };
-    const sent = as((await org.client.data(Send, { input })).sendMessage, "SendMessageSuccess").message;
-    assert.deepEqual([sent.status, sent.from, sent.to, sent.direction], ["QUEUED", number.e164, recipient, "OUTBOUND"]);
-    assert.ok(sent.carrierMessageId);
+    const queued = as((await org.client.data(Send, { input })).sendMessage, "SendMessageSuccess").message;
+    assert.deepEqual([queued.status, queued.from, queued.to, queued.direction], ["QUEUED", number.e164, recipient, "OUTBOUND"], "accepted into the outbox");
+    const sent = await settled(org, queued.id);
+    assert.equal(sent.status, "SENT", "the sender delivered it shortly after");
+    assert.ok(sent.carrierMessageId && sent.sentAt);
+    assert.equal(sent.sendAttempts, 1);
     const again = as((await org.client.data(Send, { input })).sendMessage, "SendMessageSuccess").message;
-    assert.equal(again.id, sent.id, "the same idempotency key never sends twice");
+    assert.deepEqual([again.id, again.status, again.carrierMessageId], [queued.id, "SENT", sent.carrierMessageId], "the same key returns the message as it stands now");
     assert.equal(env.switchboard.services.carriers.sandbox.sent.filter((m) => m.carrierMessageId === sent.carrierMessageId).length, 1);
 
     // Ten concurrent sends with one new key text the recipient once.
@@ -386,21 +413,38 @@ describe("messages", () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => org.client.data(Send, { input: burst })));
     const ids = new Set(results.map((r) => as(r.sendMessage, "SendMessageSuccess").message.id));
     assert.equal(ids.size, 1);
+    assert.equal((await settled(org, [...ids][0]!)).status, "SENT");
     assert.equal(sandbox.sent.filter((m) => m.text === "burst").length, 1);
-    // A send the carrier refused is FAILED and a CarrierError; the same key tries again and succeeds once.
-    sandbox.faults.unavailableNext = 1;
-    const flaky = { ...input, idempotencyKey: "flaky-1", body: "flaky" };
-    assert.equal((await org.client.data(Send, { input: flaky })).sendMessage.__typename, "CarrierError");
-    const retried = as((await org.client.data(Send, { input: flaky })).sendMessage, "SendMessageSuccess").message;
-    assert.equal(retried.status, "QUEUED");
+    // The carrier is unavailable twice, then recovers: SENT after retries, sent once.
+    sandbox.faults.unavailableNext = 2;
+    const flaky = as((await org.client.data(Send, { input: { ...input, idempotencyKey: "flaky-1", body: "flaky" } })).sendMessage, "SendMessageSuccess").message;
+    assert.equal(flaky.status, "QUEUED");
+    const recovered = await settled(org, flaky.id);
+    assert.deepEqual([recovered.status, recovered.sendAttempts, recovered.failureReason], ["SENT", 3, null]);
     assert.equal(sandbox.sent.filter((m) => m.text === "flaky").length, 1);
-    // After a timeout the carrier may have sent it: the same key never sends again.
-    sandbox.faults.hangNext = 1;
-    const unsure = { ...input, idempotencyKey: "unsure-1", body: "unsure" };
-    assert.equal((await org.client.data(Send, { input: unsure })).sendMessage.__typename, "CarrierError");
-    const repeated = as((await org.client.data(Send, { input: unsure })).sendMessage, "SendMessageSuccess").message;
-    assert.equal(repeated.status, "FAILED");
-    assert.equal(sandbox.sent.filter((m) => m.text === "unsure").length, 0);
+    // The carrier took it but the answer was lost (a timeout): asked again with the same reference, it
+    // answers with the first message, so the recipient gets one text.
+    sandbox.faults.timeoutAfterSendNext = 1;
+    const unsure = as((await org.client.data(Send, { input: { ...input, idempotencyKey: "unsure-1", body: "unsure" } })).sendMessage, "SendMessageSuccess").message;
+    const resolved = await settled(org, unsure.id);
+    assert.deepEqual([resolved.status, resolved.sendAttempts], ["SENT", 2]);
+    assert.equal(sandbox.sent.filter((m) => m.text === "unsure").length, 1);
+    const atCarrier = sandbox.acceptedMessages().filter((m) => m.text === "unsure");
+    assert.deepEqual(atCarrier.map((m) => [m.carrierMessageId, m.requests]), [[resolved.carrierMessageId, 2]]);
+    // The carrier keeps failing: FAILED after the last attempt, with why; the repeated key says so too.
+    sandbox.faults.unavailableNext = 1_000;
+    let gaveUp: MessageState;
+    try {
+      const doomed = as((await org.client.data(Send, { input: { ...input, idempotencyKey: "doomed-1", body: "doomed" } })).sendMessage, "SendMessageSuccess").message;
+      gaveUp = await settled(org, doomed.id);
+    } finally {
+      sandbox.faults.unavailableNext = 0;
+    }
+    assert.deepEqual([gaveUp.status, gaveUp.errorCode, gaveUp.sendAttempts, gaveUp.carrierMessageId], ["FAILED", "CARRIER_UNAVAILABLE", 4, null]);
+    assert.match(gaveUp.failureReason ?? "", /4 attempts/);
+    const repeatedDoomed = as((await org.client.data(Send, { input: { ...input, idempotencyKey: "doomed-1", body: "doomed" } })).sendMessage, "SendMessageSuccess").message;
+    assert.equal(repeatedDoomed.status, "FAILED", "a repeat never calls a failed message sent");
+    assert.equal(sandbox.sent.filter((m) => m.text === "doomed").length, 0);
 
     // Out of order: delivered arrives before sent; the late sent changes nothing.
     assert.equal((await postSandbox(url, statusUpdate(sent.carrierMessageId!, "message.finalized", "delivered"))).body.status, "UPDATED");
@@ -409,7 +453,8 @@ describe("messages", () => {
     assert.equal(final.status, "DELIVERED");
     assert.ok(final.deliveredAt);
 
-    const other = as((await org.client.data(Send, { input: { phoneNumberId: number.id, to: uniqueE164(), body: "second" } })).sendMessage, "SendMessageSuccess").message;
+    const otherQueued = as((await org.client.data(Send, { input: { phoneNumberId: number.id, to: uniqueE164(), body: "second" } })).sendMessage, "SendMessageSuccess").message;
+    const other = { id: otherQueued.id, carrierMessageId: (await settled(org, otherQueued.id)).carrierMessageId };
     await postSandbox(url, statusUpdate(other.carrierMessageId!, "message.sent", "sent"));
     await postSandbox(url, statusUpdate(other.carrierMessageId!, "message.finalized", "delivery_failed", "40008"));
     const failed = (await org.client.data(MessageNode, { id: other.id })).node as { status: string; errorCode: string | null; sentAt: string | null };
@@ -418,13 +463,36 @@ describe("messages", () => {
       where: { organizationId: org.id, type: "MESSAGE_STATUS_CHANGED" },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     });
-    assert.deepEqual(
-      moves.map((e) => (e.payload as { status: string }).status).sort(),
-      ["DELIVERED", "FAILED", "SENT"],
-      "each real move recorded once; the late sent recorded nothing",
-    );
+    const { decodeId } = await import("../src/domain/global-id.ts");
+    const movesOf = (id: string) => {
+      const rowId = (decodeId(id, "Message", []) as { id: string }).id;
+      return moves.filter((e) => (e.payload as { messageId: string }).messageId === rowId).map((e) => (e.payload as { status: string }).status);
+    };
+    assert.deepEqual(movesOf(queued.id), ["SENT", "DELIVERED"], "each real move recorded once; the late sent recorded nothing");
+    assert.deepEqual(movesOf(other.id), ["SENT", "FAILED"]);
+    assert.deepEqual(movesOf(flaky.id), ["SENT"], "retries are not moves");
     // A status webhook for another carrier's message id changes nothing here.
     assert.equal((await postTelnyx(url, statusUpdate(other.carrierMessageId!, "message.finalized", "delivered"))).body.status, "IGNORED");
+  });
+
+  test("twenty concurrent callers with one key while the carrier hangs: each answer is the message's true state, and it is sent once", async () => {
+    const env = await getEnvironment();
+    const sandbox = env.switchboard.services.carriers.sandbox;
+    const org = await createOrganization("msg-hang");
+    const number = await smsNumber(org);
+    await approveForSms(org, number.id);
+    const input = { phoneNumberId: number.id, to: uniqueE164(), body: "while hanging", idempotencyKey: "hang-1" };
+    // The first carrier call hangs past the deadline (nothing reaches the carrier); the retry gets through.
+    sandbox.faults.hangNext = 1;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => org.client.data(Send, { input })));
+    const messages = answers.map((a) => as(a.sendMessage, "SendMessageSuccess").message);
+    assert.equal(new Set(messages.map((m) => m.id)).size, 1);
+    assert.ok(messages.every((m) => m.status === "QUEUED" || m.status === "SENT"), messages.map((m) => m.status).join());
+    const final = await settled(org, messages[0]!.id);
+    assert.deepEqual([final.status, final.sendAttempts], ["SENT", 2]);
+    assert.equal(sandbox.sent.filter((m) => m.text === "while hanging").length, 1);
+    const repeat = as((await org.client.data(Send, { input })).sendMessage, "SendMessageSuccess").message;
+    assert.equal(repeat.status, "SENT");
   });
 
   test("a status that overtakes the carrier's answer to the send is asked again, then applied", async () => {
@@ -461,6 +529,7 @@ describe("messages", () => {
     const repliesTo = () => env.switchboard.services.carriers.sandbox.sent.filter((m) => m.to === sender).map((m) => m.text);
 
     await postSandbox(url, inboundMessage(sender, number.e164, " Unsubscribe "));
+    await eventually(() => repliesTo().length === 1, "the opt-out was answered");
     const listed = (await org.client.data(OptOuts, { phoneNumberId: number.id })).optOuts!;
     assert.deepEqual(listed.edges.map((e) => e.node), [{ sender, keyword: "UNSUBSCRIBE" }]);
     assert.match(repliesTo().at(-1)!, /unsubscribed/);
@@ -469,11 +538,14 @@ describe("messages", () => {
     assert.deepEqual([refused.code, refused.recipient], ["OPTED_OUT", sender]);
 
     await postSandbox(url, inboundMessage(sender, number.e164, "START"));
+    await eventually(() => repliesTo().length === 2, "the opt-in was answered");
     assert.equal((await org.client.data(OptOuts, { phoneNumberId: number.id })).optOuts!.totalCount, 0);
     as((await org.client.data(Send, { input: { phoneNumberId: number.id, to: sender, body: "welcome back" } })).sendMessage, "SendMessageSuccess");
+    await eventually(() => repliesTo().length === 3, "welcome back was sent");
 
     as((await org.client.data(SetHelp, { input: { helpText: "Acme support: help@acme.example.com" } })).setSmsHelpText, "SetSmsHelpTextSuccess");
     await postSandbox(url, inboundMessage(sender, number.e164, "help"));
+    await eventually(() => repliesTo().length === 4, "HELP was answered");
     assert.equal(repliesTo().at(-1), "Acme support: help@acme.example.com");
     // Keywords and their answers are kept in the number's history.
     const history = await messagesOf(org, number.id);

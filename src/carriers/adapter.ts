@@ -65,8 +65,17 @@ export interface CarrierAdapter {
   updateRouting(carrierNumberId: string, routing: { connectionId?: string; messagingProfileId?: string }): Promise<void>;
   /** Every number the carrier account holds (for reconciliation). */
   listNumbers(): Promise<CarrierNumber[]>;
-  /** Sends one SMS/MMS. Not idempotent at the carrier: never retried automatically. */
+  /**
+   * Sends one SMS/MMS with our reference (the message id). Where `sendsDedupedByReference`, a repeat
+   * with the same reference returns the first message instead of texting again; the resilience
+   * wrapper still never repeats it by itself (the outbox decides).
+   */
   sendMessage(request: OutboundMessageRequest): Promise<SentMessage>;
+  /**
+   * Whether the carrier keeps one message per reference, so a send whose outcome is unknown (a
+   * timeout, a crash mid-call) may be repeated safely. Without it such a send is FAILED, not repeated.
+   */
+  readonly sendsDedupedByReference: boolean;
 }
 
 export interface OutboundMessageRequest {
@@ -74,6 +83,8 @@ export interface OutboundMessageRequest {
   to: string;
   text: string;
   mediaUrls: string[];
+  /** Our idempotency reference for the send (Switchboard's message id). */
+  reference: string;
 }
 
 export interface SentMessage {

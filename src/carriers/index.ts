@@ -29,6 +29,7 @@ export function createCarriers(config: Config, logger: Logger): Carriers {
   for (const fault of config.carrier.sandboxFaults) {
     if (fault === "crash-after-order") sandbox.faults.crashAfterOrder = true;
     if (fault === "delay-completion") sandbox.faults.delayCompletion = true;
+    if (fault === "crash-after-send") sandbox.faults.crashAfterSend = true;
   }
   const sandboxResilient = resilient(sandbox, options, logger);
   const telnyx =

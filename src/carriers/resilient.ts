@@ -66,7 +66,8 @@ export function resilient(carrier: CarrierAdapter, options: ResilienceOptions, l
     releaseNumber: (id) => call(safe, "releaseNumber", () => carrier.releaseNumber(id)),
     updateRouting: (id, routing) => call(safe, "updateRouting", () => carrier.updateRouting(id, routing)),
     listNumbers: () => call(safe, "listNumbers", () => carrier.listNumbers()),
-    // A repeated send would text the recipient twice: one attempt, like placing an order.
+    // One attempt, like placing an order: the message outbox retries, with the same reference.
     sendMessage: (request) => call(once, "sendMessage", () => carrier.sendMessage(request)),
+    sendsDedupedByReference: carrier.sendsDedupedByReference,
   };
 }

@@ -22,11 +22,23 @@ export interface SandboxFaults {
   delayCompletion: boolean;
   /** Kills the process right after the next order is committed (crash-safety tests in a child process). */
   crashAfterOrder: boolean;
+  /** Kills the process right after the next message is accepted, before Switchboard hears of it. */
+  crashAfterSend: boolean;
+  /** The next N sends are accepted (and remembered by reference), then the answer is lost (TIMEOUT). */
+  timeoutAfterSendNext: number;
+}
+
+/** A message the sandbox accepted; `requests` counts the sends that named its reference. */
+export interface SandboxMessage extends OutboundMessageRequest {
+  carrierMessageId: string;
+  requests: number;
 }
 
 interface SandboxState {
   orders: Record<string, CarrierOrder>;
   numbers: Record<string, CarrierNumber>;
+  /** Accepted messages by our reference: one per reference, whatever the number of requests. */
+  messages: Record<string, SandboxMessage>;
 }
 
 /** Area codes whose inventory is always empty, to exercise fallback and shortage handling. */
@@ -77,15 +89,18 @@ export class SandboxCarrier implements CarrierAdapter {
     refuse: new Set(),
     delayCompletion: false,
     crashAfterOrder: false,
+    crashAfterSend: false,
+    timeoutAfterSendNext: 0,
   };
+  readonly sendsDedupedByReference = true;
   /** Calls made, by method, for tests that check nothing reached the carrier. */
   readonly calls: Record<string, number> = {};
-  #state: SandboxState = { orders: {}, numbers: {} };
+  #state: SandboxState = { orders: {}, numbers: {}, messages: {} };
 
   constructor(private readonly stateFile?: string) {
     if (stateFile) {
       try {
-        this.#state = JSON.parse(readFileSync(stateFile, "utf8")) as SandboxState;
+        this.#state = { orders: {}, numbers: {}, messages: {}, ...(JSON.parse(readFileSync(stateFile, "utf8")) as Partial<SandboxState>) };
       } catch {
         // No state yet: a fresh carrier account.
       }
@@ -196,10 +211,29 @@ export class SandboxCarrier implements CarrierAdapter {
   /** Messages sent, newest last, for tests that check what reached the carrier. */
   readonly sent: Array<OutboundMessageRequest & { carrierMessageId: string }> = [];
 
+  /** Every message accepted, by our reference (also what an earlier process of this account sent). */
+  acceptedMessages(): SandboxMessage[] {
+    return Object.values(this.#state.messages).map((m) => ({ ...m }));
+  }
+
+  /** Like a carrier with idempotent sends: a repeated reference returns the first message and texts nobody. */
   async sendMessage(request: OutboundMessageRequest): Promise<SentMessage> {
     await this.#enter("sendMessage");
+    const existing = this.#state.messages[request.reference];
+    if (existing) {
+      existing.requests++;
+      this.#save();
+      return { carrierMessageId: existing.carrierMessageId, status: "QUEUED" };
+    }
     const carrierMessageId = `sbx_msg_${randomUUID()}`;
+    this.#state.messages[request.reference] = { ...request, carrierMessageId, requests: 1 };
     this.sent.push({ ...request, carrierMessageId });
+    this.#save();
+    if (this.faults.crashAfterSend) process.kill(process.pid, "SIGKILL");
+    if (this.faults.timeoutAfterSendNext > 0) {
+      this.faults.timeoutAfterSendNext--;
+      throw new CarrierFailure("TIMEOUT", "the carrier did not answer in time", this.name);
+    }
     return { carrierMessageId, status: "QUEUED" };
   }
 

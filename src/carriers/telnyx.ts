@@ -219,12 +219,23 @@ export class TelnyxCarrier implements CarrierAdapter {
     return [...byId.values()];
   }
 
-  /** POST /v2/messages; Telnyx answers with the message queued, and reports later moves by webhook. */
+  /**
+   * POST /v2/messages; Telnyx answers with the message queued, and reports later moves by webhook.
+   * The request carries `Idempotency-Key: <our message id>`. Telnyx documents that header as a
+   * general mechanism (successful answers replayed for 24 hours, same key, method, path and
+   * byte-identical body) that applies only on endpoints whose reference declares it, and the send
+   * message reference does not promise it, so `sendsDedupedByReference` is false: a send whose outcome
+   * is unknown is FAILED (CARRIER_OUTCOME_UNKNOWN) rather than repeated.
+   */
+  readonly sendsDedupedByReference = false;
+
   async sendMessage(request: OutboundMessageRequest): Promise<SentMessage> {
     const body: Telnyx.MessageSendParams = { from: request.from, to: request.to, text: request.text };
     if (request.mediaUrls.length > 0) body.media_urls = [...request.mediaUrls];
     if (this.#messagingProfileId) body.messaging_profile_id = this.#messagingProfileId;
-    const response = await this.#call("sendMessage", (options) => this.#client.messages.send(body, options));
+    const response = await this.#call("sendMessage", (options) =>
+      this.#client.messages.send(body, { ...options, headers: { "Idempotency-Key": request.reference } }),
+    );
     if (!response.data?.id) throw this.#malformed("sendMessage", "the message has no id");
     const status = response.data.to?.[0]?.status;
     return { carrierMessageId: response.data.id, status: status === "sent" || status === "delivered" ? "SENT" : "QUEUED" };

@@ -3,6 +3,8 @@ import type { Logger } from "pino";
 export interface IntervalJob {
   /** Stops scheduling and waits for a run in progress to finish. */
   stop(): Promise<void>;
+  /** Runs as soon as possible: now, or right after the run in progress (which may have missed new work). */
+  runSoon(): void;
 }
 
 /**
@@ -18,6 +20,7 @@ export function startIntervalJob(
 ): IntervalJob {
   let running: Promise<void> | undefined;
   let stopped = false;
+  let again = false;
   const tick = () => {
     if (running || stopped) return;
     running = work()
@@ -25,7 +28,13 @@ export function startIntervalJob(
         if (Object.values(outcome).some((count) => typeof count === "number" && count > 0)) logger.info({ job: name, ...outcome }, `${name}: done`);
       })
       .catch((error: unknown) => logger.error({ err: error, job: name }, `${name}: run failed`))
-      .finally(() => (running = undefined));
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          setImmediate(tick);
+        }
+      });
   };
   tick();
   const timer = setInterval(tick, intervalSeconds * 1000);
@@ -35,6 +44,11 @@ export function startIntervalJob(
       stopped = true;
       clearInterval(timer);
       await running;
+    },
+    runSoon() {
+      if (stopped) return;
+      if (running) again = true;
+      else setImmediate(tick);
     },
   };
 }

@@ -19,10 +19,10 @@ const MessageDirectionEnum = builder.enumType("MessageDirection", {
 const MessageStatusEnum = builder.enumType("MessageStatus", {
   description: "Where a message is. Outbound: QUEUED -> SENT -> DELIVERED or FAILED (never backwards). Inbound: RECEIVED.",
   values: {
-    QUEUED: { description: "Accepted; the carrier has not sent it yet." },
-    SENT: { description: "Sent by the carrier to the recipient's network." },
+    QUEUED: { description: "Accepted and in the outbox; the carrier has not taken it yet (sending is asynchronous, with retries)." },
+    SENT: { description: "Taken by the carrier (carrierMessageId is set); it reports delivery later." },
     DELIVERED: { description: "Delivered to the recipient's handset." },
-    FAILED: { description: "Could not be sent or delivered; see errorCode." },
+    FAILED: { description: "Could not be sent or delivered; see errorCode and failureReason." },
     RECEIVED: { description: "An inbound message." },
   },
 });
@@ -42,7 +42,12 @@ export const MessageRef = builder.prismaNode("Message", {
     status: t.expose("status", { type: MessageStatusEnum, description: "Where the message is." }),
     carrier: t.exposeString("carrier", { description: "The carrier that carried it (sandbox or telnyx)." }),
     carrierMessageId: t.exposeString("carrierMessageId", { nullable: true, description: "The carrier's id of the message." }),
-    errorCode: t.exposeString("errorCode", { nullable: true, description: "Why a FAILED message failed (the carrier's code where it gave one)." }),
+    errorCode: t.exposeString("errorCode", {
+      nullable: true,
+      description: "Why a FAILED message failed, as a code: the carrier's delivery code, or CARRIER_REJECTED, CARRIER_UNAVAILABLE, CARRIER_TIMEOUT, CARRIER_OUTCOME_UNKNOWN for a send that never got through.",
+    }),
+    failureReason: t.exposeString("failureReason", { nullable: true, description: "Why a FAILED outbound message could not be sent, in words (the carrier's last answer and the attempts made)." }),
+    sendAttempts: t.exposeInt("sendAttempts", { description: "Carrier calls made for an outbound message so far (0 for inbound messages)." }),
     toReleasedNumber: t.exposeBoolean("toReleasedNumber", {
       description: "Received after the number was released: kept for audit, never routed to an agent or subscriber.",
     }),
@@ -142,16 +147,17 @@ function optOutWhere(context: Context, phoneNumberId: string | number | null | u
 // ---- Mutations -------------------------------------------------------------------------------
 
 const SendMessageSuccess = builder.objectRef<{ message: Message }>("SendMessageSuccess").implement({
-  description: "The message was accepted; its status moves as the carrier reports.",
+  description:
+    "The message was accepted: a new one is QUEUED and sent asynchronously (SENT, or FAILED with failureReason). A repeated idempotencyKey returns the message as it stands, which may be FAILED: read message.status.",
   fields: (t) => ({
-    message: t.field({ type: MessageRef, description: "The message, as it is now.", resolve: (r) => r.message }),
+    message: t.field({ type: MessageRef, description: "The message, as it is now (status and failureReason say whether it went out).", resolve: (r) => r.message }),
   }),
 });
 
 builder.mutationField("sendMessage", (t) =>
   t.fieldWithInput({
     description:
-      "Sends an SMS (or MMS with mediaUrls) from one of the organization's numbers through its carrier. US numbers need an approved 10DLC verification and a campaign assignment; recipients who opted out are refused. The same idempotencyKey never sends twice.",
+      "Queues an SMS (or MMS with mediaUrls) from one of the organization's numbers; it is sent through the carrier asynchronously, retried while the carrier is unavailable, and ends SENT or FAILED (with failureReason). US numbers need an approved 10DLC verification and a campaign assignment; recipients who opted out are refused. The same idempotencyKey never sends twice and returns the message's current state. CarrierError is no longer returned (carrier trouble shows on the message).",
     typeOptions: { description: "A message to send." },
     complexity: carrierSpending(() => 1),
     authScopes: { scope: "messages:send" },
@@ -160,7 +166,7 @@ builder.mutationField("sendMessage", (t) =>
       to: t.input.string({ required: true, description: 'The recipient in E.164, e.g. "+14155550100".' }),
       body: t.input.string({ maxLength: MAX_BODY_LENGTH, description: "The text (required without mediaUrls)." }),
       mediaUrls: t.input.stringList({ maxLength: 2048, description: `https URLs of media, at most ${MAX_MEDIA_URLS} (MMS-capable numbers).` }),
-      idempotencyKey: t.input.string({ maxLength: 200, description: "The client's key: a repeat returns the first message instead of sending again." }),
+      idempotencyKey: t.input.string({ maxLength: 200, description: "The client's key: a repeat returns the first message, as it stands now, instead of sending again." }),
     },
     type: SendMessageSuccess,
     errors: { types: [ValidationError, NotFoundError, NumberReleasedError, VerificationRequiredError, RecipientOptedOutError, CarrierError] },

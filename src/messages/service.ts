@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
-import { CarrierFailure, type CarrierMessageEvent } from "../carriers/adapter.ts";
-import { toCarrierError, type Carriers } from "../carriers/index.ts";
+import type { CarrierMessageEvent } from "../carriers/adapter.ts";
+import type { Carriers } from "../carriers/index.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { likeLiteral } from "../db/like-literal.ts";
 import { digitsOf, parseE164 } from "../domain/e164.ts";
@@ -23,6 +23,7 @@ import { e164Field, parseInput } from "../domain/validation.ts";
 import type { EventBus } from "../events/pubsub.ts";
 import { Prisma, type Message, type PhoneNumber } from "../generated/prisma/client.ts";
 import { currentVerificationStatus } from "../verification/service.ts";
+import type { MessageSender } from "./sender.ts";
 
 /** One SMS body: ten concatenated segments of GSM-7 text. */
 export const MAX_BODY_LENGTH = 1_600;
@@ -46,7 +47,7 @@ export interface SendMessageInput {
 /** RETRY_LATER: a status for a message whose send may still be waiting for the carrier's answer. */
 export type WebhookOutcome = "STORED" | "DUPLICATE" | "UPDATED" | "UNKNOWN_NUMBER" | "IGNORED" | "RETRY_LATER";
 
-/** How long a send may wait for the carrier's answer, for a status that arrives before it. */
+/** How long a new message may wait for its first carrier answer, for a status that arrives before it. */
 const IN_FLIGHT_MS = 60_000;
 
 const SendSchema = z.object({
@@ -58,13 +59,6 @@ const SendSchema = z.object({
     .default([]),
   idempotencyKey: z.string().trim().min(1, "Required").max(200, "At most 200 characters").optional(),
 });
-
-/** Carrier failures after which nothing was sent, so the same idempotency key may try again. */
-const NOTHING_SENT = ["CARRIER_UNAVAILABLE", "CARRIER_REJECTED", "CARRIER_NOT_FOUND"] as const;
-
-function sendNeverReachedCarrier(message: Message): boolean {
-  return message.status === "FAILED" && !message.carrierMessageId && (NOTHING_SENT as readonly string[]).includes(message.errorCode ?? "");
-}
 
 /** Live numbers (the one owner inbound traffic routes to). */
 const LIVE = { in: [...LIVE_STATUSES] } satisfies Prisma.EnumNumberStatusFilter;
@@ -79,6 +73,7 @@ export class MessageService {
     private readonly carriers: Carriers,
     private readonly bus: EventBus,
     private readonly logger: Logger,
+    private readonly sender: MessageSender,
   ) {}
 
   /** The list filter of PhoneNumber.messages and Query.messages. */
@@ -101,7 +96,11 @@ export class MessageService {
     return where;
   }
 
-  /** Sends an SMS/MMS from one of the organization's numbers; a repeated idempotency key returns the first message. */
+  /**
+   * Accepts an SMS/MMS from one of the organization's numbers: every check runs now, then the message
+   * and its send intent are committed QUEUED in one write and the sender delivers it (see
+   * MessageSender). A repeated idempotency key returns that message as it stands now.
+   */
   async send(caller: Caller, input: SendMessageInput): Promise<Message> {
     const decoded = decodeId(input.phoneNumberId, "PhoneNumber", ["input", "phoneNumberId"]);
     const idProblems: FieldError[] = "error" in decoded ? [decoded.error] : [];
@@ -114,7 +113,7 @@ export class MessageService {
 
     if (parsed.idempotencyKey) {
       const earlier = await this.prisma.message.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: parsed.idempotencyKey } } });
-      if (earlier && !sendNeverReachedCarrier(earlier)) return earlier;
+      if (earlier) return earlier;
     }
 
     const number = await this.prisma.phoneNumber.findFirst({ where: { id: phoneNumberId, organizationId } });
@@ -149,43 +148,19 @@ export class MessageService {
       status: "QUEUED" as const,
       carrier: carrier.name,
       idempotencyKey: parsed.idempotencyKey ?? null,
+      // The send intent: due now. The row is the outbox entry, so message and intent commit together.
+      nextAttemptAt: new Date(),
     };
-    // Written before the carrier call, so a concurrent repeat of the key finds it instead of texting twice.
-    const key = parsed.idempotencyKey ? { organizationId_idempotencyKey: { organizationId, idempotencyKey: parsed.idempotencyKey } } : undefined;
     let message: Message;
     try {
       message = await this.prisma.message.create({ data });
     } catch (error) {
-      if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002" && key)) throw error;
-      const existing = await this.prisma.message.findUniqueOrThrow({ where: key });
-      // Only a send the carrier certainly never took is tried again, and only by the one caller whose
-      // guarded update wins; every other repeat gets the message as it is.
-      const { count } = await this.prisma.message.updateMany({
-        where: { id: existing.id, status: "FAILED", carrierMessageId: null, errorCode: { in: [...NOTHING_SENT] } },
-        data: { status: "QUEUED", errorCode: null, failedAt: null, carrier: carrier.name },
-      });
-      if (count === 0) return existing;
-      message = await this.prisma.message.findUniqueOrThrow({ where: { id: existing.id } });
+      // A concurrent request with the same key committed first: its message, as it stands.
+      if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002" && parsed.idempotencyKey)) throw error;
+      return this.prisma.message.findUniqueOrThrow({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: parsed.idempotencyKey } } });
     }
-    return this.#dispatch(carrier.name, message, caller);
-  }
-
-  async #dispatch(carrierName: string, message: Message, caller?: Caller): Promise<Message> {
-    const carrier = caller ? this.carriers.forCaller(caller) : this.carriers.byName(carrierName);
-    try {
-      const sent = await carrier.sendMessage({ from: message.from, to: message.to, text: message.body, mediaUrls: message.mediaUrls });
-      // The carrier's id, which its status webhooks name; SENT only when the carrier already says so.
-      const updated = await this.prisma.message.update({
-        where: { id: message.id },
-        data: { carrierMessageId: sent.carrierMessageId, ...(sent.status === "SENT" ? { status: "SENT", sentAt: new Date() } : {}) },
-      });
-      return updated;
-    } catch (error) {
-      // After a TIMEOUT the carrier may have sent it: that one is never sent again under the same key.
-      const errorCode = error instanceof CarrierFailure ? `CARRIER_${error.kind}` : "CARRIER_UNAVAILABLE";
-      await this.prisma.message.update({ where: { id: message.id }, data: { status: "FAILED", failedAt: new Date(), errorCode } });
-      return toCarrierError(error);
-    }
+    this.sender.kick();
+    return message;
   }
 
   /** Acts on one verified carrier webhook. Safe to repeat: a retried delivery changes nothing. */
@@ -197,8 +172,15 @@ export class MessageService {
       // yet): while a send of this carrier is in flight, the carrier is asked to deliver it again.
       const known = await this.prisma.message.count({ where: { carrier, carrierMessageId: event.carrierMessageId } });
       if (known > 0) return "IGNORED";
+      // In flight: a new message, or one whose send attempt holds a claim (its answer may be late or lost).
       const inFlight = await this.prisma.message.count({
-        where: { carrier, direction: "OUTBOUND", status: "QUEUED", carrierMessageId: null, createdAt: { gt: new Date(Date.now() - IN_FLIGHT_MS) } },
+        where: {
+          carrier,
+          direction: "OUTBOUND",
+          status: "QUEUED",
+          carrierMessageId: null,
+          OR: [{ createdAt: { gt: new Date(Date.now() - IN_FLIGHT_MS) } }, { leasedUntil: { not: null } }],
+        },
       });
       return inFlight > 0 ? "RETRY_LATER" : "IGNORED";
     }
@@ -300,7 +282,7 @@ export class MessageService {
       await this.prisma.optOut.deleteMany({ where: { phoneNumberId: number.id, sender: message.from } });
     }
     const organization = await this.prisma.organization.findUniqueOrThrow({ where: { id: number.organizationId } });
-    const reply = await this.prisma.message.create({
+    await this.prisma.message.create({
       data: {
         organizationId: number.organizationId,
         phoneNumberId: number.id,
@@ -311,9 +293,10 @@ export class MessageService {
         mediaUrls: [],
         status: "QUEUED",
         carrier,
+        nextAttemptAt: new Date(),
       },
     });
-    await this.#dispatch(carrier, reply);
+    this.sender.kick();
   }
 
   /** Sets the organization's answer to HELP; null restores the default. */

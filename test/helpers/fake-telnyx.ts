@@ -101,6 +101,8 @@ export interface RecordedRequest {
   /** Parsed JSON body, if any. */
   body: unknown;
   authorization: string | undefined;
+  /** The Idempotency-Key header, if the request carried one. */
+  idempotencyKey: string | undefined;
   /** The status the fake answered (or was about to answer, if the client had gone). */
   status?: number;
 }
@@ -506,6 +508,7 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       query: [...url.searchParams.entries()],
       body,
       authorization: req.headers.authorization,
+      idempotencyKey: typeof req.headers["idempotency-key"] === "string" ? req.headers["idempotency-key"] : undefined,
     };
     state.requests.push(record);
 

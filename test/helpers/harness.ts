@@ -60,6 +60,10 @@ async function start(): Promise<TestEnvironment> {
     CARRIER_TIMEOUT_MS: "300",
     CARRIER_BREAKER_HALF_OPEN_MS: "200",
     ORDER_POLL_SECONDS: "3600",
+    // The message outbox: quick polls and short backoffs, so retries settle within a test.
+    MESSAGE_SEND_POLL_SECONDS: "0.1",
+    MESSAGE_SEND_RETRY_MS: "20",
+    MESSAGE_SEND_MAX_ATTEMPTS: "4",
     // Carrier webhooks: tests sign deliveries with the matching keys (helpers/webhooks.ts).
     TELNYX_PUBLIC_KEY,
     SANDBOX_WEBHOOK_SECRET,
