@@ -132,3 +132,30 @@ describe("malformed input is the client's coded mistake", () => {
     assert.ok([...outcomes].every((typename) => typename === "AssignPhoneNumberSuccess" || typename === "NotFoundError"), [...outcomes].join());
   });
 });
+
+describe("unexpected failures", () => {
+  test("an internal error is masked for the client and logged in full for the operator", async () => {
+    const env = await getEnvironment();
+    const org = await createOrganization("masked");
+    const agents = env.switchboard.services.agents;
+    const create = agents.create;
+    // Not an expected error and not bad input: a bug. Its text must not reach the client.
+    agents.create = async () => {
+      throw new TypeError("internal detail: connection string postgres://user:hunter2@db");
+    };
+    const logged = env.errorLogs.length;
+    let sent!: Awaited<ReturnType<typeof send>>;
+    try {
+      sent = await send(org.secret, 'mutation { createAgent(input: { name: "A" }) { __typename } }');
+    } finally {
+      agents.create = create;
+    }
+    assert.deepEqual(
+      sent.body.errors?.map((error) => [error.message, error.extensions?.code]),
+      [["Unexpected error.", "INTERNAL_SERVER_ERROR"]],
+    );
+    assert.doesNotMatch(JSON.stringify(sent.body), /hunter2|internal detail/);
+    const lines = env.errorLogs.slice(logged).join("\n");
+    assert.match(lines, /internal detail/, "the operator's log has the real error");
+  });
+});

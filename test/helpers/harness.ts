@@ -23,6 +23,8 @@ export interface TestEnvironment {
   target: "embedded" | "postgres";
   /** Every SQL statement the server ran, in order (tests read slices of it). */
   statements: string[];
+  /** Every log line at level error or above, as JSON text. */
+  errorLogs: string[];
   /** The server on a real port (started on first use). */
   url(): Promise<string>;
 }
@@ -75,7 +77,10 @@ async function start(): Promise<TestEnvironment> {
   if (target === "postgres") env.DATABASE_URL = await createScratchDatabase("switchboard_test");
   const config = loadConfig(env);
   const statements: string[] = [];
-  const switchboard = await startSwitchboard(config, createLogger(config.logLevel), { onQuery: (sql) => statements.push(sql) });
+  // Error lines are kept for tests to read (an explicit LOG_LEVEL prints everything to stdout instead).
+  const errorLogs: string[] = [];
+  const logger = process.env.LOG_LEVEL ? createLogger(config.logLevel) : createLogger("error", { write: (line: string) => void errorLogs.push(line) });
+  const switchboard = await startSwitchboard(config, logger, { onQuery: (sql) => statements.push(sql) });
   let listening: Promise<string> | undefined;
   cleanups.unshift(async () => {
     if (listening) await switchboard.app.drain();
@@ -86,6 +91,7 @@ async function start(): Promise<TestEnvironment> {
     config,
     target,
     statements,
+    errorLogs,
     url: () =>
       (listening ??= new Promise<string>((resolve) => {
         switchboard.app.httpServer.listen(0, "127.0.0.1", () => {
