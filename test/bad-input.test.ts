@@ -1,20 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createOrganization, getEnvironment, statementsDuring } from "./helpers/harness.ts";
+import { createOrganization, getEnvironment, sendRaw, statementsDuring } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
 
 // Malformed input the fuzz test found reaching the database (a masked "Unexpected error." and an
 // error log line): each is now the client's coded mistake, refused before any SQL runs.
 
-async function send(secret: string, query: string, variables?: unknown, rawVariables?: string) {
-  const env = await getEnvironment();
-  const response = await env.switchboard.app.yoga.fetch("http://switchboard.test/graphql", {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": secret },
-    body: rawVariables === undefined ? JSON.stringify({ query, variables }) : `{"query":${JSON.stringify(query)},"variables":${rawVariables}}`,
-  });
-  return { status: response.status, body: (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: any }> } };
-}
+const send = sendRaw;
 
 const base64 = (text: string) => Buffer.from(text).toString("base64");
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { canMove, check, isLive, LIVE_STATUSES, NUMBER_OPERATIONS, NUMBER_STATUSES, releaseNeedsCarrier, statesMovingTo, type NumberOperation, type NumberStatus } from "../src/domain/lifecycle.ts";
-import { createOrganization, getEnvironment } from "./helpers/harness.ts";
+import { createOrganization, getEnvironment, sendRaw } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
 
 /** What each state allows, written out in full: every state x operation pair is asserted. */
@@ -14,15 +14,7 @@ const EXPECTED: Record<NumberStatus, Record<NumberOperation, boolean>> = {
   RELEASED: { ASSIGN: false, UPDATE: false, CONFIRM_FORWARDING: false, SEND: false, RELEASE: false, CHARGE: false },
 };
 
-async function send(secret: string, query: string, variables?: unknown) {
-  const env = await getEnvironment();
-  const response = await env.switchboard.app.yoga.fetch("http://switchboard.test/graphql", {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": secret },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: any; errors?: unknown[] };
-}
+const send = async (secret: string, query: string, variables?: unknown) => (await sendRaw(secret, query, variables)).body;
 
 describe("number lifecycle", () => {
   describe("rules (pure)", () => {

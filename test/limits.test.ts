@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { getOperationAST, parse } from "graphql";
 import { operationCost } from "../src/limits/cost.ts";
 import { schema } from "../src/schema/index.ts";
-import { createOrganization, getEnvironment, statementsDuring } from "./helpers/harness.ts";
+import { createOrganization, getEnvironment, sendRaw, statementsDuring } from "./helpers/harness.ts";
 
 /** The cost of a document's only operation, as the server computes it before running it. */
 function costOf(query: string, variables?: Record<string, unknown>) {
@@ -11,16 +11,7 @@ function costOf(query: string, variables?: Record<string, unknown>) {
   return operationCost(schema, document, getOperationAST(document)!, variables);
 }
 
-async function rawRequest(secret: string, query: string, variables?: unknown) {
-  const env = await getEnvironment();
-  const response = await env.switchboard.app.yoga.fetch("http://switchboard.test/graphql", {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": secret },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
-  return { status: response.status, headers: response.headers, body };
-}
+const rawRequest = (secret: string, query: string, variables?: unknown) => sendRaw(secret, query, variables);
 
 const NESTED = "{ phoneNumbers(first: 100) { edges { node { agent { phoneNumbers(first: 100) { edges { node { id } } } } } } } }";
 export const DASHBOARD =

@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createOrganization, getEnvironment, statementsDuring } from "./helpers/harness.ts";
+import { createOrganization, getEnvironment, sendRaw, statementsDuring } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
 
-async function send(headers: Record<string, string>, query: string, variables?: unknown) {
-  const env = await getEnvironment();
-  const response = await env.switchboard.app.yoga.fetch("http://switchboard.test/graphql", {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> };
-}
+const send = async (headers: Record<string, string>, query: string, variables?: unknown) => (await sendRaw(headers, query, variables)).body;
 
 // Mutation payloads are non-null: a FORBIDDEN field found during execution would null the whole
 // response after the other fields already wrote. Every root field is authorized before any runs.

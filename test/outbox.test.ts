@@ -12,7 +12,7 @@ import type { Carriers } from "../src/carriers/index.ts";
 import type { SandboxMessage } from "../src/carriers/sandbox.ts";
 import { createLogger } from "../src/logger.ts";
 import { MessageSender } from "../src/messages/sender.ts";
-import { createOrganization, createScratchDatabase, getEnvironment, testTarget } from "./helpers/harness.ts";
+import { createOrganization, createScratchDatabase, getEnvironment, organizationKeyFromCli, processEnvironment, testTarget } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
 import { post, runScript, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
 
@@ -47,15 +47,6 @@ async function untilSettled(url: string, key: string, expected: number): Promise
   assert.fail(`messages did not settle: ${JSON.stringify(messages.map((m) => m.status))}`);
 }
 
-async function setUp(prefix: string, env: Record<string, string>) {
-  if (env.DATABASE_URL) {
-    const migrated = await runScript("scripts/migrate.ts", [], env);
-    assert.equal(migrated.code, 0, migrated.stderr);
-  }
-  const created = await runScript("scripts/apikey.ts", ["create", "--org", prefix], env);
-  assert.equal(created.code, 0, created.stderr);
-  return created.stdout.trim();
-}
 
 describe("the message outbox across crashes", () => {
   const dirs: string[] = [];
@@ -66,19 +57,9 @@ describe("the message outbox across crashes", () => {
   });
 
   test(`kill -9 right after the carrier accepted a message (${testTarget()} database): every accepted message ends SENT, each sent once`, { timeout: 180_000 }, async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-outbox-crash-"));
-    dirs.push(dataDir);
-    const databaseUrl = testTarget() === "postgres" ? await createScratchDatabase("switchboard_outbox_crash") : "";
-    const env = {
-      DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl,
-      ENCRYPTION_KEY: databaseUrl ? randomBytes(32).toString("hex") : "",
-      SEED_DEMO: "false",
-      CARRIER_TIMEOUT_MS: "200",
-      MESSAGE_SEND_POLL_SECONDS: "0.2",
-      MESSAGE_SEND_RETRY_MS: "50",
-    };
-    const key = await setUp("outbox-crash", env);
+    const env = await processEnvironment("switchboard-outbox-crash", { CARRIER_TIMEOUT_MS: "200", MESSAGE_SEND_POLL_SECONDS: "0.2", MESSAGE_SEND_RETRY_MS: "50" });
+    const dataDir = env.DATA_DIR!;
+    const key = await organizationKeyFromCli("outbox-crash", env);
     const first = await startServerProcess(env);
     servers.push(first);
     const number = (await post(first.url, key, CREATE_NUMBER, { e164: "+442071838750" })).body.data.createManualPhoneNumber.phoneNumber;
@@ -142,7 +123,9 @@ describe("two instances sending from one outbox", { skip }, () => {
     };
     const dataDirs = [await mkdtemp(path.join(tmpdir(), "switchboard-outbox-a-")), await mkdtemp(path.join(tmpdir(), "switchboard-outbox-b-"))];
     dirs.push(...dataDirs);
-    const key = await setUp("outbox-multi", shared);
+    const migrated = await runScript("scripts/migrate.ts", [], shared);
+    assert.equal(migrated.code, 0, migrated.stderr);
+    const key = await organizationKeyFromCli("outbox-multi", shared);
     // Each instance's sandbox keeps its own record, so a message both sent would show in both.
     const [a, b] = await Promise.all(dataDirs.map((dir) => startServerProcess({ ...shared, DATA_DIR: dir })));
     servers.push(a!, b!);

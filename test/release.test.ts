@@ -1,25 +1,15 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { createOrganization, createScratchDatabase, getEnvironment, testTarget } from "./helpers/harness.ts";
-import { post, runScript, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
+import { createOrganization, getEnvironment, organizationKeyFromCli, processEnvironment, sendRaw, testTarget } from "./helpers/harness.ts";
+import { post, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
 
 const PROVISION = 'mutation($key: String!, $area: String!) { provisionPhoneNumber(input: { areaCode: $area, idempotencyKey: $key }) { __typename ... on ProvisionPhoneNumberSuccess { phoneNumber { id e164 status } } } }';
 const RELEASE = "mutation($id: ID!) { releasePhoneNumber(input: { id: $id }) { __typename ... on ReleasePhoneNumberSuccess { phoneNumber { status releasedAt } } ... on Error { code message } } }";
 
-async function send(secret: string, query: string, variables?: unknown) {
-  const env = await getEnvironment();
-  const response = await env.switchboard.app.yoga.fetch("http://switchboard.test/graphql", {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": secret },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: any; errors?: unknown[] };
-}
+const send = async (secret: string, query: string, variables?: unknown) => (await sendRaw(secret, query, variables)).body;
 
 describe("durable release", () => {
   test("concurrent releases of one managed number make one carrier call and record one event", async () => {
@@ -62,31 +52,15 @@ describe("durable release", () => {
 // The restarted server's order job finds the RELEASING row and finishes it: one carrier release,
 // the number RELEASED, one event.
 describe("crash between the carrier release and the database write", () => {
-  let dataDir: string | undefined;
   const servers: ServerProcess[] = [];
   after(async () => {
     for (const server of servers) await server.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   test(`kill -9 mid-release (${testTarget()} database): the restarted server finishes the release`, { timeout: 120_000 }, async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-release-crash-"));
-    const databaseUrl = testTarget() === "postgres" ? await createScratchDatabase("switchboard_release_crash") : "";
-    const env = {
-      DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl,
-      ENCRYPTION_KEY: databaseUrl ? randomBytes(32).toString("hex") : "",
-      SEED_DEMO: "false",
-      CARRIER_TIMEOUT_MS: "200",
-      ORDER_POLL_SECONDS: "0.2",
-    };
-    if (databaseUrl) {
-      const migrated = await runScript("scripts/migrate.ts", [], env);
-      assert.equal(migrated.code, 0, migrated.stderr);
-    }
-    const created = await runScript("scripts/apikey.ts", ["create", "--org", "release-crash"], env);
-    assert.equal(created.code, 0, created.stderr);
-    const key = created.stdout.trim();
+    const env = await processEnvironment("switchboard-release-crash", { CARRIER_TIMEOUT_MS: "200", ORDER_POLL_SECONDS: "0.2" });
+    const dataDir = env.DATA_DIR!;
+    const key = await organizationKeyFromCli("release-crash", env);
 
     const first = await startServerProcess(env);
     servers.push(first);
@@ -99,7 +73,7 @@ describe("crash between the carrier release and the database write", () => {
     await assert.rejects(post(doomed.url, key, RELEASE, { id: bought.id }), "the server dies before it answers");
     await new Promise((resolve) => (doomed.child.exitCode !== null || doomed.child.signalCode ? resolve(null) : doomed.child.once("exit", resolve)));
     assert.equal(doomed.child.signalCode, "SIGKILL");
-    const carrierState = () => JSON.parse(readFileSync(path.join(dataDir!, "sandbox-carrier.json"), "utf8")) as { numbers: Record<string, { e164: string }> };
+    const carrierState = () => JSON.parse(readFileSync(path.join(dataDir, "sandbox-carrier.json"), "utf8")) as { numbers: Record<string, { e164: string }> };
     assert.ok(!Object.values(carrierState().numbers).some((n) => n.e164 === bought.e164), "the carrier released it before the crash");
 
     const restarted = await startServerProcess(env);

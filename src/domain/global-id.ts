@@ -3,6 +3,9 @@ import type { FieldError } from "./errors.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Every stored object's id is a uuid: anything else would reach the database as a malformed value. */
+export const isUuid = (id: string): boolean => UUID.test(id);
+
 /**
  * The database id inside a global id of the expected type, or a field error for `path`. Global ids
  * are opaque to clients (base64 of "<Type>:<uuid>").

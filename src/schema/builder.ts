@@ -8,6 +8,7 @@ import WithInputPlugin from "@pothos/plugin-with-input";
 import { GraphQLError, GraphQLScalarType } from "graphql";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import { grants } from "../auth/scopes.ts";
+import { isUuid } from "../domain/global-id.ts";
 import { fieldCost } from "../limits/cost.ts";
 import type { Context } from "../context.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
@@ -36,7 +37,6 @@ export function setNodeTypeNames(names: Iterable<string>): void {
   nodeTypeNames = new Set(names);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * DateTime (graphql-scalars) limited to the years 1 to 9999: PostgreSQL cannot store year 0 and
@@ -111,7 +111,7 @@ export const builder = new SchemaBuilder<SchemaTypes>({
       }
       // Every object's id is a uuid, and only Node types have global ids: anything else would reach
       // the database as a malformed value, or name an internal type in an uncoded error.
-      if (!decoded || !UUID.test(decoded.id) || (nodeTypeNames && !nodeTypeNames.has(decoded.typename))) {
+      if (!decoded || !isUuid(decoded.id) || (nodeTypeNames && !nodeTypeNames.has(decoded.typename))) {
         const shown = globalID.length > 60 ? `${JSON.stringify(globalID.slice(0, 60))}...` : JSON.stringify(globalID);
         throw new GraphQLError(`${shown} is not a valid id`, { extensions: { code: "BAD_USER_INPUT" } });
       }

@@ -14,6 +14,7 @@ import SchemaBuilder, {
 } from "@pothos/core";
 import { GraphQLError, type GraphQLFieldResolver } from "graphql";
 import { ValidationError, type FieldError } from "../domain/errors.ts";
+import { isUuid } from "../domain/global-id.ts";
 
 /**
  * Input hygiene for every field, in one place: before a resolver runs, its arguments are checked
@@ -178,7 +179,6 @@ function refuseAsBadUserInput(nestedIn: string | undefined) {
 
 // ---- Cursors ---------------------------------------------------------------------------------------
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Every connection pages by id: its cursors are plugin-prisma's `GPC:S:<uuid>` in base64. Anything
@@ -191,7 +191,7 @@ function cursorProblems(args: Record<string, unknown>): Problems {
     const cursor = args[name];
     if (cursor == null) continue;
     const decoded = typeof cursor === "string" && /^[A-Za-z0-9+/]+={0,2}$/.test(cursor) ? Buffer.from(cursor, "base64").toString("utf8") : "";
-    if (!decoded.startsWith("GPC:S:") || !UUID.test(decoded.slice("GPC:S:".length))) {
+    if (!decoded.startsWith("GPC:S:") || !isUuid(decoded.slice("GPC:S:".length))) {
       problems.push({ path: [name], code: "INVALID_FORMAT", message: "Not a cursor of this list (use a cursor or endCursor it returned)" });
     }
   }

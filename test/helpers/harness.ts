@@ -10,6 +10,7 @@ import { startSwitchboard, type Switchboard } from "../../src/bootstrap.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { SANDBOX_WEBHOOK_SECRET, TELNYX_PUBLIC_KEY } from "./webhooks.ts";
+import { runScript } from "./processes.ts";
 import { createScratchDatabase as createServerDatabase } from "./scratch-database.ts";
 
 /**
@@ -216,4 +217,49 @@ export async function statementsDuring(action: () => Promise<unknown>): Promise<
   const start = env.statements.length;
   await action();
   return env.statements.slice(start);
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  // Untyped on purpose: these documents are hostile, generated or deliberately odd.
+  body: { data?: any; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }> };
+}
+
+/**
+ * An untyped GraphQL request in-process, for documents that codegen should not type (limit and
+ * abuse cases). `auth` is an API key secret or the headers to send; `rawVariables` is sent as
+ * JSON text as it is (for values JavaScript's JSON.stringify cannot write, such as very deep ones).
+ */
+export async function sendRaw(auth: string | Record<string, string>, query: string, variables?: unknown, rawVariables?: string): Promise<RawResponse> {
+  const env = await getEnvironment();
+  const response = await env.switchboard.app.yoga.fetch("http://switchboard.test/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(typeof auth === "string" ? { "x-api-key": auth } : auth) },
+    body: rawVariables === undefined ? JSON.stringify({ query, variables }) : `{"query":${JSON.stringify(query)},"variables":${rawVariables}}`,
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as RawResponse["body"] };
+}
+
+/**
+ * The environment of a server process of its own (kill -9 tests): a fresh DATA_DIR, and on the
+ * postgres target a fresh scratch database, migrated; both removed when the run ends.
+ */
+export async function processEnvironment(prefix: string, settings: Record<string, string>): Promise<Record<string, string>> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), `${prefix}-`));
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const databaseUrl = testTarget() === "postgres" ? await createScratchDatabase(prefix.replaceAll("-", "_")) : "";
+  const env = { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, ENCRYPTION_KEY: databaseUrl ? randomBytes(32).toString("hex") : "", SEED_DEMO: "false", ...settings };
+  if (databaseUrl) {
+    const migrated = await runScript("scripts/migrate.ts", [], env);
+    if (migrated.code !== 0) throw new Error(`migrating ${prefix} failed: ${migrated.stderr}`);
+  }
+  return env;
+}
+
+/** An all-scopes key of a new organization, made with the apikey CLI as an operator would. */
+export async function organizationKeyFromCli(organization: string, env: Record<string, string>): Promise<string> {
+  const created = await runScript("scripts/apikey.ts", ["create", "--org", organization], env);
+  if (created.code !== 0) throw new Error(`apikey create failed: ${created.stderr}`);
+  return created.stdout.trim();
 }
