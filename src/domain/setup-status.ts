@@ -5,6 +5,7 @@
  */
 
 import type { NumberStatus } from "./lifecycle.ts";
+import { trunkView, type TrunkColumns } from "./trunks.ts";
 
 export type { NumberStatus };
 export type NumberSource = "MANAGED" | "SIP_TRUNK" | "MANUAL";
@@ -184,4 +185,18 @@ export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
   else status = "ACTION_REQUIRED";
 
   return { status, inboundReady, outboundReady, agentReady, smsReady, forwardingRequired, sipConnectionReady, issues };
+}
+
+/** A stored number's row as setup status reads it: its columns, its agent's status and its trunks. */
+export type StoredNumber = Omit<SetupStatusInput, "agent" | "inboundTrunk" | "outboundTrunk" | "verificationStatus"> &
+  TrunkColumns & { agent: { status: "ACTIVE" | "PAUSED" } | null };
+
+/** The setup status of a stored number (with its agent's status) under the organization's verification. */
+export function setupStatusOf(number: StoredNumber, verificationStatus: VerificationStatus): SetupStatus {
+  return computeSetupStatus({
+    ...number,
+    inboundTrunk: trunkView(number, "inbound"),
+    outboundTrunk: trunkView(number, "outbound"),
+    verificationStatus,
+  });
 }

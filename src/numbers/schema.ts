@@ -1,9 +1,9 @@
 import { GraphQLError } from "graphql";
-import { AgentRef, OrderDirectionEnum } from "../agents/schema.ts";
+import { AgentRef } from "../agents/schema.ts";
+import { OrderDirectionEnum } from "../schema/order.ts";
 import { grants } from "../auth/scopes.ts";
-import { allowsInbound, allowsOutbound, type SetupIssue, type SetupStatus } from "../domain/setup-status.ts";
-import { setupStatusOf } from "./setup-status-of.ts";
-import { trunkView, type TrunkView } from "./trunks.ts";
+import { allowsInbound, allowsOutbound, setupStatusOf, type SetupIssue, type SetupStatus } from "../domain/setup-status.ts";
+import { trunkView, type TrunkView } from "../domain/trunks.ts";
 import type { Context } from "../context.ts";
 import { ValidationError } from "../domain/errors.ts";
 import type { PhoneNumber } from "../generated/prisma/client.ts";

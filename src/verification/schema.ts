@@ -1,7 +1,8 @@
 import { grants } from "../auth/scopes.ts";
 import { ConflictError, NotFoundError, ValidationError, VerificationTransitionError } from "../domain/errors.ts";
 import type { AuthorizedRepresentative, BusinessAddress, BusinessProfile, Prefill, VerificationInput } from "../domain/verification.ts";
-import { deliver, type DeliveredVerificationStatusChange } from "../events/delivery-cache.ts";
+import type { DeliveredVerificationStatusChange } from "../events/delivery-cache.ts";
+import { deliver } from "../schema/subscriptions.ts";
 import type { Notification, Verification } from "../generated/prisma/client.ts";
 import { builder } from "../schema/builder.ts";
 import { ErrorInterface } from "../schema/errors.ts";
