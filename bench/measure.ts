@@ -91,6 +91,9 @@ export class BackendCpu {
 export class StatementCounter {
   statements = 0;
   texts: string[] = [];
+  /** Each Bind with the SQL last parsed and its parameters (text, or hex when sent binary), to EXPLAIN later. */
+  bound: { sql: string; params: (string | null)[] }[] = [];
+  #lastParsed = "";
   #server?: net.Server;
   #sockets = new Set<net.Socket>();
 
@@ -138,19 +141,48 @@ export class StatementCounter {
     } else if (type === "P") {
       // Parse: statement name, then the SQL text, both NUL-terminated.
       const nameEnd = body.indexOf(0);
-      this.texts.push(body.toString("utf8", nameEnd + 1, body.indexOf(0, nameEnd + 1)));
+      this.#lastParsed = body.toString("utf8", nameEnd + 1, body.indexOf(0, nameEnd + 1));
+      this.texts.push(this.#lastParsed);
+    } else if (type === "B") {
+      this.bound.push({ sql: this.#lastParsed, params: bindParameters(body) });
     }
   }
 
   reset() {
     this.statements = 0;
     this.texts = [];
+    this.bound = [];
   }
 
   async close() {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()) ?? resolve());
   }
+}
+
+/** The parameter values of a Bind message: portal, statement, format codes, then the values. */
+function bindParameters(body: Buffer): (string | null)[] {
+  let offset = body.indexOf(0) + 1;
+  offset = body.indexOf(0, offset) + 1;
+  const formatCount = body.readInt16BE(offset);
+  offset += 2;
+  const formats: number[] = [];
+  for (let i = 0; i < formatCount; i++, offset += 2) formats.push(body.readInt16BE(offset));
+  const count = body.readInt16BE(offset);
+  offset += 2;
+  const values: (string | null)[] = [];
+  for (let i = 0; i < count; i++) {
+    const length = body.readInt32BE(offset);
+    offset += 4;
+    if (length < 0) {
+      values.push(null);
+      continue;
+    }
+    const binary = (formats.length === 1 ? formats[0] : formats[i]) === 1;
+    values.push(body.toString(binary ? "hex" : "utf8", offset, offset + length));
+    offset += length;
+  }
+  return values;
 }
 
 export interface ServerProcess {

@@ -4,8 +4,13 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 
-/** The benchmark key's secret: fixed, so runs are comparable; the database is a scratch one. */
-export const BENCH_API_KEY = "sb_live_BenchmarkKeyForIssue11AAAAAAAAAAAAAAAA";
+/** An organization's benchmark key (all scopes): fixed, so runs are comparable; the database is a scratch one. */
+export function benchApiKey(organizationKey: string): string {
+  return `sb_live_Bench${organizationKey.replace(/[^A-Za-z0-9]/g, "")}`.padEnd(48, "A");
+}
+
+/** The key of the first organization seeded, the one the load benchmark reads. */
+export const BENCH_API_KEY = benchApiKey("main");
 
 export interface OrganizationSpec {
   /** Seeds every id of this organization (md5 of key and row number, as a uuid). */
@@ -19,6 +24,7 @@ export interface OrganizationSpec {
 export interface SeededOrganization {
   id: string;
   key: string;
+  apiKey: string;
   agents: number;
   numbers: number;
 }
@@ -36,26 +42,25 @@ async function timed<T>(label: string, log: (line: string) => void, work: () => 
 }
 
 /**
- * Seeds organizations one after another; the first gets the benchmark API key (all scopes).
+ * Seeds organizations one after another, each with its benchmark API key (benchApiKey).
  * Numbers of all organizations share one e164 range so the live-number unique index holds.
  */
 export async function seedOrganizations(client: pg.Client, organizations: OrganizationSpec[], log: (line: string) => void = () => {}): Promise<SeededOrganization[]> {
   const seeded: SeededOrganization[] = [];
   let e164Offset = 0;
-  for (const [index, spec] of organizations.entries()) {
+  for (const spec of organizations) {
     if (spec.numbers % SCATTER === 0) throw new Error(`numbers must not be a multiple of ${SCATTER}`);
     const { rows } = await client.query<{ id: string }>(
       `INSERT INTO "Organization" (id, name, "createdAt", "updatedAt") VALUES (md5($1)::uuid, $1, $2, $2) RETURNING id`,
       [`bench-${spec.key}`, BASE_TIME],
     );
     const organizationId = rows[0]!.id;
-    if (index === 0) {
-      await client.query(
-        `INSERT INTO "ApiKey" (id, "organizationId", name, mode, prefix, "secretHash", scopes, "createdAt")
-         VALUES (md5('bench-key')::uuid, $1, 'bench', 'LIVE', $2, $3, ARRAY['*'], $4)`,
-        [organizationId, BENCH_API_KEY.slice(0, 12), createHash("sha256").update(BENCH_API_KEY).digest("hex"), BASE_TIME],
-      );
-    }
+    const secret = benchApiKey(spec.key);
+    await client.query(
+      `INSERT INTO "ApiKey" (id, "organizationId", name, mode, prefix, "secretHash", scopes, "createdAt")
+       VALUES (md5($1 || '-key')::uuid, $2, 'bench', 'LIVE', $3, $4, ARRAY['*'], $5)`,
+      [spec.key, organizationId, secret.slice(0, 12), createHash("sha256").update(secret).digest("hex"), BASE_TIME],
+    );
     await timed(`${spec.key}: ${spec.agents.toLocaleString("en")} agents`, log, () =>
       client.query(
         `INSERT INTO "Agent" (id, "organizationId", name, status, "createdAt", "updatedAt")
@@ -98,7 +103,7 @@ export async function seedOrganizations(client: pg.Client, organizations: Organi
         ),
       );
     }
-    seeded.push({ id: organizationId, key: spec.key, agents: spec.agents, numbers: spec.numbers });
+    seeded.push({ id: organizationId, key: spec.key, apiKey: secret, agents: spec.agents, numbers: spec.numbers });
     e164Offset += spec.numbers;
   }
   await timed("ANALYZE", log, () => client.query("ANALYZE"));
