@@ -196,8 +196,8 @@ export interface ServerProcess {
 }
 
 /** Runs a server script (`node --import tsx <script>`) as its own process and waits for the `"url":"…/graphql"` line it logs. */
-export async function startServer(name: string, script: string, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+export async function startServer(name: string, script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -23,7 +23,15 @@ export function switchboardEnv(databaseUrl: string, applicationName: string): Re
   };
 }
 
+/**
+ * BENCH_CPU_PROF=<dir>: the measured servers write V8 CPU profiles there when they stop (read them
+ * with bench/profile-summary.ts). Profiling costs CPU of its own, so such a run's figures are not
+ * comparable with others.
+ */
+const profileDir = process.env.BENCH_CPU_PROF;
+const profileArgs = (name: string) => (profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []);
+
 export const startSwitchboard = (databaseUrl: string, applicationName = "bench-switchboard") =>
-  startServer("switchboard", "src/main.ts", switchboardEnv(databaseUrl, applicationName));
+  startServer("switchboard", "src/main.ts", switchboardEnv(databaseUrl, applicationName), profileArgs(applicationName));
 export const startReference = (databaseUrl: string, applicationName = "bench-reference") =>
-  startServer("reference", "bench/reference-server.ts", { DATABASE_URL: databaseUrl, PGAPPNAME: applicationName });
+  startServer("reference", "bench/reference-server.ts", { DATABASE_URL: databaseUrl, PGAPPNAME: applicationName }, profileArgs(applicationName));
