@@ -16,7 +16,8 @@ import { machineLines, replaceSection } from "./results-file.ts";
 import { seedOrganizations, type SeededOrganization } from "./seed.ts";
 import { startReference, startSwitchboard } from "./servers.ts";
 
-const REPEATS = 5;
+const WARMUPS = 3;
+const REPEATS = 7;
 const SMALL_ORGANIZATIONS = 5;
 const SMALL_NUMBERS = 10_000;
 const MESSAGES_PER_NUMBER = 2;
@@ -36,11 +37,12 @@ interface Timing {
   note?: string;
 }
 
-/** Wall time of one request, alone on an idle server: one warm-up, then the median of REPEATS. */
+/** Wall time of one request, alone on an idle server: WARMUPS warm-ups, then the median of REPEATS. */
 async function time(label: string, server: ServerProcess, apiKey: string, query: string, variables?: Record<string, unknown>, check?: (data: any) => string | undefined): Promise<Timing> {
   const first = await graphql(server.url, apiKey, query, variables);
   if (first.body.errors) throw new Error(`${label}: ${JSON.stringify(first.body.errors)}`);
   const note = check?.(first.body.data);
+  for (let i = 1; i < WARMUPS; i++) await graphql(server.url, apiKey, query, variables);
   const times: number[] = [];
   for (let i = 0; i < REPEATS; i++) {
     const started = performance.now();
@@ -54,7 +56,8 @@ async function time(label: string, server: ServerProcess, apiKey: string, query:
 
 export async function runLarge({ serverUrl, writeResults, log }: { serverUrl: string; writeResults: boolean; log: (line: string) => void }): Promise<void> {
   const bigNumbers = Number(process.env.BENCH_LARGE_NUMBERS ?? 950_000);
-  const depth = Math.min(900_000, Math.floor(bigNumbers * 0.9));
+  // 900k rows deep, as issue 11 asks, when the organization is large enough; 90% of it otherwise.
+  const depth = bigNumbers > 900_100 ? 900_000 : Math.floor(bigNumbers * 0.9);
   const databaseName = `switchboard_bench_large_${process.pid}`;
   const scratch = await createScratchDatabase(serverUrl, databaseName);
   const admin = new pg.Client(connectionOptionsFromUrl(serverUrl));
@@ -192,7 +195,7 @@ function render(input: {
     `- Loaded in ${input.loadSeconds.toFixed(0)} s (INSERT ... SELECT FROM generate_series, indexes in place, then ANALYZE): ` +
       `one organization with ${n(big!.numbers)} numbers and ${n(big!.agents)} agents, ${small.length} with ${n(small[0]?.numbers ?? 0)} numbers and ` +
       `${n(small[0]?.agents ?? 0)} agents each; ${MESSAGES_PER_NUMBER} messages per number; ${n(input.counts.agents)} agents in all`,
-    `- One request at a time on idle servers (each its own process), wall time seen by the client: one warm-up, then the median (and range) of ${REPEATS}`,
+    `- One request at a time on idle servers (each its own process), wall time seen by the client: ${WARMUPS} warm-ups, then the median (and range) of ${REPEATS}`,
     `- Page after ${n(input.depth)} rows / first page, Switchboard query 1: **${(deep.medianMs / Math.max(1, first.medianMs)).toFixed(2)}x** (issue 11 target: ≤ 1.5x)`,
     "",
     "| Request | median ms | range ms | note |",
