@@ -1,5 +1,6 @@
 // The queries of issue 11 and the two servers the benchmark runs, each as its own process.
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { startServer } from "./measure.ts";
 
 export const Q1 = `query Q1 { phoneNumbers(first: 100, orderBy: {field: E164, direction: ASC}) { edges { node { id e164 label createdAt agent { id name } } } } }`;
@@ -29,7 +30,9 @@ export function switchboardEnv(databaseUrl: string, applicationName: string): Re
  * comparable with others.
  */
 const profileDir = process.env.BENCH_CPU_PROF;
-const profileArgs = (name: string) => (profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []);
+// One directory per server: Node writes a profile per thread (tsx's module hooks run in a thread of
+// their own), named by pid and thread id; the largest is the main thread's.
+const profileArgs = (name: string) => (profileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.join(profileDir, name)}`] : []);
 
 export const startSwitchboard = (databaseUrl: string, applicationName = "bench-switchboard") =>
   startServer("switchboard", "src/main.ts", switchboardEnv(databaseUrl, applicationName), profileArgs(applicationName));
