@@ -4,13 +4,13 @@
  * organization's 10DLC verification and its billing state (design.md, "Setup status rules").
  */
 
+import type { NumberDirection, NumberSource, SmsCampaignStatus, VerificationStatus as SubmissionStatus } from "../generated/prisma/enums.ts";
 import type { NumberStatus } from "./lifecycle.ts";
 
-export type { NumberStatus };
-export type NumberSource = "MANAGED" | "SIP_TRUNK" | "MANUAL";
-export type NumberDirection = "INBOUND" | "OUTBOUND" | "BOTH";
-export type VerificationStatus = "MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED";
-export type SmsCampaignStatus = "PENDING" | "ASSIGNED" | "FAILED";
+// The stored enums have one source, the Prisma schema (prisma/schema.prisma).
+export type { NumberDirection, NumberSource, NumberStatus, SmsCampaignStatus };
+/** The organization's verification status: its current submission's, or MISSING without one. */
+export type VerificationStatus = SubmissionStatus | "MISSING";
 
 export const SETUP_STATUSES = ["READY", "PENDING", "ACTION_REQUIRED", "SUSPENDED", "RELEASED"] as const;
 export type OverallSetupStatus = (typeof SETUP_STATUSES)[number];

@@ -8,24 +8,12 @@ import { z } from "zod";
 import { parseE164 } from "./e164.ts";
 import type { FieldError, FieldErrorCode } from "./errors.ts";
 import type { VerificationStatus } from "./setup-status.ts";
+import { BusinessEntityType as EntityType, SmsUseCase } from "../generated/prisma/enums.ts";
 import { fieldErrorsFrom, issueCode } from "./validation.ts";
 
 export type SubmissionStatus = Exclude<VerificationStatus, "MISSING">;
 export type VerificationAction = "SAVE_DRAFT" | "SUBMIT" | "APPROVE" | "REJECT";
 
-export const ENTITY_TYPES = ["PRIVATE_PROFIT", "PUBLIC_PROFIT", "NON_PROFIT", "GOVERNMENT", "SOLE_PROPRIETOR"] as const;
-export type EntityType = (typeof ENTITY_TYPES)[number];
-export const SMS_USE_CASES = [
-  "TWO_FACTOR_AUTHENTICATION",
-  "ACCOUNT_NOTIFICATION",
-  "CUSTOMER_CARE",
-  "DELIVERY_NOTIFICATION",
-  "FRAUD_ALERT",
-  "MARKETING",
-  "MIXED",
-  "LOW_VOLUME_MIXED",
-] as const;
-export type SmsUseCase = (typeof SMS_USE_CASES)[number];
 
 // ---- State machine ---------------------------------------------------------------------------
 
@@ -85,23 +73,6 @@ export interface VerificationDetails {
   businessProfile: BusinessProfile;
   authorizedRepresentative: AuthorizedRepresentative;
   attestationAccepted: boolean;
-}
-
-/** A client's input: omitted (or null) groups stay as they are; a null or blank field clears it. */
-export interface VerificationInput {
-  businessProfile?: {
-    legalName?: string | null;
-    displayName?: string | null;
-    entityType?: EntityType | null;
-    country?: string | null;
-    registrationId?: string | null;
-    website?: string | null;
-    address?: Partial<Record<keyof BusinessAddress, string | null>> | null;
-    useCase?: SmsUseCase | null;
-    expectedMonthlyVolume?: number | null;
-  } | null;
-  authorizedRepresentative?: Partial<Record<keyof AuthorizedRepresentative, string | null>> | null;
-  attestationAccepted?: boolean | null;
 }
 
 export const emptyAddress = (): BusinessAddress => ({ street: null, street2: null, city: null, region: null, postalCode: null, country: null });
@@ -186,11 +157,11 @@ const addressFields = {
 const businessFields = {
   legalName: text(200),
   displayName: text(100),
-  entityType: z.enum(ENTITY_TYPES).nullish(),
+  entityType: z.enum(EntityType).nullish(),
   country: text(10, countryCheck),
   registrationId: text(50),
   website: text(255, websiteCheck),
-  useCase: z.enum(SMS_USE_CASES).nullish(),
+  useCase: z.enum(SmsUseCase).nullish(),
   expectedMonthlyVolume: z.number().int().min(1, "At least 1 message a month").max(10_000_000, "At most 10,000,000 messages a month").nullish(),
 };
 const representativeFields = {
@@ -199,6 +170,17 @@ const representativeFields = {
   email: text(254, emailCheck),
   phone: text(20, phoneCheck),
 };
+
+/**
+ * saveVerificationDraft's and submitVerification's input: omitted (or null) groups stay as they
+ * are; a null or blank field clears it. Each given field is checked on its own (applyDraftInput).
+ */
+export const VerificationInput = z.object({
+  businessProfile: z.object({ ...businessFields, address: z.object(addressFields).nullish() }).nullish(),
+  authorizedRepresentative: z.object(representativeFields).nullish(),
+  attestationAccepted: z.boolean().nullish(),
+});
+export type VerificationInput = z.input<typeof VerificationInput>;
 
 /** The fields a submission must have, as input paths below "input" (street2 and website are optional). */
 const REQUIRED: ReadonlyArray<readonly string[]> = [

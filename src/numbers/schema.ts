@@ -1,14 +1,15 @@
 import { GraphQLError } from "graphql";
 import { AgentRef, OrderDirectionEnum } from "../agents/schema.ts";
 import { grants } from "../auth/scopes.ts";
-import { allowsInbound, allowsOutbound, type SetupIssue, type SetupStatus } from "../domain/setup-status.ts";
+import { allowsInbound, allowsOutbound, type OverallSetupStatus, type SetupIssue, type SetupIssueCode, type SetupStatus } from "../domain/setup-status.ts";
 import { setupStatusOf } from "./setup-status-of.ts";
 import { trunkView, type TrunkView } from "./trunks.ts";
 import type { Context } from "../context.ts";
 import { ValidationError } from "../domain/errors.ts";
 import type { PhoneNumber } from "../generated/prisma/client.ts";
-import type { PhoneNumberFilter as PhoneNumberFilterInput } from "./service.ts";
-import { builder } from "../schema/builder.ts";
+import type { MediaEncryption, NumberDirection, NumberSource, NumberStatus, SipTransport, SmsCampaignStatus } from "../generated/prisma/enums.ts";
+import type { PhoneNumberFilter as PhoneNumberFilterInput, PhoneNumberOrder as PhoneNumberOrderValue } from "./service.ts";
+import { builder, type EnumValues } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
 
 const NumberSourceEnum = builder.enumType("NumberSource", {
@@ -17,7 +18,7 @@ const NumberSourceEnum = builder.enumType("NumberSource", {
     MANAGED: { description: "Bought through a carrier by Switchboard." },
     SIP_TRUNK: { description: "The customer's own number, arriving over their SIP trunk." },
     MANUAL: { description: "The customer's own number, forwarded to Switchboard by the customer." },
-  },
+  } satisfies EnumValues<NumberSource>,
 });
 
 const NumberStatusEnum = builder.enumType("NumberStatus", {
@@ -29,7 +30,7 @@ const NumberStatusEnum = builder.enumType("NumberStatus", {
     RELEASING: { description: "Being released at the carrier; it becomes RELEASED once the carrier confirms (a job finishes it after a crash)." },
     RELEASED: { description: "Released for good; kept for audit and read-only." },
     FAILED: { description: "The carrier order failed." },
-  },
+  } satisfies EnumValues<NumberStatus>,
 });
 
 const NumberDirectionEnum = builder.enumType("NumberDirection", {
@@ -38,17 +39,17 @@ const NumberDirectionEnum = builder.enumType("NumberDirection", {
     INBOUND: { description: "Receives calls only." },
     OUTBOUND: { description: "Places calls only." },
     BOTH: { description: "Receives and places calls." },
-  },
+  } satisfies EnumValues<NumberDirection>,
 });
 
 const SipTransportEnum = builder.enumType("SipTransport", {
   description: "SIP signalling transport.",
-  values: { UDP: { description: "UDP." }, TCP: { description: "TCP." }, TLS: { description: "TLS (SIPS)." } },
+  values: { UDP: { description: "UDP." }, TCP: { description: "TCP." }, TLS: { description: "TLS (SIPS)." } } satisfies EnumValues<SipTransport>,
 });
 
 const MediaEncryptionEnum = builder.enumType("MediaEncryption", {
   description: "Media (RTP) encryption of a trunk.",
-  values: { DISABLED: { description: "Plain RTP." }, SRTP: { description: "Encrypted SRTP." } },
+  values: { DISABLED: { description: "Plain RTP." }, SRTP: { description: "Encrypted SRTP." } } satisfies EnumValues<MediaEncryption>,
 });
 
 const SmsCampaignStatusEnum = builder.enumType("SmsCampaignStatus", {
@@ -57,7 +58,7 @@ const SmsCampaignStatusEnum = builder.enumType("SmsCampaignStatus", {
     PENDING: { description: "Requested; the carrier has not confirmed." },
     ASSIGNED: { description: "Assigned: US SMS may be sent." },
     FAILED: { description: "The carrier refused the assignment." },
-  },
+  } satisfies EnumValues<SmsCampaignStatus>,
 });
 
 const SetupStatusEnum = builder.enumType("SetupStatusKind", {
@@ -68,7 +69,7 @@ const SetupStatusEnum = builder.enumType("SetupStatusKind", {
     ACTION_REQUIRED: { description: "Something must be fixed: see issues." },
     SUSPENDED: { description: "Suspended (for example, a failed charge)." },
     RELEASED: { description: "Released for good." },
-  },
+  } satisfies EnumValues<OverallSetupStatus>,
 });
 
 const SetupIssueCodeEnum = builder.enumType("SetupIssueCode", {
@@ -83,7 +84,7 @@ const SetupIssueCodeEnum = builder.enumType("SetupIssueCode", {
     SMS_VERIFICATION_REQUIRED: { description: "US SMS needs an approved 10DLC business verification." },
     SMS_CAMPAIGN_NOT_ASSIGNED: { description: "The number is not assigned to a 10DLC SMS campaign." },
     PROVISIONING_FAILED: { description: "The carrier order for the number failed." },
-  },
+  } satisfies EnumValues<SetupIssueCode>,
 });
 
 const SetupIssueRef = builder.objectRef<SetupIssue>("SetupIssue").implement({
@@ -238,7 +239,7 @@ const ReleasedFilterEnum = builder.enumType("ReleasedFilter", {
     EXCLUDE: { description: "Only unreleased numbers (the default)." },
     INCLUDE: { description: "Released and unreleased numbers." },
     ONLY: { description: "Only released numbers." },
-  },
+  } satisfies EnumValues<NonNullable<PhoneNumberFilterInput["released"]>>,
 });
 
 const PhoneNumberFilter = builder.inputType("PhoneNumberFilter", {
@@ -264,7 +265,7 @@ const PhoneNumberOrderField = builder.enumType("PhoneNumberOrderField", {
     E164: { description: "The number." },
     LABEL: { description: "The label." },
     MONTHLY_PRICE: { description: "Monthly price." },
-  },
+  } satisfies EnumValues<PhoneNumberOrderValue["field"]>,
 });
 
 const PhoneNumberOrder = builder.inputType("PhoneNumberOrder", {
@@ -426,7 +427,7 @@ builder.mutationField("createManualPhoneNumber", (t) =>
     type: PhoneNumberSuccess("CreateManualPhoneNumberSuccess", "The number was registered."),
     errors: { types: [...ERRORS.newNumber] },
     resolve: async (_root, { input }, context) => ({
-      phoneNumber: await context.services.numbers.createManual(context.caller, { ...input, agentId: input.agentId == null ? null : String(input.agentId) }),
+      phoneNumber: await context.services.numbers.createManual(context.caller, input),
     }),
   }),
 );
@@ -444,7 +445,7 @@ builder.mutationField("importSipTrunkPhoneNumber", (t) =>
     type: PhoneNumberSuccess("ImportSipTrunkPhoneNumberSuccess", "The number was imported."),
     errors: { types: [...ERRORS.newNumber] },
     resolve: async (_root, { input }, context) => ({
-      phoneNumber: await context.services.numbers.importSipTrunk(context.caller, { ...input, agentId: input.agentId == null ? null : String(input.agentId) }),
+      phoneNumber: await context.services.numbers.importSipTrunk(context.caller, input),
     }),
   }),
 );
@@ -470,7 +471,7 @@ builder.mutationField("updatePhoneNumber", (t) =>
       if (input.billing && !grants(context.caller.scopes, "billing:admin")) {
         throw new GraphQLError("Changing billing needs the billing:admin scope", { extensions: { code: "FORBIDDEN" } });
       }
-      return { phoneNumber: await context.services.numbers.update(context.caller, { ...input, id: String(input.id) }) };
+      return { phoneNumber: await context.services.numbers.update(context.caller, input) };
     },
   }),
 );
@@ -488,7 +489,7 @@ builder.mutationField("confirmPhoneNumberForwarding", (t) =>
     type: PhoneNumberSuccess("ConfirmPhoneNumberForwardingSuccess", "Forwarding is confirmed."),
     errors: { types: [...ERRORS.numberConflict] },
     resolve: async (_root, { input }, context) => ({
-      phoneNumber: await context.services.numbers.confirmForwarding(context.caller, { id: String(input.id) }),
+      phoneNumber: await context.services.numbers.confirmForwarding(context.caller, input),
     }),
   }),
 );
@@ -513,10 +514,7 @@ builder.mutationField("assignPhoneNumber", (t) =>
     type: AssignmentSuccess("AssignPhoneNumberSuccess", "The number routes to the agent."),
     errors: { types: [...ERRORS.number] },
     resolve: async (_root, { input }, context) => ({
-      phoneNumber: await context.services.numbers.assign(context.caller, {
-        phoneNumberId: String(input.phoneNumberId),
-        agentId: String(input.agentId),
-      }),
+      phoneNumber: await context.services.numbers.assign(context.caller, input),
     }),
   }),
 );
@@ -530,7 +528,7 @@ builder.mutationField("unassignPhoneNumber", (t) =>
     type: AssignmentSuccess("UnassignPhoneNumberSuccess", "The number has no agent."),
     errors: { types: [...ERRORS.number] },
     resolve: async (_root, { input }, context) => ({
-      phoneNumber: await context.services.numbers.unassign(context.caller, { phoneNumberId: String(input.phoneNumberId) }),
+      phoneNumber: await context.services.numbers.unassign(context.caller, input),
     }),
   }),
 );
@@ -545,8 +543,7 @@ builder.mutationField("releasePhoneNumber", (t) =>
     type: PhoneNumberSuccess("ReleasePhoneNumberSuccess", "The number was released."),
     errors: { types: [...ERRORS.release] },
     resolve: async (_root, { input }, context) => ({
-      phoneNumber: await context.services.numbers.release(context.caller, { id: String(input.id) }),
+      phoneNumber: await context.services.numbers.release(context.caller, input),
     }),
   }),
 );
-
