@@ -1,7 +1,7 @@
 import { subscribeToNumberChannel } from "./pubsub.ts";
 import type { SetupStatus } from "../domain/setup-status.ts";
 import { deliver, type DeliveredSetupStatusChange } from "./delivery-cache.ts";
-import { PhoneNumberRef, SetupStatusRef } from "../numbers/schema.ts";
+import { PhoneNumberRef, SetupStatusRef } from "../numbers/schema/types.ts";
 import { builder } from "../schema/builder.ts";
 import type { SetupStatusChangePayload } from "./setup-status-changes.ts";
 

@@ -7,7 +7,7 @@ import { builder, type EnumValues } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
 import type { CarrierNumber } from "../carriers/adapter.ts";
 import type { BulkItemResult, Provisioned, Reconciliation, ShortageStrategy } from "./provisioning.ts";
-import { PhoneNumberRef } from "./schema.ts";
+import { PhoneNumberRef } from "./schema/types.ts";
 
 const NumberFeatureEnum = builder.enumType("NumberFeature", {
   description: "A capability to search for.",

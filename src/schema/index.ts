@@ -2,7 +2,9 @@
 import "./errors.ts";
 import "./viewer.ts";
 import "../agents/schema.ts";
-import "../numbers/schema.ts";
+import "../numbers/schema/types.ts";
+import "../numbers/schema/list.ts";
+import "../numbers/schema/mutations.ts";
 import "../numbers/provisioning-schema.ts";
 import "../apikeys/schema.ts";
 import "../events/schema.ts";
