@@ -32,7 +32,8 @@ describe("Prisma errors", () => {
     const conflict = mapPrismaError(taken, { unique: { "organizationId,idempotencyKey": () => new NotFoundError("x", "y"), e164: () => new ConflictError(`${e164} is in use`) } });
     assert.ok(conflict instanceof ConflictError && conflict.message === `${e164} is in use`);
 
-    const order = { organizationId: org.id, idempotencyKey: "key-1", carrier: "sandbox", e164, status: "REQUESTED" } as const;
+    // FAILED: the order job (reconcileOrders) leaves it alone.
+    const order = { organizationId: org.id, idempotencyKey: "key-1", carrier: "sandbox", e164, status: "FAILED" } as const;
     await prisma.numberOrder.create({ data: order });
     const repeated = await failure(() => prisma.numberOrder.create({ data: order }));
     assert.ok(isUniqueViolation(repeated, ["organizationId", "idempotencyKey"]));
@@ -44,6 +45,8 @@ describe("Prisma errors", () => {
     const receipt = { carrier: "sandbox", signatureHash: randomUUID() };
     await prisma.webhookReceipt.create({ data: receipt });
     assert.ok(isUniqueViolation(await failure(() => prisma.webhookReceipt.create({ data: receipt })), "signatureHash"));
+    await prisma.webhookReceipt.deleteMany({ where: { signatureHash: receipt.signatureHash } });
+    await prisma.numberOrder.deleteMany({ where: { organizationId: org.id } });
   });
 
   test("a missing reference, a vanished row, and anything else passed through", async () => {

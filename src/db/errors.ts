@@ -22,10 +22,13 @@ interface AdapterCause {
  * the original message.
  */
 function violated(error: Prisma.PrismaClientKnownRequestError): { columns: string[]; constraint: string | undefined } {
-  const meta = (error.meta ?? {}) as { target?: string | string[]; driverAdapterError?: { cause?: AdapterCause } };
+  const meta = (error.meta ?? {}) as { target?: string | string[]; field_name?: string; driverAdapterError?: { cause?: AdapterCause } };
   const cause = meta.driverAdapterError?.cause;
   const columns = cause?.constraint?.fields ?? (Array.isArray(meta.target) ? meta.target : []);
-  const constraint = cause?.constraint?.index ?? cause?.originalMessage?.match(/constraint "([^"]+)"/)?.[1] ?? (typeof meta.target === "string" ? meta.target : undefined);
+  const constraint =
+    cause?.constraint?.index ??
+    cause?.originalMessage?.match(/constraint "([^"]+)"/)?.[1] ??
+    (typeof meta.target === "string" ? meta.target : meta.field_name?.replace(/ \(index\)$/, ""));
   return { columns: columns.map((name) => name.replace(/^"|"$/g, "")), constraint };
 }
 
@@ -50,7 +53,8 @@ export function isUniqueViolation(error: unknown, target?: string | readonly str
 export function isMissingReference(error: unknown, column: string): boolean {
   if (!known(error, "P2003")) return false;
   const { columns, constraint } = violated(error);
-  return columns.includes(column) || Boolean(constraint?.includes(column)) || error.message.includes(column);
+  // Foreign keys are named <Model>_<column>_fkey (Prisma's default).
+  return columns.includes(column) || Boolean(constraint?.endsWith(`_${column}_fkey`));
 }
 
 /** The row a write or `...OrThrow` read needed was gone (P2025): deleted by a concurrent change. */
