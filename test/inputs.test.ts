@@ -7,7 +7,10 @@ import { getNamedType, isInputObjectType, type GraphQLInputObjectType } from "gr
 import type { z } from "zod";
 import { CreateAgentInput, DeleteAgentInput, UpdateAgentInput } from "../src/agents/service.ts";
 import { CreateApiKeyInput, RevokeApiKeyInput } from "../src/apikeys/service.ts";
-import { VerificationInput } from "../src/domain/verification.ts";
+import { NUMBER_STATUSES } from "../src/domain/lifecycle.ts";
+import type { NumberDirection, NumberSource, SmsCampaignStatus, VerificationStatus } from "../src/domain/setup-status.ts";
+import { ENTITY_TYPES, SMS_USE_CASES, VerificationInput } from "../src/domain/verification.ts";
+import * as Stored from "../src/generated/prisma/enums.ts";
 import { SendMessageInput, SetSmsHelpTextInput } from "../src/messages/service.ts";
 import {
   AssignPhoneNumberInput,
@@ -101,5 +104,23 @@ describe("mutation inputs", () => {
     const inbound = zodFields(zodFields(UpdatePhoneNumberInput)!.inboundTrunk!)!;
     const outbound = getNamedType(update.getFields().outboundTrunk!.type) as GraphQLInputObjectType;
     assert.deepEqual(differences(outbound, inbound, "input.outboundTrunk"), ["input.outboundTrunk.ipAuthentication (GraphQL only)"]);
+  });
+});
+
+/** True when two unions hold the same values: a value added on one side only fails type checking below. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+describe("enums", () => {
+  test("the domain's enums are the database's (the domain does not import Prisma, so they are compared here)", () => {
+    const same: [
+      Same<NumberSource, Stored.NumberSource>,
+      Same<NumberDirection, Stored.NumberDirection>,
+      Same<SmsCampaignStatus, Stored.SmsCampaignStatus>,
+      Same<Exclude<VerificationStatus, "MISSING">, Stored.VerificationStatus>,
+    ] = [true, true, true, true];
+    assert.deepEqual(same, [true, true, true, true]);
+    assert.deepEqual([...NUMBER_STATUSES], Object.values(Stored.NumberStatus));
+    assert.deepEqual([...ENTITY_TYPES], Object.values(Stored.BusinessEntityType));
+    assert.deepEqual([...SMS_USE_CASES], Object.values(Stored.SmsUseCase));
   });
 });

@@ -1,6 +1,7 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { builder, type EnumValues } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
+import { OrderDirectionEnum } from "../schema/order.ts";
 import type { Agent } from "../generated/prisma/client.ts";
 import type { AgentStatus } from "../generated/prisma/enums.ts";
 import type { AgentOrder } from "./service.ts";
@@ -11,11 +12,6 @@ export const AgentStatusEnum = builder.enumType("AgentStatus", {
     ACTIVE: { description: "The agent answers calls and messages." },
     PAUSED: { description: "The agent is paused: numbers routed to it are not inbound-ready." },
   } satisfies EnumValues<AgentStatus>,
-});
-
-export const OrderDirectionEnum = builder.enumType("OrderDirection", {
-  description: "Sort direction.",
-  values: { ASC: { description: "Ascending." }, DESC: { description: "Descending." } },
 });
 
 export const AgentRef = builder.prismaNode("Agent", {

@@ -12,10 +12,9 @@
  * the recovery job completes. RELEASED is final and keeps the row for audit.
  */
 
-import { NumberStatus } from "../generated/prisma/enums.ts";
-
-export { NumberStatus };
-export const NUMBER_STATUSES = Object.values(NumberStatus);
+/** The same values as Prisma's NumberStatus enum (test/inputs.test.ts checks it; the domain does not import the database layer). */
+export const NUMBER_STATUSES = ["PENDING", "ACTIVE", "SUSPENDED", "RELEASING", "RELEASED", "FAILED"] as const;
+export type NumberStatus = (typeof NUMBER_STATUSES)[number];
 
 /** What a client or a job may do to a number. */
 export const NUMBER_OPERATIONS = ["ASSIGN", "UPDATE", "CONFIRM_FORWARDING", "SEND", "RELEASE", "CHARGE"] as const;

@@ -4,13 +4,17 @@
  * organization's 10DLC verification and its billing state (design.md, "Setup status rules").
  */
 
-import type { NumberDirection, NumberSource, SmsCampaignStatus, VerificationStatus as SubmissionStatus } from "../generated/prisma/enums.ts";
 import type { NumberStatus } from "./lifecycle.ts";
+import { trunkView, type TrunkColumns } from "./trunks.ts";
 
-// The stored enums have one source, the Prisma schema (prisma/schema.prisma).
-export type { NumberDirection, NumberSource, NumberStatus, SmsCampaignStatus };
+// The same values as Prisma's enums of the same names (test/inputs.test.ts checks it); the domain
+// does not import the database layer.
+export type { NumberStatus };
+export type NumberSource = "MANAGED" | "SIP_TRUNK" | "MANUAL";
+export type NumberDirection = "INBOUND" | "OUTBOUND" | "BOTH";
 /** The organization's verification status: its current submission's, or MISSING without one. */
-export type VerificationStatus = SubmissionStatus | "MISSING";
+export type VerificationStatus = "MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED";
+export type SmsCampaignStatus = "PENDING" | "ASSIGNED" | "FAILED";
 
 export const SETUP_STATUSES = ["READY", "PENDING", "ACTION_REQUIRED", "SUSPENDED", "RELEASED"] as const;
 export type OverallSetupStatus = (typeof SETUP_STATUSES)[number];
@@ -184,4 +188,18 @@ export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
   else status = "ACTION_REQUIRED";
 
   return { status, inboundReady, outboundReady, agentReady, smsReady, forwardingRequired, sipConnectionReady, issues };
+}
+
+/** A stored number's row as setup status reads it: its columns, its agent's status and its trunks. */
+export type StoredNumber = Omit<SetupStatusInput, "agent" | "inboundTrunk" | "outboundTrunk" | "verificationStatus"> &
+  TrunkColumns & { agent: { status: "ACTIVE" | "PAUSED" } | null };
+
+/** The setup status of a stored number (with its agent's status) under the organization's verification. */
+export function setupStatusOf(number: StoredNumber, verificationStatus: VerificationStatus): SetupStatus {
+  return computeSetupStatus({
+    ...number,
+    inboundTrunk: trunkView(number, "inbound"),
+    outboundTrunk: trunkView(number, "outbound"),
+    verificationStatus,
+  });
 }

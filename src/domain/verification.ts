@@ -8,12 +8,25 @@ import { z } from "zod";
 import { parseE164 } from "./e164.ts";
 import type { FieldError, FieldErrorCode } from "./errors.ts";
 import type { VerificationStatus } from "./setup-status.ts";
-import { BusinessEntityType as EntityType, SmsUseCase } from "../generated/prisma/enums.ts";
 import { fieldErrorsFrom, issueCode } from "./validation.ts";
 
 export type SubmissionStatus = Exclude<VerificationStatus, "MISSING">;
 export type VerificationAction = "SAVE_DRAFT" | "SUBMIT" | "APPROVE" | "REJECT";
 
+// The same values as Prisma's BusinessEntityType and SmsUseCase (test/inputs.test.ts checks it).
+export const ENTITY_TYPES = ["PRIVATE_PROFIT", "PUBLIC_PROFIT", "NON_PROFIT", "GOVERNMENT", "SOLE_PROPRIETOR"] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
+export const SMS_USE_CASES = [
+  "TWO_FACTOR_AUTHENTICATION",
+  "ACCOUNT_NOTIFICATION",
+  "CUSTOMER_CARE",
+  "DELIVERY_NOTIFICATION",
+  "FRAUD_ALERT",
+  "MARKETING",
+  "MIXED",
+  "LOW_VOLUME_MIXED",
+] as const;
+export type SmsUseCase = (typeof SMS_USE_CASES)[number];
 
 // ---- State machine ---------------------------------------------------------------------------
 
@@ -157,11 +170,11 @@ const addressFields = {
 const businessFields = {
   legalName: text(200),
   displayName: text(100),
-  entityType: z.enum(EntityType).nullish(),
+  entityType: z.enum(ENTITY_TYPES).nullish(),
   country: text(10, countryCheck),
   registrationId: text(50),
   website: text(255, websiteCheck),
-  useCase: z.enum(SmsUseCase).nullish(),
+  useCase: z.enum(SMS_USE_CASES).nullish(),
   expectedMonthlyVolume: z.number().int().min(1, "At least 1 message a month").max(10_000_000, "At most 10,000,000 messages a month").nullish(),
 };
 const representativeFields = {

@@ -1,8 +1,5 @@
 import type { PrismaClient } from "../db/client.ts";
 import type { Agent, Event, Message, PhoneNumber, Verification } from "../generated/prisma/client.ts";
-import type { Context } from "../context.ts";
-import { createLoaders } from "../loaders.ts";
-import { GraphQLError } from "graphql";
 
 export interface DeliveredSetupStatusChange {
   event: Event;
@@ -67,15 +64,4 @@ export class EventDeliveryCache {
     });
     return phoneNumber ? { event, phoneNumber } : undefined;
   }
-}
-
-/**
- * What every subscription resolver does with an event: a fresh loader cache (one kept across
- * events would serve stale rows), the shared re-read, and a clear error if the row is gone.
- */
-export async function deliver<T>(context: Context, load: (cache: EventDeliveryCache) => Promise<T | undefined>): Promise<T> {
-  context.loaders = createLoaders(context.prisma);
-  const delivered = await load(context.services.deliveries);
-  if (delivered === undefined) throw new GraphQLError("The event is no longer available");
-  return delivered;
 }

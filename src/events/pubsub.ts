@@ -1,6 +1,5 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
-import { createPubSub, filter, pipe, type PubSub } from "graphql-yoga";
-import { optionalIdArg } from "../schema/id-args.ts";
+import { createPubSub, type PubSub } from "graphql-yoga";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 
@@ -53,20 +52,4 @@ export function createEventBus(redisUrl: string | undefined, logger: Logger): Ev
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     },
   };
-}
-
-/**
- * The organization's messages on a per-number channel, narrowed to one number when the client
- * passes `phoneNumberId` (a global id; a malformed one is a BAD_USER_INPUT error).
- */
-export function subscribeToNumberChannel<C extends "setup-status" | "message-received">(
-  bus: EventBus,
-  channel: C,
-  organizationId: string,
-  phoneNumberGlobalId: string | number | null | undefined,
-): AsyncIterable<Channels[C][1]> {
-  const phoneNumberId = optionalIdArg(phoneNumberGlobalId, "PhoneNumber", "phoneNumberId");
-  // The channel is one of the per-organization ones, so it takes the organization as its id.
-  const messages = (bus.pubsub as unknown as { subscribe(channel: C, id: string): AsyncIterable<Channels[C][1]> }).subscribe(channel, organizationId);
-  return phoneNumberId ? pipe(messages, filter((message: Channels[C][1]) => message.phoneNumberId === phoneNumberId)) : messages;
 }

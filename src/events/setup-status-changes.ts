@@ -1,8 +1,7 @@
 import type { Logger } from "pino";
 import type { PrismaClient } from "../db/client.ts";
-import type { SetupStatus, VerificationStatus } from "../domain/setup-status.ts";
+import { setupStatusOf, type SetupStatus, type VerificationStatus } from "../domain/setup-status.ts";
 import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
-import { setupStatusOf } from "../numbers/setup-status-of.ts";
 import type { EventBus } from "./pubsub.ts";
 
 /** JSON with object keys sorted: jsonb stores keys in its own order, so plain stringify would differ. */

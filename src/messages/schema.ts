@@ -1,5 +1,4 @@
-import { subscribeToNumberChannel } from "../events/pubsub.ts";
-import { deliver } from "../events/delivery-cache.ts";
+import { deliver, subscribeToNumberChannel } from "../schema/subscriptions.ts";
 import { optionalIdArg } from "../schema/id-args.ts";
 import type { Context } from "../context.ts";
 import { CarrierError, NotFoundError, NumberReleasedError, RecipientOptedOutError, ValidationError, VerificationRequiredError } from "../domain/errors.ts";

@@ -1,13 +1,14 @@
 // Imports every part of the schema (each file registers its types on the builder), then builds it.
 import "./errors.ts";
 import "./viewer.ts";
+import "./subscriptions.ts";
 import "../agents/schema.ts";
 import "../numbers/schema/types.ts";
 import "../numbers/schema/list.ts";
 import "../numbers/schema/mutations.ts";
 import "../numbers/provisioning-schema.ts";
 import "../apikeys/schema.ts";
-import "../events/schema.ts";
+import "../numbers/subscriptions.ts";
 import "../verification/schema.ts";
 import "../messages/schema.ts";
 import { isInterfaceType, isObjectType } from "graphql";

@@ -125,6 +125,8 @@ export interface FakeTelnyxSwitches {
   unavailable: Set<string>;
   /** The next N orders are refused with 422 whatever the number. */
   rejectNextOrders: number;
+  /** The next N POST /v2/messages are refused with 422 (a permanent refusal), nothing sent. */
+  rejectNextMessages: number;
   /** New orders stay "pending" until completeOrder(id) (otherwise they succeed at once). */
   completeOrdersLater: boolean;
   /** The most items a list page holds, whatever page[size] asks (Telnyx's own cap is 250). */
@@ -195,6 +197,7 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     failStatus: 503,
     unavailable: new Set(),
     rejectNextOrders: 0,
+    rejectNextMessages: 0,
     completeOrdersLater: false,
     maxPageSize: 250,
     ...options.switches,
@@ -449,6 +452,11 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       const request = (body ?? {}) as { from?: string; to?: string; text?: string; media_urls?: string[]; messaging_profile_id?: string };
       if (!request.to || (!request.text && !request.media_urls?.length)) {
         return { status: 422, body: telnyxError("10004", "Missing required parameter", "to and text or media_urls are required.", "/to") };
+      }
+      if (switches.rejectNextMessages > 0) {
+        switches.rejectNextMessages--;
+        // The code is illustrative: Telnyx's catalogue was not checked for this exact case.
+        return { status: 422, body: telnyxError("40310", "Invalid 'to' address", `The destination ${request.to} cannot receive messages.`, "/to") };
       }
       const message = {
         record_type: "message",

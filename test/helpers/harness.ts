@@ -119,10 +119,13 @@ export interface GraphQLResponse<T> {
   errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string } }>;
 }
 
+/** What a Client calls: the test run's server, or only a URL (a server process of its own, over HTTP). */
+type ClientTarget = Pick<TestEnvironment, "url"> & Partial<Pick<TestEnvironment, "switchboard">>;
+
 /** A client of the API with given headers, calling the server in-process (yoga.fetch) or over HTTP. */
 export class Client {
   constructor(
-    private readonly env: TestEnvironment,
+    private readonly env: ClientTarget,
     readonly headers: Record<string, string>,
     private readonly transport: "in-process" | "http" = "in-process",
   ) {}
@@ -136,10 +139,11 @@ export class Client {
       headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...this.headers },
       body: JSON.stringify({ query: print(document), variables }),
     };
-    const response =
-      this.transport === "http"
-        ? await fetch(`${await this.env.url()}/graphql`, init)
-        : await this.env.switchboard.app.yoga.fetch("http://switchboard.test/graphql", init);
+    const inProcess = this.transport === "in-process" ? this.env.switchboard : undefined;
+    if (this.transport === "in-process" && !inProcess) throw new Error("an in-process client needs the test run's server");
+    const response = inProcess
+      ? await inProcess.app.yoga.fetch("http://switchboard.test/graphql", init)
+      : await fetch(`${await this.env.url()}/graphql`, init);
     const body = (await response.json()) as { data?: TResult; errors?: GraphQLResponse<TResult>["errors"] };
     return { status: response.status, headers: response.headers, data: body.data, errors: body.errors };
   }
@@ -209,6 +213,11 @@ export async function createOperator(name = "test operator"): Promise<TestOperat
 /** A client with arbitrary headers (for authentication tests). */
 export async function clientWithHeaders(headers: Record<string, string>): Promise<Client> {
   return new Client(await getEnvironment(), headers);
+}
+
+/** A client of a server process of its own (processEnvironment, startServerProcess), over HTTP. */
+export function processClient(url: string, apiKey: string): Client {
+  return new Client({ url: async () => url }, { "x-api-key": apiKey }, "http");
 }
 
 /** Runs `action` and returns the SQL statements the server ran meanwhile. */

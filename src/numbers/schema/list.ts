@@ -1,10 +1,8 @@
 // Phone numbers in the schema: the phoneNumbers list, its filter, order and facet counts.
-import { GraphQLError } from "graphql";
-import { OrderDirectionEnum } from "../../agents/schema.ts";
-import type { Context } from "../../context.ts";
-import { ValidationError } from "../../domain/errors.ts";
 import type { PhoneNumber } from "../../generated/prisma/client.ts";
 import { builder, type EnumValues } from "../../schema/builder.ts";
+import { OrderDirectionEnum } from "../../schema/order.ts";
+import { phoneNumberTotalCount, resolvePhoneNumberPage } from "../page-resolver.ts";
 import type { PhoneNumberFilter as PhoneNumberFilterValue, PhoneNumberOrder as PhoneNumberOrderValue } from "../service.ts";
 import { NumberDirectionEnum, NumberSourceEnum, NumberStatusEnum } from "./types.ts";
 
@@ -96,14 +94,9 @@ builder.queryField("phoneNumbers", (t) =>
         filter: t.arg({ type: PhoneNumberFilter, description: "Narrows the list." }),
         orderBy: t.arg({ type: PhoneNumberOrder, description: "Sort order; defaults to CREATED_AT DESC." }),
       },
-      totalCount: (_parent, args, context) =>
-        context.prisma.phoneNumber.count({ where: inputWhere(context, args.filter) }),
-      resolve: (query, _parent, args, context) =>
-        context.prisma.phoneNumber.findMany({
-          ...query,
-          where: inputWhere(context, args.filter),
-          orderBy: context.services.numbers.orderBy(args.orderBy),
-        }),
+      // One SQL statement for the page, its agents, their counts and the total (src/numbers/page-resolver.ts).
+      totalCount: (_parent, args, context, info) => phoneNumberTotalCount(args, context, info),
+      resolve: (query, _parent, args, context, info) => resolvePhoneNumberPage(query, args, context, info),
     },
     {
       name: "PhoneNumberConnection",
@@ -120,15 +113,3 @@ builder.queryField("phoneNumbers", (t) =>
     { name: "PhoneNumberEdge", description: "One phone number in a page." },
   ),
 );
-
-/** The list filter, with bad input (a malformed agent id) as a GraphQL BAD_USER_INPUT error: queries have no payload union. */
-function inputWhere(context: Context, filter: PhoneNumberFilterValue | null | undefined) {
-  try {
-    return context.services.numbers.where(context.caller, filter);
-  } catch (error) {
-    if (error instanceof ValidationError) {
-      throw new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT" } });
-    }
-    throw error;
-  }
-}

@@ -1,11 +1,18 @@
 // Phone numbers in the schema: the PhoneNumber node and the types it is made of.
 import { AgentRef } from "../../agents/schema.ts";
-import { allowsInbound, allowsOutbound, type OverallSetupStatus, type SetupIssue, type SetupIssueCode, type SetupStatus } from "../../domain/setup-status.ts";
+import {
+  allowsInbound,
+  allowsOutbound,
+  setupStatusOf,
+  type OverallSetupStatus,
+  type SetupIssue,
+  type SetupIssueCode,
+  type SetupStatus,
+} from "../../domain/setup-status.ts";
+import { trunkView, type TrunkView } from "../../domain/trunks.ts";
 import type { PhoneNumber } from "../../generated/prisma/client.ts";
 import type { MediaEncryption, NumberDirection, NumberSource, NumberStatus, SipTransport, SmsCampaignStatus } from "../../generated/prisma/enums.ts";
 import { builder, type EnumValues } from "../../schema/builder.ts";
-import { setupStatusOf } from "../setup-status-of.ts";
-import { trunkView, type TrunkView } from "../trunks.ts";
 
 export const NumberSourceEnum = builder.enumType("NumberSource", {
   description: "Where a phone number comes from.",

@@ -1,4 +1,19 @@
-import type { PhoneNumber } from "../generated/prisma/client.ts";
+/** The trunk columns of a stored number (both sides), as the database returns them. */
+export interface TrunkColumns {
+  inboundTrunkAddresses: string[];
+  inboundTrunkTransport: "UDP" | "TCP" | "TLS" | null;
+  inboundTrunkMediaEncryption: "DISABLED" | "SRTP" | null;
+  inboundTrunkAuthUsername: string | null;
+  inboundTrunkAuthPassword: string | null;
+  inboundTrunkAllowedSourceIps: string[];
+  outboundTrunkAddresses: string[];
+  outboundTrunkTransport: "UDP" | "TCP" | "TLS" | null;
+  outboundTrunkMediaEncryption: "DISABLED" | "SRTP" | null;
+  outboundTrunkAuthUsername: string | null;
+  outboundTrunkAuthPassword: string | null;
+  outboundTrunkAllowedSourceIps: string[];
+  outboundTrunkIpAuthentication: boolean;
+}
 
 /** One side of a SIP_TRUNK number's configuration, read from its row; the password itself never leaves. */
 export interface TrunkView {
@@ -14,7 +29,8 @@ export interface TrunkView {
   ipAuthentication: boolean;
 }
 
-export function trunkView(n: PhoneNumber, side: "inbound" | "outbound"): TrunkView {
+/** One side of a number's trunk configuration, as the API shows it and setup status reads it. */
+export function trunkView(n: TrunkColumns, side: "inbound" | "outbound"): TrunkView {
   const inbound = side === "inbound";
   const authUsername = inbound ? n.inboundTrunkAuthUsername : n.outboundTrunkAuthUsername;
   const hasPassword = Boolean(inbound ? n.inboundTrunkAuthPassword : n.outboundTrunkAuthPassword);

@@ -1,13 +1,9 @@
-import { subscribeToNumberChannel } from "./pubsub.ts";
 import type { SetupStatus } from "../domain/setup-status.ts";
-import { deliver, type DeliveredSetupStatusChange } from "./delivery-cache.ts";
-import { PhoneNumberRef, SetupStatusRef } from "../numbers/schema/types.ts";
+import type { DeliveredSetupStatusChange } from "../events/delivery-cache.ts";
+import type { SetupStatusChangePayload } from "../events/setup-status-changes.ts";
 import { builder } from "../schema/builder.ts";
-import type { SetupStatusChangePayload } from "./setup-status-changes.ts";
-
-builder.subscriptionType({
-  description: "Live updates over WebSocket (graphql-transport-ws) or Server-Sent Events, scoped to the caller's organization.",
-});
+import { deliver, subscribeToNumberChannel } from "../schema/subscriptions.ts";
+import { PhoneNumberRef, SetupStatusRef } from "./schema/types.ts";
 
 const SetupStatusChangeRef = builder.objectRef<DeliveredSetupStatusChange>("PhoneNumberSetupStatusChange").implement({
   description: "A phone number's setup status changed.",

@@ -1,0 +1,174 @@
+import type { PrismaClient } from "../db/client.ts";
+import { likeLiteral } from "../db/like-literal.ts";
+import { digitsOf } from "../domain/e164.ts";
+import { ValidationError } from "../domain/errors.ts";
+import { decodeId } from "../domain/global-id.ts";
+import type { VerificationStatus } from "../domain/setup-status.ts";
+import type { Agent, PhoneNumber } from "../generated/prisma/client.ts";
+import type { PhoneNumberFilter, PhoneNumberOrder } from "./service.ts";
+
+/**
+ * The hot read of the API, a page of the organization's phone numbers, as one SQL statement.
+ *
+ * The generic path (Prisma's findMany with the query plugin-prisma plans from the selection) costs
+ * one statement per level plus one per count and compiles every query in Wasm; its agent count
+ * groups every organization's numbers. This path answers the shapes the list is asked in with one
+ * statement that returns the page's rows, their agents, the agents' number counts (each counted on
+ * its own index range), the total of the filtered set and the organization's 10DLC status, as
+ * JSON built in PostgreSQL. Rows come back in the exact shape findMany gives (same columns, Dates,
+ * `agent` and `_count` nesting), so every field resolver and plugin-prisma's relation mapping work
+ * unchanged. Any other shape (a `last` page, a nested list) goes the generic way.
+ *
+ * test/page-query.test.ts proves both paths return the same rows in the same order with the same
+ * cursors for every filter, order and cursor position.
+ */
+
+type NumberRow = PhoneNumber & { agent?: (Agent & { _count?: { phoneNumbers: number } }) | null };
+
+/** What plugin-prisma asks a phone-number page to load (the parts this path understands). */
+export interface PlannedQuery {
+  include?: Record<string, unknown>;
+  select?: unknown;
+  take?: number;
+  skip?: number;
+  cursor?: { id?: string };
+}
+
+/** What one page needs beyond the numbers themselves. */
+export interface PageNeeds {
+  totalCount: boolean;
+  verificationStatus: boolean;
+}
+
+export interface LoadedPage {
+  rows: NumberRow[];
+  totalCount?: number;
+  verificationStatus?: VerificationStatus;
+}
+
+/** The agent include plugin-prisma plans for `agent { phoneNumbers { totalCount } }` (see src/agents/schema.ts). */
+const AGENT_WITH_COUNT = JSON.stringify({ include: { _count: { select: { phoneNumbers: { where: { status: { not: "RELEASED" } } } } } } });
+
+const ORDER_COLUMNS = { CREATED_AT: "createdAt", UPDATED_AT: "updatedAt", E164: "e164", LABEL: "label", MONTHLY_PRICE: "monthlyPriceCents" } as const;
+
+/** The DateTime columns, which JSON carries as text and findMany returns as Dates. */
+const NUMBER_DATES = ["forwardingConfirmedAt", "smsCampaignUpdatedAt", "nextChargeAt", "lastChargeAt", "suspendedAt", "createdAt", "updatedAt", "releasedAt", "releaseRequestedAt"] as const;
+const AGENT_DATES = ["createdAt", "updatedAt"] as const;
+/** The list columns, which may be NULL in the table and which findMany returns as empty lists. */
+const NUMBER_LISTS = ["inboundTrunkAddresses", "inboundTrunkAllowedSourceIps", "outboundTrunkAddresses", "outboundTrunkAllowedSourceIps"] as const;
+
+/**
+ * How the agent of each row is loaded, or undefined when the planned query has a shape this path
+ * does not answer (the caller then takes the generic path).
+ */
+export function plannedShape(query: PlannedQuery): { agent: "none" | "row" | "rowWithCount" } | undefined {
+  const { include, select, take, skip, cursor, ...rest } = query;
+  if (select !== undefined || Object.keys(rest).length > 0) return undefined;
+  if (take === undefined || take <= 0 || (skip ?? 0) < 0) return undefined;
+  if (cursor && (Object.keys(cursor).length !== 1 || typeof cursor.id !== "string")) return undefined;
+  const { agent, ...otherIncludes } = include ?? {};
+  if (Object.keys(otherIncludes).length > 0) return undefined;
+  if (agent === undefined) return { agent: "none" };
+  if (agent === true) return { agent: "row" };
+  if (JSON.stringify(agent) === AGENT_WITH_COUNT) return { agent: "rowWithCount" };
+  return undefined;
+}
+
+/** Bind parameters of one statement, numbered in the order they are added. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, cast: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${cast}`;
+  }
+}
+
+/** The WHERE conditions of the filtered set, the SQL twin of PhoneNumberService.where. */
+function filterSql(organizationId: string, filter: PhoneNumberFilter | null | undefined, params: Params): string[] {
+  const and = [`p."organizationId" = ${params.add(organizationId, "uuid")}`];
+  const released = filter?.released ?? "EXCLUDE";
+  if (released === "EXCLUDE") and.push(`p."status" <> 'RELEASED'`);
+  if (released === "ONLY") and.push(`p."status" = 'RELEASED'`);
+  const text = filter?.text?.trim();
+  if (text) {
+    const or = [`p."label" ILIKE ${params.add(`%${likeLiteral(text)}%`, "text")}`];
+    const digits = digitsOf(text);
+    if (digits && /^[\d\s()+.-]+$/.test(text)) or.push(`p."e164" LIKE ${params.add(`%${digits}%`, "text")}`);
+    and.push(`(${or.join(" OR ")})`);
+  }
+  if (filter?.sources?.length) and.push(`p."source" = ANY(${params.add([...new Set(filter.sources)], `"NumberSource"[]`)})`);
+  if (filter?.statuses?.length) and.push(`p."status" = ANY(${params.add([...new Set(filter.statuses)], `"NumberStatus"[]`)})`);
+  if (filter?.directions?.length) and.push(`p."direction" = ANY(${params.add([...new Set(filter.directions)], `"NumberDirection"[]`)})`);
+  if (filter?.agentId) {
+    const decoded = decodeId(filter.agentId, "Agent", ["filter", "agentId"]);
+    if ("error" in decoded) throw new ValidationError([decoded.error]);
+    and.push(`p."agentId" = ${params.add(decoded.id, "uuid")}`);
+  }
+  if (filter?.assigned != null) and.push(filter.assigned ? `p."agentId" IS NOT NULL` : `p."agentId" IS NULL`);
+  if (filter?.createdAfter) and.push(`p."createdAt" >= ${params.add(filter.createdAfter.toISOString(), "timestamptz")} AT TIME ZONE 'UTC'`);
+  if (filter?.createdBefore) and.push(`p."createdAt" < ${params.add(filter.createdBefore.toISOString(), "timestamptz")} AT TIME ZONE 'UTC'`);
+  return and;
+}
+
+/**
+ * One page of numbers in one statement. `query` is plugin-prisma's plan (take, skip, cursor and the
+ * agent include); its shape must have passed `plannedShape`.
+ */
+export async function loadPhoneNumberPage(
+  prisma: PrismaClient,
+  organizationId: string,
+  args: { filter?: PhoneNumberFilter | null; orderBy?: PhoneNumberOrder | null },
+  query: PlannedQuery,
+  needs: PageNeeds,
+): Promise<LoadedPage> {
+  const shape = plannedShape(query);
+  if (!shape) throw new Error("loadPhoneNumberPage: a planned query of an unsupported shape");
+  const params = new Params();
+  const where = filterSql(organizationId, args.filter, params);
+  const column = `"${ORDER_COLUMNS[args.orderBy?.field ?? "CREATED_AT"]}"`;
+  const direction = (args.orderBy?.direction ?? "DESC") === "ASC" ? "ASC" : "DESC";
+  const pageWhere = [...where];
+  if (query.cursor?.id) {
+    // Prisma's cursor: from the cursor row on (inclusive), in the list's order; `skip` then steps past it.
+    const cursor = params.add(query.cursor.id, "uuid");
+    pageWhere.push(`(p.${column}, p."id") ${direction === "ASC" ? ">=" : "<="} (SELECT c.${column}, c."id" FROM "PhoneNumber" c WHERE c."id" = ${cursor})`);
+  }
+  const order = (table: string) => `${table}.${column} ${direction}, ${table}."id" ${direction}`;
+  const agentJson =
+    shape.agent === "none"
+      ? "NULL"
+      : shape.agent === "row"
+        ? "row_to_json(a)"
+        : `CASE WHEN a."id" IS NULL THEN NULL ELSE jsonb_set(to_jsonb(a), '{_count}', jsonb_build_object('phoneNumbers', (SELECT count(*) FROM "PhoneNumber" x WHERE x."agentId" = a."id" AND x."status" <> 'RELEASED'))) END`;
+  const take = params.add(query.take, "int");
+  const skip = params.add(query.skip ?? 0, "int");
+  const sql = `WITH page AS (
+  SELECT p.* FROM "PhoneNumber" p WHERE ${pageWhere.join(" AND ")} ORDER BY ${order("p")} LIMIT ${take} OFFSET ${skip}
+)
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(row_to_json(page), ${agentJson}) ORDER BY ${order("page")}), '[]')::text
+     FROM page${shape.agent === "none" ? "" : ` LEFT JOIN "Agent" a ON a."id" = page."agentId"`}) AS "rows",
+  ${needs.totalCount ? `(SELECT count(*) FROM "PhoneNumber" p WHERE ${where.join(" AND ")})::int` : "NULL::int"} AS "totalCount",
+  ${needs.verificationStatus ? `(SELECT v."status"::text FROM "Verification" v WHERE v."organizationId" = $1::uuid AND v."current")` : "NULL::text"} AS "verificationStatus"`;
+  const [result] = await prisma.$queryRawUnsafe<Array<{ rows: string; totalCount: number | null; verificationStatus: string | null }>>(sql, ...params.values);
+  const rows = (JSON.parse(result!.rows) as Array<[Record<string, unknown>, Record<string, unknown> | null]>).map(([number, agent]) => {
+    for (const column of NUMBER_LISTS) number[column] ??= [];
+    const row = withDates(number, NUMBER_DATES) as NumberRow;
+    if (shape.agent !== "none") row.agent = agent ? (withDates(agent, AGENT_DATES) as NonNullable<NumberRow["agent"]>) : null;
+    return row;
+  });
+  return {
+    rows,
+    ...(needs.totalCount ? { totalCount: result!.totalCount ?? 0 } : {}),
+    ...(needs.verificationStatus ? { verificationStatus: (result!.verificationStatus ?? "MISSING") as VerificationStatus } : {}),
+  };
+}
+
+/** PostgreSQL's JSON writes `timestamp(3)` columns as local text without a zone; they are UTC. */
+function withDates(row: Record<string, unknown>, columns: readonly string[]): Record<string, unknown> {
+  for (const column of columns) {
+    const value = row[column];
+    if (typeof value === "string") row[column] = new Date(`${value}Z`);
+  }
+  return row;
+}

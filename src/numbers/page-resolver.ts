@@ -1,0 +1,73 @@
+import { GraphQLError, Kind, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
+import type { Context } from "../context.ts";
+import { ValidationError } from "../domain/errors.ts";
+import { loadPhoneNumberPage, plannedShape, type PlannedQuery } from "./page-query.ts";
+import type { PhoneNumberFilter, PhoneNumberOrder } from "./service.ts";
+
+interface ListArgs {
+  filter?: PhoneNumberFilter | null;
+  orderBy?: PhoneNumberOrder | null;
+}
+
+/** The total a page's statement counted, for the connection's `totalCount` (same field, same info). */
+const counted = new WeakMap<GraphQLResolveInfo, Promise<number>>();
+
+/**
+ * `Query.phoneNumbers`: one statement (src/numbers/page-query.ts) for the shapes it answers, which
+ * also counts the set when `totalCount` is asked and reads the organization's 10DLC status when a
+ * number's `setupStatus` is; Prisma's findMany for the rest.
+ */
+export async function resolvePhoneNumberPage(query: PlannedQuery, args: ListArgs, context: Context, info: GraphQLResolveInfo) {
+  return asUserInput(async () => {
+    if (!plannedShape(query)) {
+      return context.prisma.phoneNumber.findMany({
+        ...(query as object),
+        where: context.services.numbers.where(context.caller, args.filter),
+        orderBy: context.services.numbers.orderBy(args.orderBy),
+      });
+    }
+    const organizationId = context.caller.organizationId;
+    const needs = { totalCount: selects(info, info.fieldNodes[0]?.selectionSet, ["totalCount"]), verificationStatus: selectsOnNode(info, "setupStatus") };
+    const page = loadPhoneNumberPage(context.prisma, organizationId, args, query, needs);
+    if (needs.totalCount) counted.set(info, page.then((p) => p.totalCount ?? 0));
+    const loaded = await page;
+    if (loaded.verificationStatus) context.loaders.verificationStatus.prime(organizationId, loaded.verificationStatus);
+    return loaded.rows;
+  });
+}
+
+/** `PhoneNumberConnection.totalCount`: what the page's statement counted, or a count of its own. */
+export function phoneNumberTotalCount(args: ListArgs, context: Context, info: GraphQLResolveInfo): Promise<number> {
+  return counted.get(info) ?? asUserInput(() => context.prisma.phoneNumber.count({ where: context.services.numbers.where(context.caller, args.filter) }));
+}
+
+/** A malformed filter (an agent id that is not one) is the client's input: queries have no payload union. */
+async function asUserInput<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT" } });
+    throw error;
+  }
+}
+
+/** Whether a number of the page (`edges.node` or `nodes`) selects `field`. */
+function selectsOnNode(info: GraphQLResolveInfo, field: string): boolean {
+  return info.fieldNodes.some((node) => selects(info, node.selectionSet, ["edges", "node", field]) || selects(info, node.selectionSet, ["nodes", field]));
+}
+
+/** Whether the selection set selects the field path, through fragments (skip/include directives are ignored: at worst it loads more). */
+function selects(info: GraphQLResolveInfo, set: SelectionSetNode | undefined, path: string[]): boolean {
+  if (!set || path.length === 0) return false;
+  const [name, ...rest] = path;
+  for (const selection of set.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value === name && (rest.length === 0 || selects(info, selection.selectionSet, rest))) return true;
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      if (selects(info, selection.selectionSet, path)) return true;
+    } else if (selects(info, info.fragments[selection.name.value]?.selectionSet, path)) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { loadPhoneNumberPage, plannedShape, type PlannedQuery } from "../src/numbers/page-query.ts";
+import type { PhoneNumberFilter, PhoneNumberOrder } from "../src/numbers/service.ts";
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { createOrganization, getEnvironment } from "./helpers/harness.ts";
+
+// The one-statement page (src/numbers/page-query.ts) against the generic path it replaces: Prisma's
+// findMany with the same where, order, cursor, skip, take and includes. Same rows, same order, the
+// same values (Dates, JSON, arrays, enums, the agent and its count), for every filter and order and
+// from several cursor positions, and never another organization's number.
+
+const AGENT_WITH_COUNT = { include: { _count: { select: { phoneNumbers: { where: { status: { not: "RELEASED" } } } } } } } as const;
+
+async function seed() {
+  const { prisma } = (await getEnvironment()).switchboard.database;
+  const org = await createOrganization("page-query");
+  const other = await createOrganization("page-query-other");
+  const agents = await Promise.all(["Ada", "Bea", "Cy"].map((name, i) => prisma.agent.create({ data: { organizationId: org.id, name, status: i === 2 ? "PAUSED" : "ACTIVE" } })));
+  const base = Date.UTC(2026, 0, 1);
+  const statuses = ["ACTIVE", "ACTIVE", "PENDING", "RELEASED", "FAILED", "SUSPENDED", "RELEASING"] as const;
+  const sources = ["MANUAL", "SIP_TRUNK", "MANAGED"] as const;
+  const directions = ["BOTH", "INBOUND", "OUTBOUND"] as const;
+  const prefix = String(Math.floor(Math.random() * 9_000) + 1_000);
+  for (const [organizationId, count] of [[org.id, 60], [other.id, 10]] as const) {
+    await prisma.phoneNumber.createMany({
+      data: Array.from({ length: count }, (_, i) => ({
+        organizationId,
+        e164: `+1${prefix}${String(100_000 + ((i * 37) % 97) * 10 + (organizationId === org.id ? 0 : 1))}`,
+        // Repeated labels and prices, so ties are broken by id as the list promises.
+        label: i % 4 === 0 ? "" : `Line ${i % 5}${i % 3 === 0 ? " 50%_off" : ""}`,
+        country: "US",
+        source: sources[i % 3]!,
+        status: statuses[i % statuses.length]!,
+        direction: directions[i % 3]!,
+        agentId: organizationId === org.id && i % 4 !== 3 ? agents[i % 3]!.id : null,
+        monthlyPriceCents: (i % 6) * 100,
+        createdAt: new Date(base + (i % 20) * 3_600_000),
+        updatedAt: new Date(base + i * 60_000),
+        dispatchMetadataTemplate: i % 5 === 0 ? { tier: i, nested: { ok: true } } : undefined,
+        inboundTrunkAddresses: i % 3 === 1 ? ["sip.example.com", "10.0.0.1:5060"] : [],
+        nextChargeAt: i % 2 ? new Date(base + i * 86_400_000) : null,
+        smsCampaignStatus: i % 7 === 0 ? "ASSIGNED" : null,
+      })),
+    });
+  }
+  return { org, agents, prefix };
+}
+
+describe("one-statement phone-number pages", () => {
+  test("the shapes it answers, and the ones it leaves to the generic path", () => {
+    assert.deepEqual(plannedShape({ include: { agent: true }, take: 101, skip: 0 }), { agent: "row" });
+    assert.deepEqual(plannedShape({ take: 11 }), { agent: "none" });
+    assert.deepEqual(plannedShape({ include: { agent: AGENT_WITH_COUNT }, take: 6, skip: 1, cursor: { id: "x" } }), { agent: "rowWithCount" });
+    assert.equal(plannedShape({ include: { agent: true }, take: -11 }), undefined, "a `last` page");
+    assert.equal(plannedShape({ include: { agent: true, messages: { take: 5 } }, take: 11 }), undefined, "a nested list");
+    assert.equal(plannedShape({ select: { id: true }, take: 11 }), undefined);
+    assert.equal(plannedShape({ include: { agent: { include: { phoneNumbers: true } } }, take: 11 }), undefined);
+  });
+
+  test("same rows, order, values and counts as Prisma's findMany for every filter, order and cursor", async () => {
+    const { prisma } = (await getEnvironment()).switchboard.database;
+    const numbers = (await getEnvironment()).switchboard.services.numbers;
+    const { org, agents, prefix } = await seed();
+    const caller = { organizationId: org.id } as Parameters<typeof numbers.where>[0];
+    const filters: Array<PhoneNumberFilter | null> = [
+      null,
+      { released: "INCLUDE" },
+      { released: "ONLY" },
+      { text: "line 3" },
+      { text: "50%_" },
+      { text: `(${prefix.slice(0, 3)}) ${prefix.slice(3)}1` },
+      { text: "   " },
+      { sources: ["SIP_TRUNK", "MANAGED", "SIP_TRUNK"] },
+      { statuses: ["PENDING", "FAILED"], released: "INCLUDE" },
+      { directions: ["INBOUND"] },
+      { agentId: encodeGlobalID("Agent", agents[1]!.id) },
+      { assigned: false },
+      { assigned: true, directions: ["BOTH", "OUTBOUND"] },
+      { createdAfter: new Date(Date.UTC(2026, 0, 1, 5)), createdBefore: new Date(Date.UTC(2026, 0, 1, 12)) },
+    ];
+    const orders: Array<PhoneNumberOrder | null> = [null];
+    for (const field of ["CREATED_AT", "UPDATED_AT", "E164", "LABEL", "MONTHLY_PRICE"] as const) {
+      for (const direction of ["ASC", "DESC"] as const) orders.push({ field, direction });
+    }
+    let compared = 0;
+    for (const filter of filters) {
+      const where = numbers.where(caller, filter);
+      for (const orderBy of orders) {
+        const all = await prisma.phoneNumber.findMany({ where, orderBy: numbers.orderBy(orderBy), select: { id: true } });
+        // From the start, from a cursor in the middle, from the last row, and past a vanished cursor.
+        const cursors = [undefined, all[Math.floor(all.length / 2)]?.id, all.at(-1)?.id, "00000000-0000-4000-8000-000000000000"];
+        for (const cursorId of [...new Set(cursors)]) {
+          for (const agent of [undefined, true, AGENT_WITH_COUNT] as const) {
+            const query: PlannedQuery = {
+              ...(agent ? { include: { agent } } : {}),
+              take: 7,
+              skip: cursorId ? 1 : 0,
+              ...(cursorId ? { cursor: { id: cursorId } } : {}),
+            };
+            const expected = await prisma.phoneNumber.findMany({ ...(query as object), where, orderBy: numbers.orderBy(orderBy) });
+            const page = await loadPhoneNumberPage(prisma, org.id, { filter, orderBy }, query, { totalCount: true, verificationStatus: true });
+            const label = JSON.stringify({ filter, orderBy, cursorId, agent: Boolean(agent) });
+            assert.deepEqual(page.rows, expected, label);
+            assert.equal(page.totalCount, await prisma.phoneNumber.count({ where }), label);
+            assert.equal(page.verificationStatus, "MISSING");
+            compared++;
+          }
+        }
+      }
+    }
+    console.log(`  ${compared} pages compared`);
+    assert.ok(compared > 1000);
+  });
+
+  test("never another organization's numbers, even from a cursor of theirs", async () => {
+    const { prisma } = (await getEnvironment()).switchboard.database;
+    const { org } = await seed();
+    const other = await createOrganization("page-query-intruder");
+    const theirs = await prisma.phoneNumber.findFirstOrThrow({ where: { organizationId: org.id } });
+    for (const cursor of [undefined, { id: theirs.id }]) {
+      const page = await loadPhoneNumberPage(prisma, other.id, {}, { take: 50, skip: cursor ? 1 : 0, ...(cursor ? { cursor } : {}) }, { totalCount: true, verificationStatus: false });
+      assert.deepEqual(page.rows, []);
+      assert.equal(page.totalCount, 0);
+    }
+  });
+});
