@@ -759,7 +759,7 @@ describe("phone numbers", () => {
       assert.equal((await (await prisma()).phoneNumber.findUnique({ where: { id: rawId(number.id) } }))?.agentId, null);
     });
 
-    test("assigning an unknown agent, or another organization's, is NotFoundError; malformed ids are INVALID_ID", async () => {
+    test("assigning an unknown agent, or another organization's, is a NOT_FOUND field error; malformed ids are INVALID_ID", async () => {
       const org = await createOrganization("numbers-assign-errors");
       const other = await createOrganization("numbers-assign-other");
       const foreignAgent = await createAgent(other.client);
@@ -767,16 +767,49 @@ describe("phone numbers", () => {
 
       const unknownId = globalId("Agent", randomUUID());
       const unknown = await org.client.data(Assign, { input: { phoneNumberId: number.id, agentId: unknownId } });
-      assert.equal(expectType(unknown.assignPhoneNumber, "NotFoundError").id, unknownId);
+      assert.deepEqual(
+        expectType(unknown.assignPhoneNumber, "ValidationError").fieldErrors.map((e) => [e.path, e.code]),
+        [[["input", "agentId"], "NOT_FOUND"]],
+      );
       const foreign = await org.client.data(Assign, { input: { phoneNumberId: number.id, agentId: foreignAgent.id } });
-      assert.equal(expectType(foreign.assignPhoneNumber, "NotFoundError").code, "NOT_FOUND");
+      const foreignError = expectType(foreign.assignPhoneNumber, "ValidationError");
+      assert.deepEqual(foreignError.fieldErrors.map((e) => [e.path, e.code]), [[["input", "agentId"], "NOT_FOUND"]]);
+      assert.doesNotMatch(JSON.stringify(foreignError), new RegExp(other.id));
       assert.equal((await (await prisma()).phoneNumber.findUnique({ where: { id: rawId(number.id) } }))?.agentId, null);
+
+      // The number itself is the mutation's target: an unknown one stays a NotFoundError.
+      const unknownNumber = globalId("PhoneNumber", randomUUID());
+      const missing = await org.client.data(Assign, { input: { phoneNumberId: unknownNumber, agentId: unknownId } });
+      assert.equal(expectType(missing.assignPhoneNumber, "NotFoundError").id, unknownNumber);
 
       // Both ids malformed (one of them a valid id of the wrong type): both reported.
       const malformed = await org.client.data(Assign, { input: { phoneNumberId: "garbage", agentId: number.id } });
       const error = expectType(malformed.assignPhoneNumber, "ValidationError");
       assert.equal(fieldError(error.fieldErrors, ["input", "phoneNumberId"]).code, "INVALID_ID");
       assert.equal(fieldError(error.fieldErrors, ["input", "agentId"]).code, "INVALID_ID");
+    });
+
+    test("an agent the organization does not have gets one answer whether creating, importing or assigning", async () => {
+      const org = await createOrganization("numbers-unknown-agent");
+      const other = await createOrganization("numbers-unknown-agent-other");
+      const deleted = await createAgent(org.client, "Gone");
+      expectType((await org.client.data(DeleteAgent, { input: { id: deleted.id } })).deleteAgent, "DeleteAgentSuccess");
+      const number = await createManual(org.client);
+      for (const agentId of [globalId("Agent", randomUUID()), (await createAgent(other.client)).id, deleted.id]) {
+        const answers = [
+          (await org.client.data(CreateManual, { input: { e164: uniqueE164(), agentId } })).createManualPhoneNumber,
+          (await org.client.data(ImportSip, { input: { e164: uniqueE164(), agentId } })).importSipTrunkPhoneNumber,
+          (await org.client.data(Assign, { input: { phoneNumberId: number.id, agentId } })).assignPhoneNumber,
+        ];
+        for (const answer of answers) {
+          const error = expectType(answer, "ValidationError");
+          assert.deepEqual(
+            error.fieldErrors.map((e) => ({ ...e })),
+            [{ path: ["input", "agentId"], code: "NOT_FOUND", message: "No such agent in this organization" }],
+          );
+        }
+      }
+      assert.equal(await (await prisma()).phoneNumber.count({ where: { organizationId: org.id } }), 1);
     });
 
     test("a paused agent gives AGENT_PAUSED; deleting the agent unassigns the number (NO_AGENT)", async () => {

@@ -121,6 +121,12 @@ const AssignNumber = graphql(`
         code
         message
       }
+      ... on ValidationError {
+        fieldErrors {
+          path
+          code
+        }
+      }
     }
   }
 `);
@@ -292,6 +298,12 @@ async function world(): Promise<World> {
   return { a, b, agentA, numberA, spareNumberA, releasedNumberA, keyA: key.apiKey.id, agentB, numberB };
 }
 
+/** Another organization's agent named in an input: a NOT_FOUND field error, as for an agent that does not exist. */
+function assertUnknownAgent(result: { __typename: string; fieldErrors?: ReadonlyArray<{ path: readonly string[]; code: string }> }, what: string): void {
+  assert.equal(result.__typename, "ValidationError", `${what}: ${JSON.stringify(result)}`);
+  assert.deepEqual(result.fieldErrors?.map((e) => ({ ...e })), [{ path: ["input", "agentId"], code: "NOT_FOUND" }], what);
+}
+
 function assertNotFound(result: { __typename: string; code?: string; message?: string }, what: string): void {
   assert.equal(result.__typename, "NotFoundError", `${what}: ${JSON.stringify(result)}`);
   assert.equal(result.code, "NOT_FOUND", what);
@@ -372,7 +384,7 @@ describe("tenancy", () => {
     );
   });
 
-  test("every mutation with another organization's ids is NotFoundError and changes nothing", async () => {
+  test("every mutation with another organization's ids is NotFoundError (a NOT_FOUND field error for an agent it names) and changes nothing", async () => {
     const w = await world();
     const { a, b } = w;
     const beforeA = await snapshot(a.id);
@@ -393,7 +405,7 @@ describe("tenancy", () => {
         "confirmPhoneNumberForwarding",
       );
     }
-    assertNotFound(
+    assertUnknownAgent(
       (await b.client.data(AssignNumber, { input: { phoneNumberId: w.numberB.id, agentId: w.agentA } })).assignPhoneNumber,
       "assign B's number to A's agent",
     );

@@ -1,15 +1,17 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { builder } from "../schema/builder.ts";
+import { builder, type EnumValues } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
 import { OrderDirectionEnum } from "../schema/order.ts";
 import type { Agent } from "../generated/prisma/client.ts";
+import type { AgentStatus } from "../generated/prisma/enums.ts";
+import type { AgentOrder } from "./service.ts";
 
 export const AgentStatusEnum = builder.enumType("AgentStatus", {
   description: "Whether an agent takes calls and messages.",
   values: {
     ACTIVE: { description: "The agent answers calls and messages." },
     PAUSED: { description: "The agent is paused: numbers routed to it are not inbound-ready." },
-  },
+  } satisfies EnumValues<AgentStatus>,
 });
 
 export const AgentRef = builder.prismaNode("Agent", {
@@ -56,7 +58,7 @@ const AgentOrderField = builder.enumType("AgentOrderField", {
     CREATED_AT: { description: "Creation time." },
     UPDATED_AT: { description: "Last change." },
     NAME: { description: "Name." },
-  },
+  } satisfies EnumValues<AgentOrder["field"]>,
 });
 
 const AgentOrder = builder.inputType("AgentOrder", {
@@ -126,9 +128,7 @@ builder.mutationField("updateAgent", (t) =>
     },
     type: AgentSuccess("UpdateAgentSuccess", "The agent was changed."),
     errors: { types: [...ERRORS.target] },
-    resolve: async (_root, { input }, context) => ({
-      agent: await context.services.agents.update(context.caller, { ...input, id: String(input.id) }),
-    }),
+    resolve: async (_root, { input }, context) => ({ agent: await context.services.agents.update(context.caller, input) }),
   }),
 );
 
@@ -156,6 +156,6 @@ builder.mutationField("deleteAgent", (t) =>
     input: { id: t.input.id({ required: true, description: "The agent." }) },
     type: DeleteAgentSuccess,
     errors: { types: [...ERRORS.target] },
-    resolve: (_root, { input }, context) => context.services.agents.delete(context.caller, { id: String(input.id) }),
+    resolve: (_root, { input }, context) => context.services.agents.delete(context.caller, input),
   }),
 );

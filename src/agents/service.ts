@@ -3,12 +3,11 @@ import type { Caller } from "../auth/caller.ts";
 import type { PrismaClient } from "../db/client.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
 import { likeLiteral } from "../db/like-literal.ts";
-import { NotFoundError, ValidationError } from "../domain/errors.ts";
-import { decodeId } from "../domain/global-id.ts";
-import { nameField, parseInput } from "../domain/validation.ts";
-import type { Agent, Prisma } from "../generated/prisma/client.ts";
-
-export type AgentStatus = "ACTIVE" | "PAUSED";
+import { mapPrismaError } from "../db/errors.ts";
+import { NotFoundError } from "../domain/errors.ts";
+import { globalId, nameField, parseInput } from "../domain/validation.ts";
+import { AgentStatus, type Agent, type Prisma } from "../generated/prisma/client.ts";
+import { organizationAgent } from "./lookup.ts";
 
 export interface AgentFilter {
   statuses?: AgentStatus[] | null;
@@ -19,8 +18,9 @@ export interface AgentOrder {
   direction: "ASC" | "DESC";
 }
 
-const CreateAgent = z.object({ name: nameField, status: z.enum(["ACTIVE", "PAUSED"]).default("ACTIVE") });
-const UpdateAgent = z.object({ name: nameField.optional(), status: z.enum(["ACTIVE", "PAUSED"]).optional() });
+export const CreateAgentInput = z.object({ name: nameField, status: z.enum(AgentStatus).nullish().transform((status) => status ?? "ACTIVE") });
+export const UpdateAgentInput = z.object({ id: globalId("Agent"), name: nameField.nullish(), status: z.enum(AgentStatus).nullish() });
+export const DeleteAgentInput = z.object({ id: globalId("Agent") });
 
 /** Agents: the voice/SMS agents that phone numbers route to. */
 export class AgentService {
@@ -43,44 +43,48 @@ export class AgentService {
     return [{ [column]: direction }, { id: direction }];
   }
 
-  async create(caller: Caller, input: { name: string; status?: AgentStatus | null }): Promise<Agent> {
-    const data = parseInput(CreateAgent, { name: input.name, status: input.status ?? undefined });
+  async create(caller: Caller, input: z.input<typeof CreateAgentInput>): Promise<Agent> {
+    const data = parseInput(CreateAgentInput, input);
     return this.prisma.agent.create({ data: { ...data, organizationId: caller.organizationId } });
   }
 
-  async update(caller: Caller, input: { id: string; name?: string | null; status?: AgentStatus | null }): Promise<Agent> {
+  async update(caller: Caller, input: z.input<typeof UpdateAgentInput>): Promise<Agent> {
     // A malformed id and invalid fields are reported together.
-    const decoded = decodeId(input.id, "Agent", ["input", "id"]);
-    const data = parseInput(UpdateAgent, { name: input.name ?? undefined, status: input.status ?? undefined }, "error" in decoded ? [decoded.error] : []);
-    const id = (decoded as { id: string }).id;
-    const result = await this.prisma.agent.updateMany({ where: { id, organizationId: caller.organizationId }, data });
-    if (result.count === 0) throw new NotFoundError("Agent", input.id);
-    if (data.status) {
+    const { id, name, status } = parseInput(UpdateAgentInput, input);
+    const gone = () => new NotFoundError("Agent", input.id);
+    const result = await this.prisma.agent.updateMany({
+      where: { id, organizationId: caller.organizationId },
+      data: { ...(name != null ? { name } : {}), ...(status ? { status } : {}) },
+    });
+    if (result.count === 0) throw gone();
+    if (status) {
       // Pausing or resuming changes the inbound readiness of every number routed to the agent.
       const numbers = await this.prisma.phoneNumber.findMany({ where: { agentId: id }, select: { id: true } });
       await this.setupStatus.refresh(numbers.map((n) => n.id));
     }
-    return this.prisma.agent.findUniqueOrThrow({ where: { id } });
+    // Deleted by a concurrent request since the update: as if a moment later.
+    return this.prisma.agent.findUniqueOrThrow({ where: { id } }).catch((error: unknown) => {
+      throw mapPrismaError(error, { recordMissing: gone });
+    });
   }
 
   /** Deletes an agent; its numbers stay and become unassigned (their setup status then reports NO_AGENT). */
-  async delete(caller: Caller, input: { id: string }): Promise<{ agentId: string; unassignedNumberIds: string[] }> {
-    const id = this.#decode(input.id);
-    const deleted = await this.prisma.$transaction(async (tx) => {
-      const agent = await tx.agent.findFirst({ where: { id, organizationId: caller.organizationId }, select: { id: true } });
-      if (!agent) throw new NotFoundError("Agent", input.id);
-      const numbers = await tx.phoneNumber.findMany({ where: { agentId: id }, select: { id: true } });
-      await tx.phoneNumber.updateMany({ where: { agentId: id }, data: { agentId: null } });
-      await tx.agent.delete({ where: { id } });
-      return { agentId: id, unassignedNumberIds: numbers.map((n) => n.id) };
-    });
+  async delete(caller: Caller, input: z.input<typeof DeleteAgentInput>): Promise<{ agentId: string; unassignedNumberIds: string[] }> {
+    const { id } = parseInput(DeleteAgentInput, input);
+    const gone = () => new NotFoundError("Agent", input.id);
+    const deleted = await this.prisma
+      .$transaction(async (tx) => {
+        if (!(await organizationAgent(tx, caller.organizationId, id))) throw gone();
+        const numbers = await tx.phoneNumber.findMany({ where: { agentId: id }, select: { id: true } });
+        await tx.phoneNumber.updateMany({ where: { agentId: id }, data: { agentId: null } });
+        await tx.agent.delete({ where: { id } });
+        return { agentId: id, unassignedNumberIds: numbers.map((n) => n.id) };
+      })
+      // A concurrent delete of the same agent won: this one finds nothing left to delete.
+      .catch((error: unknown) => {
+        throw mapPrismaError(error, { recordMissing: gone });
+      });
     await this.setupStatus.refresh(deleted.unassignedNumberIds);
     return deleted;
-  }
-
-  #decode(globalId: string): string {
-    const decoded = decodeId(globalId, "Agent", ["input", "id"]);
-    if ("error" in decoded) throw new ValidationError([decoded.error]);
-    return decoded.id;
   }
 }

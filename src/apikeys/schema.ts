@@ -1,10 +1,11 @@
-import { builder } from "../schema/builder.ts";
+import { builder, type EnumValues } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
 import type { ApiKey } from "../generated/prisma/client.ts";
+import type { ApiKeyMode } from "../generated/prisma/enums.ts";
 
 const ApiKeyModeEnum = builder.enumType("ApiKeyMode", {
   description: "LIVE keys use the configured carrier; TEST keys always use the sandbox carrier and sandbox payments.",
-  values: { LIVE: { description: "sb_live_… keys." }, TEST: { description: "sb_test_… keys." } },
+  values: { LIVE: { description: "sb_live_… keys." }, TEST: { description: "sb_test_… keys." } } satisfies EnumValues<ApiKeyMode>,
 });
 
 export const ApiKeyRef = builder.prismaNode("ApiKey", {
@@ -86,6 +87,6 @@ builder.mutationField("revokeApiKey", (t) =>
     input: { id: t.input.id({ required: true, description: "The API key." }) },
     type: RevokeApiKeySuccess,
     errors: { types: [...ERRORS.target] },
-    resolve: async (_root, { input }, context) => ({ apiKey: await context.services.apiKeys.revoke(context.caller, { id: String(input.id) }) }),
+    resolve: async (_root, { input }, context) => ({ apiKey: await context.services.apiKeys.revoke(context.caller, input) }),
   }),
 );

@@ -3,23 +3,27 @@ import { generateApiKeySecret } from "../auth/api-key-secret.ts";
 import type { Caller } from "../auth/caller.ts";
 import { ALL_SCOPES, OPERATOR_SCOPES, grants, isKnownScope, isOperatorScope } from "../auth/scopes.ts";
 import type { PrismaClient } from "../db/client.ts";
-import { NotFoundError, ValidationError, type FieldError } from "../domain/errors.ts";
-import { decodeId } from "../domain/global-id.ts";
-import { issueCode, nameField, parseInput } from "../domain/validation.ts";
-import type { ApiKey } from "../generated/prisma/client.ts";
+import { NotFoundError, type FieldError } from "../domain/errors.ts";
+import { globalId, issueCode, nameField, parseInput } from "../domain/validation.ts";
+import { ApiKeyMode, type ApiKey } from "../generated/prisma/client.ts";
 
-const CreateApiKey = z.object({
+export const CreateApiKeyInput = z.object({
   name: nameField,
   scopes: z
     .array(z.string().refine(isKnownScope, { message: "Unknown scope", params: issueCode("INVALID_VALUE") }))
     .min(1, "At least one scope")
     .max(20),
-  mode: z.enum(["LIVE", "TEST"]).default("LIVE"),
+  mode: z
+    .enum(ApiKeyMode)
+    .nullish()
+    .transform((mode) => mode ?? "LIVE"),
   expiresAt: z
     .date()
     .refine((date) => date.getTime() > Date.now(), { message: "Must be in the future", params: issueCode("OUT_OF_RANGE") })
     .nullish(),
 });
+
+export const RevokeApiKeyInput = z.object({ id: globalId("ApiKey") });
 
 export interface CreatedApiKey {
   apiKey: ApiKey;
@@ -34,10 +38,7 @@ export class ApiKeyService {
     private readonly onRevoked: (apiKeyId: string) => void = () => {},
   ) {}
 
-  async create(
-    caller: Caller,
-    input: { name: string; scopes: string[]; mode?: "LIVE" | "TEST" | null; expiresAt?: Date | null },
-  ): Promise<CreatedApiKey> {
+  async create(caller: Caller, input: z.input<typeof CreateApiKeyInput>): Promise<CreatedApiKey> {
     // A key can grant only scopes its creator holds, so keys:admin is not a way to gain more; and an
     // organization's key never holds an operator scope, so nobody approves their own verification.
     const escalations: FieldError[] = input.scopes.flatMap((scope, index) => {
@@ -47,14 +48,13 @@ export class ApiKeyService {
         ? [{ path, code: "NOT_PERMITTED" as const, message: `You do not hold ${scope}` }]
         : [];
     });
-    const data = parseInput(CreateApiKey, { ...input, mode: input.mode ?? undefined }, escalations);
+    const data = parseInput(CreateApiKeyInput, input, escalations);
     return createApiKey(this.prisma, caller.organizationId, data);
   }
 
-  async revoke(caller: Caller, input: { id: string }): Promise<ApiKey> {
-    const decoded = decodeId(input.id, "ApiKey", ["input", "id"]);
-    if ("error" in decoded) throw new ValidationError([decoded.error]);
-    const key = await this.prisma.apiKey.findFirst({ where: { id: decoded.id, organizationId: caller.organizationId } });
+  async revoke(caller: Caller, input: z.input<typeof RevokeApiKeyInput>): Promise<ApiKey> {
+    const { id } = parseInput(RevokeApiKeyInput, input);
+    const key = await this.prisma.apiKey.findFirst({ where: { id, organizationId: caller.organizationId } });
     if (!key) throw new NotFoundError("API key", input.id);
     if (key.revokedAt) return key;
     const revoked = await this.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
@@ -74,7 +74,7 @@ export class OperatorScopeError extends Error {
 export async function createApiKey(
   prisma: PrismaClient,
   organizationId: string,
-  data: { name: string; scopes: string[]; mode: "LIVE" | "TEST"; expiresAt?: Date | null },
+  data: { name: string; scopes: string[]; mode: ApiKeyMode; expiresAt?: Date | null },
 ): Promise<CreatedApiKey> {
   const operatorScopes = data.scopes.filter(isOperatorScope);
   if (operatorScopes.length) throw new OperatorScopeError(operatorScopes);

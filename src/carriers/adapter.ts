@@ -4,7 +4,8 @@
  * Every method may throw CarrierError; adapters never throw anything else for carrier trouble.
  */
 
-export type NumberFeature = "voice" | "sms" | "mms";
+export const NUMBER_FEATURES = ["voice", "sms", "mms"] as const;
+export type NumberFeature = (typeof NUMBER_FEATURES)[number];
 
 export interface SearchCriteria {
   /** ISO 3166-1 alpha-2, e.g. "US". */

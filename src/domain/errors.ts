@@ -1,3 +1,6 @@
+import type { SmsCampaignStatus, VerificationStatus } from "./setup-status.ts";
+import type { VerificationAction } from "./verification.ts";
+
 /**
  * Expected failures of use cases. Services throw them; the schema turns each into a member of the
  * mutation's result union (plugin-errors), so clients get typed errors rather than GraphQL errors.
@@ -83,9 +86,9 @@ export class NumberReleasedError extends AppError {
 export class VerificationTransitionError extends AppError {
   readonly code = "INVALID_TRANSITION" as const;
   constructor(
-    readonly currentStatus: "MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED",
-    readonly action: "SAVE_DRAFT" | "SUBMIT" | "APPROVE" | "REJECT",
-    readonly allowedFrom: ReadonlyArray<"MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED">,
+    readonly currentStatus: VerificationStatus,
+    readonly action: VerificationAction,
+    readonly allowedFrom: readonly VerificationStatus[],
   ) {
     super(
       `The verification is ${currentStatus}; ${action.toLowerCase().replace("_", " ")} is allowed only when it is ${allowedFrom.join(" or ")}`,
@@ -122,8 +125,8 @@ export class VerificationRequiredError extends AppError {
   readonly code = "VERIFICATION_REQUIRED" as const;
   constructor(
     readonly missing: SmsRequirement[],
-    readonly verificationStatus: "MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED",
-    readonly smsCampaignStatus: string | null,
+    readonly verificationStatus: VerificationStatus,
+    readonly smsCampaignStatus: SmsCampaignStatus | null,
   ) {
     super(
       `US numbers send SMS only once ${missing

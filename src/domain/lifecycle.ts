@@ -12,6 +12,7 @@
  * the recovery job completes. RELEASED is final and keeps the row for audit.
  */
 
+/** The same values as Prisma's NumberStatus enum (test/inputs.test.ts checks it; the domain does not import the database layer). */
 export const NUMBER_STATUSES = ["PENDING", "ACTIVE", "SUSPENDED", "RELEASING", "RELEASED", "FAILED"] as const;
 export type NumberStatus = (typeof NUMBER_STATUSES)[number];
 

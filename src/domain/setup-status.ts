@@ -7,9 +7,12 @@
 import type { NumberStatus } from "./lifecycle.ts";
 import { trunkView, type TrunkColumns } from "./trunks.ts";
 
+// The same values as Prisma's enums of the same names (test/inputs.test.ts checks it); the domain
+// does not import the database layer.
 export type { NumberStatus };
 export type NumberSource = "MANAGED" | "SIP_TRUNK" | "MANUAL";
 export type NumberDirection = "INBOUND" | "OUTBOUND" | "BOTH";
+/** The organization's verification status: its current submission's, or MISSING without one. */
 export type VerificationStatus = "MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED";
 export type SmsCampaignStatus = "PENDING" | "ASSIGNED" | "FAILED";
 

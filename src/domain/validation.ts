@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseE164 } from "./e164.ts";
 import { ValidationError, type FieldError, type FieldErrorCode } from "./errors.ts";
+import { uuidOf } from "./global-id.ts";
 
 /** Attach our field error code to a zod custom issue: `ctx.addIssue({ ..., params: { code } })`. */
 export const issueCode = (code: FieldErrorCode) => ({ code });
@@ -26,13 +27,38 @@ export function fieldErrorsFrom(error: z.ZodError, root: string[] = ["input"]): 
   }));
 }
 
-/** Parses a use case's input, reporting all problems at once as a ValidationError. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, extra: FieldError[] = [], root: string[] = ["input"]): z.output<S> {
+/**
+ * Parses a use case's input into its typed values (global ids decoded, numbers normalised),
+ * reporting every problem at once, with `extra` ones found elsewhere (e.g. an unknown reference),
+ * as one ValidationError.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: z.input<S>, extra: FieldError[] = [], root: string[] = ["input"]): z.output<S> {
   const result = schema.safeParse(input);
   const problems = [...(result.success ? [] : fieldErrorsFrom(result.error, root)), ...extra];
   if (problems.length > 0) throw new ValidationError(problems);
   return (result as { data: z.output<S> }).data;
 }
+
+/**
+ * One field of an input, checked on its own: its value, or undefined when it is absent or invalid
+ * (parseInput then reports why). For what must be looked up before the whole input is reported,
+ * such as the mutation's target or a referenced agent.
+ */
+export function peekField<S extends z.ZodObject, K extends keyof S["shape"] & string>(schema: S, key: K, input: z.input<S>): z.output<S["shape"][K]> | undefined {
+  const result = (schema.shape[key] as z.ZodType).safeParse((input as Record<string, unknown>)[key]);
+  return result.success ? (result.data as z.output<S["shape"][K]>) : undefined;
+}
+
+/** A global id of `typename` (Relay, opaque to clients), decoded to the database id; anything else is INVALID_ID. */
+export const globalId = (typename: string) =>
+  z.string().transform((value, ctx) => {
+    const id = uuidOf(value, typename);
+    if (id === undefined) {
+      ctx.addIssue({ code: "custom", message: `Not a ${typename} id`, params: issueCode("INVALID_ID") });
+      return z.NEVER;
+    }
+    return id;
+  });
 
 /** A phone number written any common way, normalised to E.164 with its country. */
 export const e164Field = z.string().transform((value, ctx) => {

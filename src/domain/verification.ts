@@ -13,6 +13,7 @@ import { fieldErrorsFrom, issueCode } from "./validation.ts";
 export type SubmissionStatus = Exclude<VerificationStatus, "MISSING">;
 export type VerificationAction = "SAVE_DRAFT" | "SUBMIT" | "APPROVE" | "REJECT";
 
+// The same values as Prisma's BusinessEntityType and SmsUseCase (test/inputs.test.ts checks it).
 export const ENTITY_TYPES = ["PRIVATE_PROFIT", "PUBLIC_PROFIT", "NON_PROFIT", "GOVERNMENT", "SOLE_PROPRIETOR"] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 export const SMS_USE_CASES = [
@@ -85,23 +86,6 @@ export interface VerificationDetails {
   businessProfile: BusinessProfile;
   authorizedRepresentative: AuthorizedRepresentative;
   attestationAccepted: boolean;
-}
-
-/** A client's input: omitted (or null) groups stay as they are; a null or blank field clears it. */
-export interface VerificationInput {
-  businessProfile?: {
-    legalName?: string | null;
-    displayName?: string | null;
-    entityType?: EntityType | null;
-    country?: string | null;
-    registrationId?: string | null;
-    website?: string | null;
-    address?: Partial<Record<keyof BusinessAddress, string | null>> | null;
-    useCase?: SmsUseCase | null;
-    expectedMonthlyVolume?: number | null;
-  } | null;
-  authorizedRepresentative?: Partial<Record<keyof AuthorizedRepresentative, string | null>> | null;
-  attestationAccepted?: boolean | null;
 }
 
 export const emptyAddress = (): BusinessAddress => ({ street: null, street2: null, city: null, region: null, postalCode: null, country: null });
@@ -199,6 +183,17 @@ const representativeFields = {
   email: text(254, emailCheck),
   phone: text(20, phoneCheck),
 };
+
+/**
+ * saveVerificationDraft's and submitVerification's input: omitted (or null) groups stay as they
+ * are; a null or blank field clears it. Each given field is checked on its own (applyDraftInput).
+ */
+export const VerificationInput = z.object({
+  businessProfile: z.object({ ...businessFields, address: z.object(addressFields).nullish() }).nullish(),
+  authorizedRepresentative: z.object(representativeFields).nullish(),
+  attestationAccepted: z.boolean().nullish(),
+});
+export type VerificationInput = z.input<typeof VerificationInput>;
 
 /** The fields a submission must have, as input paths below "input" (street2 and website are optional). */
 const REQUIRED: ReadonlyArray<readonly string[]> = [

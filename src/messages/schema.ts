@@ -4,7 +4,8 @@ import type { Context } from "../context.ts";
 import { CarrierError, NotFoundError, NumberReleasedError, RecipientOptedOutError, ValidationError, VerificationRequiredError } from "../domain/errors.ts";
 import type { Message } from "../generated/prisma/client.ts";
 import { carrierSpending } from "../limits/cost.ts";
-import { builder } from "../schema/builder.ts";
+import type { MessageDirection, MessageStatus } from "../generated/prisma/enums.ts";
+import { builder, type EnumValues } from "../schema/builder.ts";
 import { MAX_BODY_LENGTH, MAX_MEDIA_URLS, type MessageFilter as MessageFilterValue } from "./service.ts";
 
 const MessageDirectionEnum = builder.enumType("MessageDirection", {
@@ -12,7 +13,7 @@ const MessageDirectionEnum = builder.enumType("MessageDirection", {
   values: {
     INBOUND: { description: "Received by the number." },
     OUTBOUND: { description: "Sent from the number." },
-  },
+  } satisfies EnumValues<MessageDirection>,
 });
 
 const MessageStatusEnum = builder.enumType("MessageStatus", {
@@ -23,7 +24,7 @@ const MessageStatusEnum = builder.enumType("MessageStatus", {
     DELIVERED: { description: "Delivered to the recipient's handset." },
     FAILED: { description: "Could not be sent or delivered; see errorCode and failureReason." },
     RECEIVED: { description: "An inbound message." },
-  },
+  } satisfies EnumValues<MessageStatus>,
 });
 
 export const MessageRef = builder.prismaNode("Message", {
@@ -170,7 +171,7 @@ builder.mutationField("sendMessage", (t) =>
     type: SendMessageSuccess,
     errors: { types: [ValidationError, NotFoundError, NumberReleasedError, VerificationRequiredError, RecipientOptedOutError, CarrierError] },
     resolve: async (_root, { input }, context) => ({
-      message: await context.services.messages.send(context.caller, { ...input, phoneNumberId: String(input.phoneNumberId) }),
+      message: await context.services.messages.send(context.caller, input),
     }),
   }),
 );
@@ -188,7 +189,7 @@ builder.mutationField("setSmsHelpText", (t) =>
     input: { helpText: t.input.string({ maxLength: 320, description: "The reply; null or empty for the default." }) },
     type: SetSmsHelpTextSuccess,
     errors: { types: [ValidationError] },
-    resolve: async (_root, { input }, context) => ({ helpText: await context.services.messages.setHelpText(context.caller, input.helpText ?? null) }),
+    resolve: async (_root, { input }, context) => ({ helpText: await context.services.messages.setHelpText(context.caller, input) }),
   }),
 );
 

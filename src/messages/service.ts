@@ -16,12 +16,12 @@ import {
   type FieldError,
   type SmsRequirement,
 } from "../domain/errors.ts";
-import { decodeId } from "../domain/global-id.ts";
 import { check, LIVE_STATUSES } from "../domain/lifecycle.ts";
 import { keywordOf, optOutReply, smsRequirementsMissing } from "../domain/messaging.ts";
-import { e164Field, parseInput } from "../domain/validation.ts";
+import { e164Field, globalId, parseInput } from "../domain/validation.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 import type { EventBus } from "../events/pubsub.ts";
-import { Prisma, type Message, type PhoneNumber } from "../generated/prisma/client.ts";
+import type { Message, PhoneNumber, Prisma } from "../generated/prisma/client.ts";
 import { currentVerificationStatus } from "../verification/service.ts";
 import type { MessageSender } from "./sender.ts";
 
@@ -36,28 +36,36 @@ export interface MessageFilter {
   text?: string | null;
 }
 
-export interface SendMessageInput {
-  phoneNumberId: string;
-  to: string;
-  body?: string | null;
-  mediaUrls?: string[] | null;
-  idempotencyKey?: string | null;
-}
-
 /** RETRY_LATER: a status for a message whose send may still be waiting for the carrier's answer. */
 export type WebhookOutcome = "STORED" | "DUPLICATE" | "UPDATED" | "UNKNOWN_NUMBER" | "IGNORED" | "RETRY_LATER";
 
 /** How long a new message may wait for its first carrier answer, for a status that arrives before it. */
 const IN_FLIGHT_MS = 60_000;
 
-const SendSchema = z.object({
+export const SendMessageInput = z.object({
+  phoneNumberId: globalId("PhoneNumber"),
   to: e164Field,
-  body: z.string().max(MAX_BODY_LENGTH, `At most ${MAX_BODY_LENGTH} characters`).default(""),
+  body: z
+    .string()
+    .max(MAX_BODY_LENGTH, `At most ${MAX_BODY_LENGTH} characters`)
+    .nullish()
+    .transform((body) => body ?? ""),
   mediaUrls: z
     .array(z.url({ protocol: /^https$/, message: "Must be an https URL" }))
     .max(MAX_MEDIA_URLS, `At most ${MAX_MEDIA_URLS} media URLs`)
-    .default([]),
-  idempotencyKey: z.string().trim().min(1, "Required").max(200, "At most 200 characters").optional(),
+    .nullish()
+    .transform((urls) => urls ?? []),
+  idempotencyKey: z.string().trim().min(1, "Required").max(200, "At most 200 characters").nullish(),
+});
+
+/** The organization's answer to HELP; null or blank restores the default. */
+export const SetSmsHelpTextInput = z.object({
+  helpText: z
+    .string()
+    .trim()
+    .max(320, "At most 320 characters")
+    .nullish()
+    .transform((text) => text || null),
 });
 
 /** Live numbers (the one owner inbound traffic routes to). */
@@ -101,14 +109,12 @@ export class MessageService {
    * and its send intent are committed QUEUED in one write and the sender delivers it (see
    * MessageSender). A repeated idempotency key returns that message as it stands now.
    */
-  async send(caller: Caller, input: SendMessageInput): Promise<Message> {
-    const decoded = decodeId(input.phoneNumberId, "PhoneNumber", ["input", "phoneNumberId"]);
-    const idProblems: FieldError[] = "error" in decoded ? [decoded.error] : [];
-    const parsed = parseInput(SendSchema, { ...input, body: input.body ?? undefined, mediaUrls: input.mediaUrls ?? undefined, idempotencyKey: input.idempotencyKey ?? undefined }, idProblems);
+  async send(caller: Caller, input: z.input<typeof SendMessageInput>): Promise<Message> {
+    const parsed = parseInput(SendMessageInput, input);
     if (!parsed.body && parsed.mediaUrls.length === 0) {
       throw new ValidationError([{ path: ["input", "body"], code: "REQUIRED", message: "A message needs a body or media URLs" }]);
     }
-    const phoneNumberId = (decoded as { id: string }).id;
+    const { phoneNumberId } = parsed;
     const organizationId = caller.organizationId;
 
     if (parsed.idempotencyKey) {
@@ -156,7 +162,7 @@ export class MessageService {
       message = await this.prisma.message.create({ data });
     } catch (error) {
       // A concurrent request with the same key committed first: its message, as it stands.
-      if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002" && parsed.idempotencyKey)) throw error;
+      if (!(parsed.idempotencyKey && isUniqueViolation(error, ["organizationId", "idempotencyKey"]))) throw error;
       return this.prisma.message.findUniqueOrThrow({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey: parsed.idempotencyKey } } });
     }
     this.sender.kick();
@@ -257,7 +263,8 @@ export class MessageService {
       });
       [message] = await this.prisma.$transaction([created, recorded]);
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return "DUPLICATE";
+      // The carrier delivered this event before (a retried webhook).
+      if (isUniqueViolation(error, ["carrier", "carrierEventId"])) return "DUPLICATE";
       throw error;
     }
     if (!live) return "STORED";
@@ -300,10 +307,9 @@ export class MessageService {
   }
 
   /** Sets the organization's answer to HELP; null restores the default. */
-  async setHelpText(caller: Caller, helpText: string | null): Promise<string> {
-    const text = helpText?.trim() || null;
-    if (text && text.length > 320) throw new ValidationError([{ path: ["input", "helpText"], code: "TOO_LONG", message: "At most 320 characters" }]);
-    const organization = await this.prisma.organization.update({ where: { id: caller.organizationId }, data: { smsHelpText: text } });
+  async setHelpText(caller: Caller, input: z.input<typeof SetSmsHelpTextInput>): Promise<string> {
+    const { helpText } = parseInput(SetSmsHelpTextInput, input);
+    const organization = await this.prisma.organization.update({ where: { id: caller.organizationId }, data: { smsHelpText: helpText } });
     return optOutReply("HELP", organization);
   }
 }

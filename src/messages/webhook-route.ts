@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { parseMessageWebhook, telnyxPublicKey, verifySandboxWebhook, verifyTelnyxWebhook, type WebhookCheck } from "../carriers/webhooks.ts";
 import type { Config } from "../config.ts";
 import type { PrismaClient } from "../db/client.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 import type { MessageService } from "./service.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -53,7 +53,7 @@ export function createWebhookHandler(deps: { config: Config; prisma: PrismaClien
       try {
         await prisma.webhookReceipt.create({ data: { carrier, signatureHash: check.signatureHash } });
       } catch (error) {
-        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+        if (isUniqueViolation(error, "signatureHash")) {
           return reply(res, 409, { error: "this delivery was already accepted (replay)" });
         }
         throw error;

@@ -1,17 +1,21 @@
 import { GraphQLError } from "graphql";
-import type { AvailableNumber } from "../carriers/adapter.ts";
+import type { AvailableNumber, NumberFeature } from "../carriers/adapter.ts";
 import { CarrierError, ValidationError } from "../domain/errors.ts";
 import { CarrierErrorReasonRef } from "../schema/errors.ts";
 import { CARRIER_CALL_COST, carrierSpending } from "../limits/cost.ts";
-import { builder } from "../schema/builder.ts";
+import { builder, type EnumValues } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
 import type { CarrierNumber } from "../carriers/adapter.ts";
-import type { BulkItemResult, Provisioned, Reconciliation } from "./provisioning.ts";
-import { PhoneNumberRef } from "./schema.ts";
+import type { BulkItemResult, Provisioned, Reconciliation, ShortageStrategy } from "./provisioning.ts";
+import { PhoneNumberRef } from "./schema/types.ts";
 
 const NumberFeatureEnum = builder.enumType("NumberFeature", {
   description: "A capability to search for.",
-  values: { VOICE: { value: "voice", description: "Voice calls." }, SMS: { value: "sms", description: "SMS." }, MMS: { value: "mms", description: "MMS." } },
+  values: {
+    VOICE: { value: "voice", description: "Voice calls." },
+    SMS: { value: "sms", description: "SMS." },
+    MMS: { value: "mms", description: "MMS." },
+  } as const satisfies { [F in NumberFeature as Uppercase<F>]: { value: F; description: string } },
 });
 
 const AvailableNumberRef = builder.objectRef<AvailableNumber>("AvailableNumber").implement({
@@ -55,7 +59,7 @@ builder.queryField("availablePhoneNumbers", (t) =>
     complexity: (args) => ({ field: CARRIER_CALL_COST, multiplier: Math.min(Math.max(args.limit ?? 10, 0), 50) }),
     resolve: (_root, args, context) =>
       context.services.provisioning
-        .search(context.caller, { ...args, country: args.country ?? "US", limit: args.limit ?? 10, features: args.features as never })
+        .search(context.caller, { ...args, country: args.country ?? "US", limit: args.limit ?? 10 })
         .catch(asQueryError),
   }),
 );
@@ -93,8 +97,7 @@ builder.mutationField("provisionPhoneNumber", (t) =>
     },
     type: ProvisionPhoneNumberSuccess,
     errors: { types: [...ERRORS.provision] },
-    resolve: (_root, { input }, context) =>
-      context.services.provisioning.provision(context.caller, { ...input, agentId: input.agentId == null ? null : String(input.agentId), features: input.features as never }),
+    resolve: (_root, { input }, context) => context.services.provisioning.provision(context.caller, input),
   }),
 );
 
@@ -104,7 +107,7 @@ const ShortageStrategyEnum = builder.enumType("ShortageStrategy", {
     FAIL: { description: "Buy nothing unless all are available." },
     FALLBACK: { description: "Fill up with numbers elsewhere in the country." },
     AVAILABLE: { description: "Buy what is available; the rest are reported as errors." },
-  },
+  } satisfies EnumValues<ShortageStrategy>,
 });
 
 interface ItemFailure {
@@ -161,19 +164,13 @@ builder.mutationField("provisionPhoneNumbers", (t) =>
     },
     type: ProvisionPhoneNumbersSuccess,
     errors: { types: [...ERRORS.provision] },
-    resolve: (_root, { input }, context) =>
-      context.services.provisioning.provisionMany(context.caller, {
-        ...input,
-        agentId: input.agentId == null ? null : String(input.agentId),
-        features: input.features as never,
-        shortageStrategy: input.shortageStrategy ?? "FAIL",
-      }),
+    resolve: (_root, { input }, context) => context.services.provisioning.provisionMany(context.caller, input),
   }),
 );
 
 const CarrierNumberStatusEnum = builder.enumType("CarrierNumberStatus", {
   description: "A number's state at the carrier.",
-  values: { ACTIVE: { description: "In service and billed." }, PENDING: { description: "Being provisioned." } },
+  values: { ACTIVE: { description: "In service and billed." }, PENDING: { description: "Being provisioned." } } satisfies EnumValues<CarrierNumber["status"]>,
 });
 
 const CarrierNumberRef = builder.objectRef<CarrierNumber>("CarrierNumber").implement({
@@ -248,9 +245,6 @@ builder.mutationField("repairCarrierReconciliation", (t) =>
     input: { dryRun: t.input.boolean({ description: "Report what would be repaired without changing anything." }) },
     type: RepairSuccess,
     errors: { types: [CarrierError] },
-    resolve: async (_root, { input }, context) => {
-      if (input.dryRun) return { released: [], activated: [], report: await context.services.provisioning.reconcile(context.caller) };
-      return context.services.provisioning.repair(context.caller);
-    },
+    resolve: (_root, { input }, context) => context.services.provisioning.repair(context.caller, input),
   }),
 );

@@ -2,20 +2,18 @@ import { getCountries } from "libphonenumber-js/max";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
-import { CarrierFailure, type AvailableNumber, type CarrierNumber, type CarrierOrder, type NumberFeature } from "../carriers/adapter.ts";
+import { CarrierFailure, NUMBER_FEATURES, type AvailableNumber, type CarrierNumber, type CarrierOrder, type NumberFeature } from "../carriers/adapter.ts";
 import { toCarrierError, type Carriers } from "../carriers/index.ts";
 import type { PrismaClient } from "../db/client.ts";
-import { parseE164 } from "../domain/e164.ts";
-import { CarrierError, ConflictError, ValidationError, type FieldError } from "../domain/errors.ts";
-import { isMissingReference } from "../db/errors.ts";
+import { agentReferenceProblems, unknownAgent } from "../agents/lookup.ts";
+import { CarrierError, ConflictError, ValidationError } from "../domain/errors.ts";
+import { isMissingReference, isUniqueViolation } from "../db/errors.ts";
 import { LIVE_STATUSES } from "../domain/lifecycle.ts";
-import { decodeIds } from "../domain/global-id.ts";
-import { issueCode, labelField, parseInput } from "../domain/validation.ts";
+import { e164Field, globalId, issueCode, labelField, parseInput, peekField } from "../domain/validation.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
-import { Prisma, type NumberOrder, type PhoneNumber } from "../generated/prisma/client.ts";
+import type { NumberOrder, PhoneNumber } from "../generated/prisma/client.ts";
 
 const COUNTRIES = new Set<string>(getCountries());
-const FEATURES = ["voice", "sms", "mms"] as const;
 
 const country = z
   .string()
@@ -24,9 +22,10 @@ const country = z
   .refine((value) => COUNTRIES.has(value), { message: "Unknown country: use an ISO 3166-1 alpha-2 code such as US", params: issueCode("INVALID_VALUE") });
 const areaCode = z.string().trim().regex(/^\d{3}$/, "Must be 3 digits, e.g. 415");
 const contains = z.string().trim().regex(/^\d{1,10}$/, "Must be 1 to 10 digits");
-const features = z.array(z.enum(FEATURES)).max(3);
+const features = z.array(z.enum(NUMBER_FEATURES)).max(3);
 
-const SearchInput = z.object({
+/** availablePhoneNumbers' arguments. */
+export const SearchInput = z.object({
   country,
   areaCode: areaCode.nullish(),
   contains: contains.nullish(),
@@ -34,36 +33,39 @@ const SearchInput = z.object({
   limit: z.number().int().min(1, "Must be between 1 and 50").max(50, "Must be between 1 and 50"),
 });
 
-const ProvisionInput = z.object({
+/** What to buy: criteria, and where the new number(s) go. */
+const criteria = {
   country: country.nullish(),
   areaCode: areaCode.nullish(),
   contains: contains.nullish(),
   features: features.nullish(),
-  e164: z.string().nullish(),
   label: labelField.nullish(),
-  idempotencyKey: z.string().trim().min(1, "Required").max(200, "At most 200 characters").nullish(),
+  agentId: globalId("Agent").nullish(),
+};
+const idempotencyKey = z.string().trim().min(1, "Required").max(200, "At most 200 characters");
+
+export const ProvisionPhoneNumberInput = z.object({
+  ...criteria,
+  e164: e164Field.nullish(),
+  idempotencyKey: idempotencyKey.nullish(),
   allowAreaCodeFallback: z.boolean().nullish(),
 });
 
-export interface SearchArgs {
-  country: string;
-  areaCode?: string | null;
-  contains?: string | null;
-  features?: NumberFeature[] | null;
-  limit: number;
-}
+export const SHORTAGE_STRATEGIES = ["FAIL", "FALLBACK", "AVAILABLE"] as const;
+export type ShortageStrategy = (typeof SHORTAGE_STRATEGIES)[number];
 
-export interface ProvisionArgs {
-  country?: string | null;
-  areaCode?: string | null;
-  contains?: string | null;
-  features?: NumberFeature[] | null;
-  e164?: string | null;
-  label?: string | null;
-  agentId?: string | null;
-  idempotencyKey?: string | null;
-  allowAreaCodeFallback?: boolean | null;
-}
+export const ProvisionPhoneNumbersInput = z.object({
+  ...criteria,
+  quantity: z.number().int().min(1, "Must be between 1 and 50").max(50, "Must be between 1 and 50"),
+  shortageStrategy: z
+    .enum(SHORTAGE_STRATEGIES)
+    .nullish()
+    .transform((strategy) => strategy ?? "FAIL"),
+  idempotencyKey,
+});
+
+/** repairCarrierReconciliation: with dryRun, only the comparison (nothing is repaired). */
+export const RepairCarrierReconciliationInput = z.object({ dryRun: z.boolean().nullish() });
 
 export interface Provisioned {
   phoneNumber: PhoneNumber;
@@ -71,8 +73,6 @@ export interface Provisioned {
   /** True when this call found an earlier call's purchase under the same idempotency key. */
   replayed: boolean;
 }
-
-export type ShortageStrategy = "FAIL" | "FALLBACK" | "AVAILABLE";
 
 export interface BulkItemResult {
   index: number;
@@ -113,7 +113,7 @@ export class ProvisioningService {
   ) {}
 
   /** Available numbers at the caller's carrier, minus those already live here. */
-  async search(caller: Caller, args: SearchArgs): Promise<AvailableNumber[]> {
+  async search(caller: Caller, args: z.input<typeof SearchInput>): Promise<AvailableNumber[]> {
     const input = parseInput(SearchInput, args, [], []);
     const carrier = this.carriers.forCaller(caller);
     const found = await carrier
@@ -128,21 +128,17 @@ export class ProvisioningService {
     return this.#withoutLive(found);
   }
 
-  async provision(caller: Caller, args: ProvisionArgs): Promise<Provisioned> {
-    const { ids, errors } = decodeIds({ agentId: { value: args.agentId, typename: "Agent", path: ["input", "agentId"] } });
-    if (ids.agentId) {
-      const agent = await this.prisma.agent.findFirst({ where: { id: ids.agentId, organizationId: caller.organizationId }, select: { id: true } });
-      if (!agent) errors.push({ path: ["input", "agentId"], code: "NOT_FOUND", message: "No such agent in this organization" });
-    }
-    const input = parseInput(ProvisionInput, args, [...errors, ...this.#e164Problems(args.e164)]);
+  async provision(caller: Caller, args: z.input<typeof ProvisionPhoneNumberInput>): Promise<Provisioned> {
+    const agent = await agentReferenceProblems(this.prisma, caller.organizationId, peekField(ProvisionPhoneNumberInput, "agentId", args));
+    const input = parseInput(ProvisionPhoneNumberInput, args, agent);
     return this.#provisionOne(caller, {
-      country: input.country ?? (args.e164 ? (parseE164(args.e164) as { country: string }).country : "US"),
+      country: input.country ?? input.e164?.country ?? "US",
       areaCode: input.areaCode ?? undefined,
       contains: input.contains ?? undefined,
       features: input.features ?? undefined,
-      e164: args.e164 ? (parseE164(args.e164) as { e164: string }).e164 : undefined,
+      e164: input.e164?.e164,
       label: input.label ?? "",
-      agentId: ids.agentId ?? null,
+      agentId: input.agentId ?? null,
       idempotencyKey: input.idempotencyKey ?? crypto.randomUUID(),
       allowAreaCodeFallback: input.allowAreaCodeFallback ?? true,
     });
@@ -152,33 +148,22 @@ export class ProvisioningService {
    * Buys up to 50 numbers. Each item has its own derived idempotency key, so repeating the call
    * repeats nothing; one item's failure does not undo the others.
    */
-  async provisionMany(
-    caller: Caller,
-    args: ProvisionArgs & { quantity: number; shortageStrategy: ShortageStrategy; idempotencyKey: string },
-  ): Promise<BulkItemResult[]> {
-    const quantityProblems: FieldError[] =
-      Number.isInteger(args.quantity) && args.quantity >= 1 && args.quantity <= 50
-        ? []
-        : [{ path: ["input", "quantity"], code: "OUT_OF_RANGE", message: "Must be between 1 and 50" }];
-    if (args.e164) quantityProblems.push({ path: ["input", "e164"], code: "INVALID_VALUE", message: "Bulk orders choose numbers by area code or criteria" });
-    const { ids, errors } = decodeIds({ agentId: { value: args.agentId, typename: "Agent", path: ["input", "agentId"] } });
-    if (ids.agentId) {
-      const agent = await this.prisma.agent.findFirst({ where: { id: ids.agentId, organizationId: caller.organizationId }, select: { id: true } });
-      if (!agent) errors.push({ path: ["input", "agentId"], code: "NOT_FOUND", message: "No such agent in this organization" });
-    }
-    const input = parseInput(ProvisionInput, { ...args, e164: undefined }, [...quantityProblems, ...errors]);
+  async provisionMany(caller: Caller, args: z.input<typeof ProvisionPhoneNumbersInput>): Promise<BulkItemResult[]> {
+    const agent = await agentReferenceProblems(this.prisma, caller.organizationId, peekField(ProvisionPhoneNumbersInput, "agentId", args));
+    const input = parseInput(ProvisionPhoneNumbersInput, args, agent);
     const countryCode = input.country ?? "US";
     const base = { country: countryCode, areaCode: input.areaCode ?? undefined, contains: input.contains ?? undefined, features: input.features ?? undefined };
 
     // Items already bought under this key are replayed; the shortage check covers only new ones.
-    const keys = Array.from({ length: args.quantity }, (_, i) => `${args.idempotencyKey}#${i + 1}`);
+    // The key as the client sent it: orders stored under it before stay found.
+    const keys = Array.from({ length: input.quantity }, (_, i) => `${args.idempotencyKey}#${i + 1}`);
     const done = new Set(
       (await this.prisma.numberOrder.findMany({ where: { organizationId: caller.organizationId, idempotencyKey: { in: keys } }, select: { idempotencyKey: true } })).map(
         (o) => o.idempotencyKey,
       ),
     );
     const missing = keys.filter((key) => !done.has(key)).length;
-    if (missing > 0 && args.shortageStrategy === "FAIL") {
+    if (missing > 0 && input.shortageStrategy === "FAIL") {
       const carrier = this.carriers.forCaller(caller);
       const available = await this.#withoutLive(await carrier.searchAvailable({ ...base, limit: 50 }).catch(toCarrierError));
       if (available.length < missing) {
@@ -191,9 +176,9 @@ export class ProvisioningService {
         const result = await this.#provisionOne(caller, {
           ...base,
           label: input.label ?? "",
-          agentId: ids.agentId ?? null,
+          agentId: input.agentId ?? null,
           idempotencyKey: key,
-          allowAreaCodeFallback: args.shortageStrategy === "FALLBACK",
+          allowAreaCodeFallback: input.shortageStrategy === "FALLBACK",
         });
         results.push({ index, result });
       } catch (error) {
@@ -290,10 +275,8 @@ export class ProvisioningService {
         });
       } catch (error) {
         // The agent was deleted between the check and the write: nothing was written or ordered.
-        if (isMissingReference(error, "agentId")) {
-          throw new ValidationError([{ path: ["input", "agentId"], code: "NOT_FOUND", message: "No such agent in this organization" }]);
-        }
-        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
+        if (isMissingReference(error, "agentId")) throw new ValidationError([unknownAgent()]);
+        if (!isUniqueViolation(error, ["organizationId", "idempotencyKey"]) && !isUniqueViolation(error, "e164")) throw error;
         // Either a concurrent call with the same key won (replay it) or the number was just taken (next one).
         const winner = await this.#findOrder(caller.organizationId, spec.idempotencyKey);
         if (winner) return this.#replay(winner);
@@ -362,8 +345,10 @@ export class ProvisioningService {
    * orders with no live row here, and activates PENDING numbers the carrier reports active.
    * Numbers missing at the carrier are only reported: whether the carrier lost them needs a person.
    */
-  async repair(caller: Caller): Promise<{ released: string[]; activated: PhoneNumber[]; report: Reconciliation }> {
+  async repair(caller: Caller, input: z.input<typeof RepairCarrierReconciliationInput>): Promise<{ released: string[]; activated: PhoneNumber[]; report: Reconciliation }> {
+    const { dryRun } = parseInput(RepairCarrierReconciliationInput, input);
     const report = await this.reconcile(caller);
+    if (dryRun) return { released: [], activated: [], report };
     const carrier = this.carriers.forCaller(caller);
     const released: string[] = [];
     for (const orphan of report.orphanedAtCarrier) {
@@ -483,11 +468,5 @@ export class ProvisioningService {
     });
     const taken = new Set(live.map((n) => n.e164));
     return numbers.filter((n) => !taken.has(n.e164));
-  }
-
-  #e164Problems(e164: string | null | undefined): FieldError[] {
-    if (e164 == null) return [];
-    const parsed = parseE164(e164);
-    return parsed.ok ? [] : [{ path: ["input", "e164"], code: "INVALID_E164", message: parsed.message }];
   }
 }

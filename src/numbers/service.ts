@@ -1,30 +1,36 @@
-import { isIP } from "node:net";
-import { z } from "zod";
+import type { z } from "zod";
+import { agentReferenceProblems, unknownAgent } from "../agents/lookup.ts";
 import type { Caller } from "../auth/caller.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { likeLiteral } from "../db/like-literal.ts";
-import { isMissingReference } from "../db/errors.ts";
+import { mapPrismaError } from "../db/errors.ts";
 import { digitsOf } from "../domain/e164.ts";
 import { ConflictError, NotFoundError, NumberReleasedError, ValidationError, type FieldError } from "../domain/errors.ts";
-import { decodeId, decodeIds } from "../domain/global-id.ts";
-import { check, type NumberOperation, type NumberStatus } from "../domain/lifecycle.ts";
+import { decodeId } from "../domain/global-id.ts";
+import { check, type NumberOperation } from "../domain/lifecycle.ts";
 import type { NumberReleases } from "./release.ts";
 import type { SecretBox } from "../domain/secret-box.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
-import { e164Field, issueCode, labelField, parseInput } from "../domain/validation.ts";
+import { parseInput, peekField } from "../domain/validation.ts";
 import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
-
-type Direction = "INBOUND" | "OUTBOUND" | "BOTH";
-type Source = "MANAGED" | "SIP_TRUNK" | "MANUAL";
-type Status = NumberStatus;
+import type { NumberDirection, NumberSource, NumberStatus } from "../generated/prisma/enums.ts";
+import {
+  AssignPhoneNumberInput,
+  CreateManualPhoneNumberInput,
+  ImportSipTrunkPhoneNumberInput,
+  PhoneNumberTargetInput,
+  UnassignPhoneNumberInput,
+  UpdatePhoneNumberInput,
+  type TrunkSettings,
+} from "./inputs.ts";
 
 export interface PhoneNumberFilter {
   text?: string | null;
-  sources?: Source[] | null;
-  statuses?: Status[] | null;
+  sources?: NumberSource[] | null;
+  statuses?: NumberStatus[] | null;
   agentId?: string | null;
   assigned?: boolean | null;
-  directions?: Direction[] | null;
+  directions?: NumberDirection[] | null;
   createdAfter?: Date | null;
   createdBefore?: Date | null;
   released?: "EXCLUDE" | "INCLUDE" | "ONLY" | null;
@@ -33,113 +39,6 @@ export interface PhoneNumberOrder {
   field: "CREATED_AT" | "UPDATED_AT" | "E164" | "LABEL" | "MONTHLY_PRICE";
   direction: "ASC" | "DESC";
 }
-
-export interface TrunkInput {
-  addresses?: string[] | null;
-  transport?: "UDP" | "TCP" | "TLS" | null;
-  mediaEncryption?: "DISABLED" | "SRTP" | null;
-  authUsername?: string | null;
-  authPassword?: string | null;
-  allowedSourceIps?: string[] | null;
-  ipAuthentication?: boolean | null;
-}
-export interface CapabilitiesInput {
-  voice?: boolean | null;
-  sms?: boolean | null;
-  mms?: boolean | null;
-}
-export interface NewNumberInput {
-  e164: string;
-  label?: string | null;
-  direction?: Direction | null;
-  capabilities?: CapabilitiesInput | null;
-  agentId?: string | null;
-  dispatchMetadataTemplate?: unknown;
-  inboundTrunk?: TrunkInput | null;
-  outboundTrunk?: TrunkInput | null;
-}
-export interface BillingInput {
-  includedInPlan?: boolean | null;
-  monthlyPriceCents?: number | null;
-  upfrontPriceCents?: number | null;
-  nextChargeAt?: Date | null;
-}
-export interface UpdateNumberInput {
-  id: string;
-  label?: string | null;
-  direction?: Direction | null;
-  capabilities?: CapabilitiesInput | null;
-  dispatchMetadataTemplate?: unknown;
-  inboundTrunk?: TrunkInput | null;
-  outboundTrunk?: TrunkInput | null;
-  billing?: BillingInput | null;
-}
-
-const SIP_ADDRESS = /^(sips?:)?([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(:\d{1,5})?(;transport=(udp|tcp|tls))?$/i;
-const ipOrCidr = z.string().trim().refine((value) => {
-  const [ip, bits, ...rest] = value.split("/");
-  const version = isIP(ip ?? "");
-  if (!version || rest.length > 0) return false;
-  if (bits === undefined) return true;
-  const n = Number(bits);
-  return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (version === 4 ? 32 : 128);
-}, { message: "Must be an IPv4 or IPv6 address, optionally with a /prefix", params: issueCode("INVALID_FORMAT") });
-
-const trunkSchema = z.object({
-  addresses: z
-    .array(z.string().trim().max(255).regex(SIP_ADDRESS, "Must be a SIP host, host:port or sip: URI"))
-    .max(10, "At most 10 addresses")
-    .nullish(),
-  transport: z.enum(["UDP", "TCP", "TLS"]).nullish(),
-  mediaEncryption: z.enum(["DISABLED", "SRTP"]).nullish(),
-  authUsername: z.string().trim().min(1, "Required").max(64, "At most 64 characters").nullish(),
-  authPassword: z.string().min(8, "At least 8 characters").max(128, "At most 128 characters").nullish(),
-  allowedSourceIps: z.array(ipOrCidr).max(50, "At most 50 addresses").nullish(),
-  ipAuthentication: z.boolean().nullish(),
-});
-
-// Optional: zod 4 treats a bare z.unknown() object key as required ("expected nonoptional"), which
-// refused every create and update that left the template out.
-const jsonTemplate = z
-  .unknown()
-  .superRefine((value, ctx) => {
-    if (value == null) return;
-    if (typeof value !== "object" || Array.isArray(value)) {
-      ctx.addIssue({ code: "custom", message: "Must be a JSON object", params: issueCode("INVALID_VALUE") });
-    } else if (JSON.stringify(value).length > 16_384) {
-      ctx.addIssue({ code: "custom", message: "At most 16 KiB of JSON", params: issueCode("TOO_LONG") });
-    }
-  })
-  .optional();
-
-const capabilitiesSchema = z.object({ voice: z.boolean().nullish(), sms: z.boolean().nullish(), mms: z.boolean().nullish() });
-
-const newNumberSchema = z.object({
-  e164: e164Field,
-  label: labelField.nullish(),
-  direction: z.enum(["INBOUND", "OUTBOUND", "BOTH"]).nullish(),
-  capabilities: capabilitiesSchema.nullish(),
-  dispatchMetadataTemplate: jsonTemplate,
-  inboundTrunk: trunkSchema.nullish(),
-  outboundTrunk: trunkSchema.nullish(),
-});
-
-const billingSchema = z.object({
-  includedInPlan: z.boolean().nullish(),
-  monthlyPriceCents: z.number().int().min(0, "Must be 0 or more").max(10_000_000, "At most 10,000,000 cents").nullish(),
-  upfrontPriceCents: z.number().int().min(0, "Must be 0 or more").max(10_000_000, "At most 10,000,000 cents").nullish(),
-  nextChargeAt: z.date().nullish(),
-});
-
-const updateNumberSchema = z.object({
-  label: labelField.nullish(),
-  direction: z.enum(["INBOUND", "OUTBOUND", "BOTH"]).nullish(),
-  capabilities: capabilitiesSchema.nullish(),
-  dispatchMetadataTemplate: jsonTemplate,
-  inboundTrunk: trunkSchema.nullish(),
-  outboundTrunk: trunkSchema.nullish(),
-  billing: billingSchema.nullish(),
-});
 
 /**
  * Phone numbers: registering manual and SIP-trunk numbers, changing them, routing them to agents
@@ -209,8 +108,8 @@ export class PhoneNumberService {
       this.prisma.phoneNumber.groupBy({ by: ["status", "source"], where, _count: { _all: true } }),
       this.prisma.phoneNumber.count({ where: { AND: [where, { agentId: { not: null } }] } }),
     ]);
-    const byStatus = new Map<Status, number>();
-    const bySource = new Map<Source, number>();
+    const byStatus = new Map<NumberStatus, number>();
+    const bySource = new Map<NumberSource, number>();
     let total = 0;
     for (const group of groups) {
       byStatus.set(group.status, (byStatus.get(group.status) ?? 0) + group._count._all);
@@ -226,19 +125,18 @@ export class PhoneNumberService {
   }
 
   /** A MANUAL number: the customer forwards calls to Switchboard. Starts ACTIVE; needs forwarding confirmed. */
-  createManual(caller: Caller, input: NewNumberInput): Promise<PhoneNumber> {
-    return this.#create(caller, "MANUAL", input);
+  async createManual(caller: Caller, input: z.input<typeof CreateManualPhoneNumberInput>): Promise<PhoneNumber> {
+    const agent = await agentReferenceProblems(this.prisma, caller.organizationId, peekField(CreateManualPhoneNumberInput, "agentId", input));
+    return this.#create(caller, "MANUAL", parseInput(CreateManualPhoneNumberInput, input, agent));
   }
 
   /** A SIP_TRUNK number: the customer's own number arriving over their SIP trunk. Starts ACTIVE. */
-  importSipTrunk(caller: Caller, input: NewNumberInput): Promise<PhoneNumber> {
-    return this.#create(caller, "SIP_TRUNK", input);
+  async importSipTrunk(caller: Caller, input: z.input<typeof ImportSipTrunkPhoneNumberInput>): Promise<PhoneNumber> {
+    const agent = await agentReferenceProblems(this.prisma, caller.organizationId, peekField(ImportSipTrunkPhoneNumberInput, "agentId", input));
+    return this.#create(caller, "SIP_TRUNK", parseInput(ImportSipTrunkPhoneNumberInput, input, agent));
   }
 
-  async #create(caller: Caller, source: "MANUAL" | "SIP_TRUNK", input: NewNumberInput): Promise<PhoneNumber> {
-    const { ids, errors } = decodeIds({ agentId: { value: input.agentId, typename: "Agent", path: ["input", "agentId"] } });
-    if (ids.agentId) errors.push(...(await this.#agentProblems(caller, ids.agentId, ["input", "agentId"])));
-    const data = parseInput(newNumberSchema, input, errors);
+  async #create(caller: Caller, source: "MANUAL" | "SIP_TRUNK", data: z.output<typeof ImportSipTrunkPhoneNumberInput>): Promise<PhoneNumber> {
     const capabilities = data.capabilities ?? {};
     const create: Prisma.PhoneNumberUncheckedCreateInput = {
       organizationId: caller.organizationId,
@@ -251,37 +149,35 @@ export class PhoneNumberService {
       voiceCapable: capabilities.voice ?? true,
       smsCapable: capabilities.sms ?? false,
       mmsCapable: capabilities.mms ?? false,
-      agentId: ids.agentId ?? null,
+      agentId: data.agentId ?? null,
       dispatchMetadataTemplate: (data.dispatchMetadataTemplate ?? undefined) as Prisma.InputJsonValue | undefined,
       ...(source === "SIP_TRUNK" ? { ...this.#trunkData("inbound", data.inboundTrunk), ...this.#trunkData("outbound", data.outboundTrunk) } : {}),
     };
-    try {
-      return await this.#changed(await this.prisma.phoneNumber.create({ data: create }));
-    } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+    const created = await this.prisma.phoneNumber.create({ data: create }).catch((error: unknown) => {
+      throw mapPrismaError(error, {
         // The partial unique index on live numbers; the owner is never revealed.
-        throw new ConflictError(`${create.e164} is already in use`);
-      }
-      if (isMissingReference(error, "agentId")) {
-        throw new ValidationError([{ path: ["input", "agentId"], code: "NOT_FOUND", message: "No such agent in this organization" }]);
-      }
-      throw error;
-    }
+        unique: { e164: () => new ConflictError(`${create.e164} is already in use`) },
+        // The agent was deleted between the check and the write.
+        missingReference: { agentId: () => new ValidationError([unknownAgent()]) },
+      });
+    });
+    return this.#changed(created);
   }
 
-  async update(caller: Caller, input: UpdateNumberInput): Promise<PhoneNumber> {
-    // Every problem of the input at once: a malformed id together with the other field errors, and
-    // trunk settings on a number without trunks together with the schema's errors.
-    const decoded = decodeId(input.id, "PhoneNumber", ["input", "id"]);
-    if ("error" in decoded) parseInput(updateNumberSchema, input, [decoded.error]);
-    const number = await this.#findFor(caller, "UPDATE", input.id, "id" in decoded ? decoded.id : undefined);
+  async update(caller: Caller, input: z.input<typeof UpdatePhoneNumberInput>): Promise<PhoneNumber> {
+    // A malformed id is reported together with every other problem of the input. A well-formed one
+    // must name one of the organization's numbers (NotFound otherwise) before trunk settings can be
+    // judged: they are reported with the rest, and only SIP_TRUNK numbers have trunks.
+    const id = peekField(UpdatePhoneNumberInput, "id", input);
+    if (id === undefined) parseInput(UpdatePhoneNumberInput, input);
+    const number = await this.#findFor(caller, "UPDATE", id!, input.id);
     const trunkErrors: FieldError[] = [];
     for (const side of ["inbound", "outbound"] as const) {
       if (input[`${side}Trunk`] != null && number.source !== "SIP_TRUNK") {
         trunkErrors.push({ path: ["input", `${side}Trunk`], code: "INVALID_VALUE", message: "Only SIP_TRUNK numbers have trunk configuration" });
       }
     }
-    const data = parseInput(updateNumberSchema, input, trunkErrors);
+    const data = parseInput(UpdatePhoneNumberInput, input, trunkErrors);
     const changes: Prisma.PhoneNumberUncheckedUpdateInput = {};
     if (data.label != null) changes.label = data.label;
     if (data.direction) changes.direction = data.direction;
@@ -306,33 +202,31 @@ export class PhoneNumberService {
   }
 
   /** The customer confirms that calls to a MANUAL number are forwarded to Switchboard. */
-  async confirmForwarding(caller: Caller, input: { id: string }): Promise<PhoneNumber> {
-    const number = await this.#findFor(caller, "CONFIRM_FORWARDING", input.id);
+  async confirmForwarding(caller: Caller, input: z.input<typeof PhoneNumberTargetInput>): Promise<PhoneNumber> {
+    const { id } = parseInput(PhoneNumberTargetInput, input);
+    const number = await this.#findFor(caller, "CONFIRM_FORWARDING", id, input.id);
     if (number.source !== "MANUAL") {
       throw new ConflictError(`${number.e164} is a ${number.source} number; only MANUAL numbers need call forwarding`);
     }
     return this.#changed(await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { forwardingConfirmedAt: new Date() } }));
   }
 
-  async assign(caller: Caller, input: { phoneNumberId: string; agentId: string }): Promise<PhoneNumber> {
-    const { ids, errors } = decodeIds({
-      phoneNumberId: { value: input.phoneNumberId, typename: "PhoneNumber", path: ["input", "phoneNumberId"] },
-      agentId: { value: input.agentId, typename: "Agent", path: ["input", "agentId"] },
-    });
-    if (errors.length) throw new ValidationError(errors);
-    const number = await this.#findFor(caller, "ASSIGN", input.phoneNumberId, ids.phoneNumberId);
-    const agent = await this.prisma.agent.findFirst({ where: { id: ids.agentId, organizationId: caller.organizationId }, select: { id: true } });
-    if (!agent) throw new NotFoundError("Agent", input.agentId);
-    const assigned = await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId: agent.id } }).catch((error: unknown) => {
-      // The agent was deleted between the check and the write.
-      if (isMissingReference(error, "agentId")) throw new NotFoundError("Agent", input.agentId);
-      throw error;
+  /** Routes a number to an agent. An unknown number is NotFound; an agent the organization lacks is a NOT_FOUND field error. */
+  async assign(caller: Caller, input: z.input<typeof AssignPhoneNumberInput>): Promise<PhoneNumber> {
+    const { phoneNumberId, agentId } = parseInput(AssignPhoneNumberInput, input);
+    const number = await this.#findFor(caller, "ASSIGN", phoneNumberId, input.phoneNumberId);
+    const agent = await agentReferenceProblems(this.prisma, caller.organizationId, agentId);
+    if (agent.length > 0) throw new ValidationError(agent);
+    const assigned = await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId } }).catch((error: unknown) => {
+      // The agent was deleted between the check and the write: the same answer as a moment later.
+      throw mapPrismaError(error, { missingReference: { agentId: () => new ValidationError([unknownAgent()]) } });
     });
     return this.#changed(assigned);
   }
 
-  async unassign(caller: Caller, input: { phoneNumberId: string }): Promise<PhoneNumber> {
-    const number = await this.#findFor(caller, "ASSIGN", input.phoneNumberId, undefined, ["input", "phoneNumberId"]);
+  async unassign(caller: Caller, input: z.input<typeof UnassignPhoneNumberInput>): Promise<PhoneNumber> {
+    const { phoneNumberId } = parseInput(UnassignPhoneNumberInput, input);
+    const number = await this.#findFor(caller, "ASSIGN", phoneNumberId, input.phoneNumberId);
     return this.#changed(await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId: null } }));
   }
 
@@ -340,14 +234,15 @@ export class PhoneNumberService {
    * Releases a number: irreversible. The row stays (with its history) for audit; the number stops
    * routing to its agent and every later change is refused with NumberReleasedError.
    */
-  async release(caller: Caller, input: { id: string }): Promise<PhoneNumber> {
-    const number = await this.#findFor(caller, "RELEASE", input.id);
+  async release(caller: Caller, input: z.input<typeof PhoneNumberTargetInput>): Promise<PhoneNumber> {
+    const { id } = parseInput(PhoneNumberTargetInput, input);
+    const number = await this.#findFor(caller, "RELEASE", id, input.id);
     // How: src/numbers/release.ts (intent first, the carrier, then the final write; a job finishes what a crash interrupted).
     return this.releases.release(number);
   }
 
   /** Encrypts a trunk password for storage. */
-  #trunkData(side: "inbound" | "outbound", trunk: z.infer<typeof trunkSchema> | null | undefined): Partial<Prisma.PhoneNumberUncheckedCreateInput> {
+  #trunkData(side: "inbound" | "outbound", trunk: TrunkSettings | null | undefined): Partial<Prisma.PhoneNumberUncheckedCreateInput> {
     if (!trunk) return {};
     const data: Record<string, unknown> = {};
     const set = (field: string, value: unknown) => {
@@ -363,22 +258,11 @@ export class PhoneNumberService {
     return data as Partial<Prisma.PhoneNumberUncheckedCreateInput>;
   }
 
-  async #agentProblems(caller: Caller, agentId: string, path: string[]): Promise<FieldError[]> {
-    const agent = await this.prisma.agent.findFirst({ where: { id: agentId, organizationId: caller.organizationId }, select: { id: true } });
-    return agent ? [] : [{ path, code: "NOT_FOUND", message: "No such agent in this organization" }];
-  }
-
   /**
-   * The caller's number, if its state allows `operation` (src/domain/lifecycle.ts): unknown ids are
-   * a NotFoundError, released numbers a NumberReleasedError, other refusals a ConflictError.
+   * The caller's number `id` (decoded from `globalId`), if its state allows `operation`
+   * (src/domain/lifecycle.ts): unknown ids are a NotFoundError, released numbers a NumberReleasedError, other refusals a ConflictError.
    */
-  async #findFor(caller: Caller, operation: NumberOperation, globalId: string, decodedId?: string, path: string[] = ["input", "id"]): Promise<PhoneNumber> {
-    let id = decodedId;
-    if (!id) {
-      const decoded = decodeId(globalId, "PhoneNumber", path);
-      if ("error" in decoded) throw new ValidationError([decoded.error]);
-      id = decoded.id;
-    }
+  async #findFor(caller: Caller, operation: NumberOperation, id: string, globalId: string): Promise<PhoneNumber> {
     const number = await this.prisma.phoneNumber.findFirst({ where: { id, organizationId: caller.organizationId } });
     if (!number) throw new NotFoundError("Phone number", globalId);
     const refusal = check(number.status, operation);

@@ -3,7 +3,7 @@ import type { DeliveredSetupStatusChange } from "../events/delivery-cache.ts";
 import type { SetupStatusChangePayload } from "../events/setup-status-changes.ts";
 import { builder } from "../schema/builder.ts";
 import { deliver, subscribeToNumberChannel } from "../schema/subscriptions.ts";
-import { PhoneNumberRef, SetupStatusRef } from "./schema.ts";
+import { PhoneNumberRef, SetupStatusRef } from "./schema/types.ts";
 
 const SetupStatusChangeRef = builder.objectRef<DeliveredSetupStatusChange>("PhoneNumberSetupStatusChange").implement({
   description: "A phone number's setup status changed.",

@@ -28,6 +28,13 @@ export interface SchemaTypes {
   DefaultNodeNullability: false;
 }
 
+/**
+ * The values of a GraphQL enum, exactly one per value of its one source (a Prisma enum or a domain
+ * list): `values: { ... } satisfies EnumValues<NumberStatus>`, so a value added on one side only
+ * fails type checking.
+ */
+export type EnumValues<Value extends string> = Record<Value, { description: string }>;
+
 /** `nodes(ids)` loads at most this many objects per call. */
 export const MAX_NODES_IDS = 100;
 

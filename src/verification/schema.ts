@@ -1,13 +1,15 @@
 import { grants } from "../auth/scopes.ts";
 import { ConflictError, NotFoundError, ValidationError, VerificationTransitionError } from "../domain/errors.ts";
-import type { AuthorizedRepresentative, BusinessAddress, BusinessProfile, Prefill, VerificationInput } from "../domain/verification.ts";
+import type { VerificationStatus } from "../domain/setup-status.ts";
+import type { AuthorizedRepresentative, BusinessAddress, BusinessProfile, Prefill, PrefillSource, VerificationAction } from "../domain/verification.ts";
 import type { DeliveredVerificationStatusChange } from "../events/delivery-cache.ts";
 import { deliver } from "../schema/subscriptions.ts";
 import type { Notification, Verification } from "../generated/prisma/client.ts";
-import { builder } from "../schema/builder.ts";
+import type { BusinessEntityType, NotificationStatus, SmsUseCase } from "../generated/prisma/enums.ts";
+import { builder, type EnumValues } from "../schema/builder.ts";
 import { ErrorInterface } from "../schema/errors.ts";
 import { OrganizationRef } from "../schema/viewer.ts";
-import type { OrganizationVerification, VerificationStatusChangePayload } from "./service.ts";
+import type { OrganizationVerification, SubmissionStatus, VerificationDecision, VerificationStatusChangePayload } from "./service.ts";
 import { detailsOf } from "./service.ts";
 
 export const VerificationStatusEnum = builder.enumType("VerificationStatus", {
@@ -18,7 +20,7 @@ export const VerificationStatusEnum = builder.enumType("VerificationStatus", {
     SUBMITTED: { description: "Submitted and waiting for a reviewer's decision." },
     APPROVED: { description: "Approved: the organization's US numbers can be assigned to its SMS campaign." },
     REJECTED: { description: "Rejected with a reason; fix it and submit again." },
-  },
+  } satisfies EnumValues<VerificationStatus>,
 });
 
 const VerificationActionEnum = builder.enumType("VerificationAction", {
@@ -28,7 +30,7 @@ const VerificationActionEnum = builder.enumType("VerificationAction", {
     SUBMIT: { description: "Submit for review (submitVerification)." },
     APPROVE: { description: "Approve a submission (decideVerification)." },
     REJECT: { description: "Reject a submission (decideVerification)." },
-  },
+  } satisfies EnumValues<VerificationAction>,
 });
 
 const BusinessEntityTypeEnum = builder.enumType("BusinessEntityType", {
@@ -39,7 +41,7 @@ const BusinessEntityTypeEnum = builder.enumType("BusinessEntityType", {
     NON_PROFIT: { description: "Non-profit organization." },
     GOVERNMENT: { description: "Government body." },
     SOLE_PROPRIETOR: { description: "Sole proprietor without a registered company." },
-  },
+  } satisfies EnumValues<BusinessEntityType>,
 });
 
 const SmsUseCaseEnum = builder.enumType("SmsUseCase", {
@@ -53,7 +55,7 @@ const SmsUseCaseEnum = builder.enumType("SmsUseCase", {
     MARKETING: { description: "Promotions and offers." },
     MIXED: { description: "Several of these purposes." },
     LOW_VOLUME_MIXED: { description: "Several purposes at low volume (a few thousand messages a month)." },
-  },
+  } satisfies EnumValues<SmsUseCase>,
 });
 
 const NotificationStatusEnum = builder.enumType("ReviewerNotificationStatus", {
@@ -63,7 +65,7 @@ const NotificationStatusEnum = builder.enumType("ReviewerNotificationStatus", {
     QUEUED: { description: "Waiting for delivery, or for its next retry after a failed attempt (see lastError)." },
     SENT: { description: "The reviewer webhook accepted it." },
     FAILED: { description: "Every attempt failed; lastError says why." },
-  },
+  } satisfies EnumValues<NotificationStatus | "NOT_QUEUED">,
 });
 
 const PrefillSourceEnum = builder.enumType("VerificationPrefillSource", {
@@ -72,7 +74,7 @@ const PrefillSourceEnum = builder.enumType("VerificationPrefillSource", {
     CURRENT_SUBMISSION: { description: "The organization's current submission (a draft, or one under review)." },
     EARLIER_SUBMISSION: { description: "The latest earlier submission, e.g. the rejected one before a resubmission." },
     ORGANIZATION_PROFILE: { description: "The organization's profile (its name)." },
-  },
+  } satisfies EnumValues<PrefillSource>,
 });
 
 const BusinessAddressRef = builder.objectRef<BusinessAddress>("BusinessAddress").implement({
@@ -221,7 +223,7 @@ const VerificationSubmissionStatusEnum = builder.enumType("VerificationSubmissio
     SUBMITTED: { description: "Waiting for a reviewer's decision." },
     APPROVED: { description: "Approved." },
     REJECTED: { description: "Rejected (the organization may submit again, as a new submission)." },
-  },
+  } satisfies EnumValues<SubmissionStatus>,
 });
 
 const VerificationSubmissionFilter = builder.inputType("VerificationSubmissionFilter", {
@@ -339,7 +341,7 @@ builder.mutationField("saveVerificationDraft", (t) =>
     type: VerificationSuccess("SaveVerificationDraftSuccess", "The draft was saved."),
     errors: { types: [ValidationError, VerificationTransitionError, ConflictError] },
     resolve: async (_root, { input }, context) => ({
-      verification: await context.services.verification.saveDraft(context.caller, input as VerificationInput),
+      verification: await context.services.verification.saveDraft(context.caller, input),
     }),
   }),
 );
@@ -354,7 +356,7 @@ builder.mutationField("submitVerification", (t) =>
     type: VerificationSuccess("SubmitVerificationSuccess", "The verification was submitted."),
     errors: { types: [ValidationError, VerificationTransitionError, ConflictError] },
     resolve: async (_root, { input }, context) => ({
-      verification: await context.services.verification.submit(context.caller, input as VerificationInput),
+      verification: await context.services.verification.submit(context.caller, input),
     }),
   }),
 );
@@ -364,7 +366,7 @@ const VerificationDecisionEnum = builder.enumType("VerificationDecision", {
   values: {
     APPROVE: { description: "Approve: the organization's eligible US numbers are assigned to its SMS campaign." },
     REJECT: { description: "Reject, with a reason the organization sees." },
-  },
+  } satisfies EnumValues<VerificationDecision>,
 });
 
 builder.mutationField("decideVerification", (t) =>
@@ -381,11 +383,7 @@ builder.mutationField("decideVerification", (t) =>
     type: VerificationSuccess("DecideVerificationSuccess", "The decision was recorded."),
     errors: { types: [ValidationError, NotFoundError, VerificationTransitionError, ConflictError] },
     resolve: async (_root, { input }, context) => ({
-      verification: await context.services.verification.decide(context.caller, {
-        id: String(input.id),
-        decision: input.decision,
-        rejectionReason: input.rejectionReason,
-      }),
+      verification: await context.services.verification.decide(context.caller, input),
     }),
   }),
 );

@@ -1,9 +1,11 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Logger } from "pino";
+import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
 import type { PrismaClient } from "../db/client.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 import { ConflictError, NotFoundError, ValidationError, VerificationTransitionError } from "../domain/errors.ts";
-import { decodeId } from "../domain/global-id.ts";
+import { globalId, parseInput } from "../domain/validation.ts";
 import type { VerificationStatus } from "../domain/setup-status.ts";
 import {
   applyDraftInput,
@@ -20,7 +22,7 @@ import {
 } from "../domain/verification.ts";
 import type { EventBus } from "../events/pubsub.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
-import { Prisma, type Verification } from "../generated/prisma/client.ts";
+import type { Prisma, Verification } from "../generated/prisma/client.ts";
 import { SmsCampaigns } from "./campaigns.ts";
 
 /** What a VERIFICATION_STATUS_CHANGED event records. */
@@ -42,11 +44,15 @@ export interface OrganizationVerification {
 export const SUBMISSION_STATUSES = ["SUBMITTED", "APPROVED", "REJECTED"] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
-export interface DecisionInput {
-  id: string;
-  decision: "APPROVE" | "REJECT";
-  rejectionReason?: string | null;
-}
+export const VERIFICATION_DECISIONS = ["APPROVE", "REJECT"] as const;
+export type VerificationDecision = (typeof VERIFICATION_DECISIONS)[number];
+
+/** A reviewer's decision; a rejection needs its reason (decisionProblems). */
+export const DecideVerificationInput = z.object({
+  id: globalId("Verification"),
+  decision: z.enum(VERIFICATION_DECISIONS),
+  rejectionReason: z.string().nullish(),
+});
 
 /** The status of the organization's current submission; MISSING without one. */
 export async function currentVerificationStatus(prisma: PrismaClient, organizationId: string): Promise<VerificationStatus> {
@@ -157,11 +163,8 @@ export class VerificationService {
     return this.#retrying(() => this.#write(caller, "SUBMIT", input));
   }
 
-  async decide(caller: Caller, input: DecisionInput): Promise<Verification> {
-    const decoded = decodeId(input.id, "Verification", ["input", "id"]);
-    const problems = [...("error" in decoded ? [decoded.error] : []), ...decisionProblems(input.decision, input.rejectionReason)];
-    if (problems.length) throw new ValidationError(problems);
-    const id = (decoded as { id: string }).id;
+  async decide(caller: Caller, input: z.input<typeof DecideVerificationInput>): Promise<Verification> {
+    const { id } = parseInput(DecideVerificationInput, input, decisionProblems(input.decision, input.rejectionReason));
     // Operators review every organization's submissions; anyone else (no such caller passes the
     // verification:review check today) would stay within their own organization.
     const owner = await this.prisma.verification.findFirst({
@@ -303,7 +306,7 @@ export class VerificationService {
       try {
         return await step();
       } catch (error) {
-        const raced = error instanceof ChangedMeanwhile || (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002");
+        const raced = error instanceof ChangedMeanwhile || isUniqueViolation(error, ["organizationId", "current"]);
         if (!raced) throw error;
         if (attempt >= ATTEMPTS) throw new ConflictError("The verification changed meanwhile; try again");
       }
