@@ -38,7 +38,19 @@ export interface PlannedQuery {
 export interface PageNeeds {
   totalCount: boolean;
   verificationStatus: boolean;
+  /** The columns the selected fields read (the id is always read), or every column. */
+  columns: readonly NumberColumn[] | "all";
 }
+
+export type NumberColumn = keyof PhoneNumber;
+
+/**
+ * The extension a PhoneNumber field declares the columns it reads with (`extensions: readsColumns(...)`),
+ * so a page reads only what its selection needs. Exposed fields read their own column; a field
+ * that declares nothing makes the page read every column.
+ */
+export const COLUMNS_EXTENSION = "phoneNumberColumns";
+export const readsColumns = (...columns: NumberColumn[]) => ({ [COLUMNS_EXTENSION]: columns });
 
 export interface LoadedPage {
   rows: NumberRow[];
@@ -69,9 +81,16 @@ export function plannedShape(query: PlannedQuery): { agent: "none" | "row" | "ro
   const { agent, ...otherIncludes } = include ?? {};
   if (Object.keys(otherIncludes).length > 0) return undefined;
   if (agent === undefined) return { agent: "none" };
-  if (agent === true) return { agent: "row" };
+  // A select of the agent's own columns (setupStatus asks for its status) is answered with the whole row.
+  if (agent === true || isScalarSelect(agent)) return { agent: "row" };
   if (JSON.stringify(agent) === AGENT_WITH_COUNT) return { agent: "rowWithCount" };
   return undefined;
+}
+
+function isScalarSelect(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Object.keys(value).length !== 1 || !("select" in value)) return false;
+  const select = (value as { select: unknown }).select;
+  return typeof select === "object" && select !== null && Object.values(select).every((v) => v === true);
 }
 
 /** Bind parameters of one statement, numbered in the order they are added. */
@@ -142,17 +161,19 @@ export async function loadPhoneNumberPage(
         : `CASE WHEN a."id" IS NULL THEN NULL ELSE jsonb_set(to_jsonb(a), '{_count}', jsonb_build_object('phoneNumbers', (SELECT count(*) FROM "PhoneNumber" x WHERE x."agentId" = a."id" AND x."status" <> 'RELEASED'))) END`;
   const take = params.add(query.take, "int");
   const skip = params.add(query.skip ?? 0, "int");
+  const columns = needs.columns === "all" ? undefined : [...new Set<NumberColumn>(["id", "agentId", ORDER_COLUMNS[args.orderBy?.field ?? "CREATED_AT"], ...needs.columns])];
+  const numberJson = columns ? `json_build_object(${columns.map((c) => `'${c}', page."${c}"`).join(", ")})` : "row_to_json(page)";
   const sql = `WITH page AS (
-  SELECT p.* FROM "PhoneNumber" p WHERE ${pageWhere.join(" AND ")} ORDER BY ${order("p")} LIMIT ${take} OFFSET ${skip}
+  SELECT ${columns ? columns.map((c) => `p."${c}"`).join(", ") : "p.*"} FROM "PhoneNumber" p WHERE ${pageWhere.join(" AND ")} ORDER BY ${order("p")} LIMIT ${take} OFFSET ${skip}
 )
 SELECT
-  (SELECT coalesce(json_agg(json_build_array(row_to_json(page), ${agentJson}) ORDER BY ${order("page")}), '[]')::text
+  (SELECT coalesce(json_agg(json_build_array(${numberJson}, ${agentJson}) ORDER BY ${order("page")}), '[]')::text
      FROM page${shape.agent === "none" ? "" : ` LEFT JOIN "Agent" a ON a."id" = page."agentId"`}) AS "rows",
   ${needs.totalCount ? `(SELECT count(*) FROM "PhoneNumber" p WHERE ${where.join(" AND ")})::int` : "NULL::int"} AS "totalCount",
   ${needs.verificationStatus ? `(SELECT v."status"::text FROM "Verification" v WHERE v."organizationId" = $1::uuid AND v."current")` : "NULL::text"} AS "verificationStatus"`;
   const [result] = await prisma.$queryRawUnsafe<Array<{ rows: string; totalCount: number | null; verificationStatus: string | null }>>(sql, ...params.values);
   const rows = (JSON.parse(result!.rows) as Array<[Record<string, unknown>, Record<string, unknown> | null]>).map(([number, agent]) => {
-    for (const column of NUMBER_LISTS) number[column] ??= [];
+    for (const column of NUMBER_LISTS) if (column in number) number[column] ??= [];
     const row = withDates(number, NUMBER_DATES) as NumberRow;
     if (shape.agent !== "none") row.agent = agent ? (withDates(agent, AGENT_DATES) as NonNullable<NumberRow["agent"]>) : null;
     return row;

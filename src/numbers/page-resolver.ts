@@ -1,7 +1,7 @@
-import { GraphQLError, Kind, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
+import { GraphQLError, isObjectType, Kind, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
 import type { Context } from "../context.ts";
 import { ValidationError } from "../domain/errors.ts";
-import { loadPhoneNumberPage, plannedShape, type PlannedQuery } from "./page-query.ts";
+import { COLUMNS_EXTENSION, loadPhoneNumberPage, plannedShape, type NumberColumn, type PlannedQuery } from "./page-query.ts";
 import type { PhoneNumberFilter, PhoneNumberOrder } from "./service.ts";
 
 interface ListArgs {
@@ -27,7 +27,11 @@ export async function resolvePhoneNumberPage(query: PlannedQuery, args: ListArgs
       });
     }
     const organizationId = context.caller.organizationId;
-    const needs = { totalCount: selects(info, info.fieldNodes[0]?.selectionSet, ["totalCount"]), verificationStatus: selectsOnNode(info, "setupStatus") };
+    const needs = {
+      totalCount: selects(info, info.fieldNodes[0]?.selectionSet, ["totalCount"]),
+      verificationStatus: selectsOnNode(info, "setupStatus"),
+      columns: columnsOfNodes(info),
+    };
     const page = loadPhoneNumberPage(context.prisma, organizationId, args, query, needs);
     if (needs.totalCount) {
       const total = page.then((p) => p.totalCount ?? 0);
@@ -54,6 +58,52 @@ async function asUserInput<T>(run: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof ValidationError) throw new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT" } });
     throw error;
+  }
+}
+
+/**
+ * The columns the page's numbers need for the fields selected on them (`edges.node`, `nodes`), from
+ * each field's declaration (src/numbers/schema/types.ts), or "all" when a field declares none.
+ */
+function columnsOfNodes(info: GraphQLResolveInfo): NumberColumn[] | "all" {
+  const type = info.schema.getType("PhoneNumber");
+  if (!isObjectType(type)) return "all";
+  const fields = type.getFields();
+  const names = new Set<string>();
+  for (const node of info.fieldNodes) {
+    const edges = childSets(info, node.selectionSet, "edges").flatMap((set) => childSets(info, set, "node"));
+    for (const set of [...edges, ...childSets(info, node.selectionSet, "nodes")]) fieldNames(info, set, names);
+  }
+  const columns: NumberColumn[] = [];
+  for (const name of names) {
+    if (name === "__typename" || name === "id") continue;
+    const extensions = fields[name]?.extensions as { pothosExposedField?: NumberColumn; [COLUMNS_EXTENSION]?: NumberColumn[] } | undefined;
+    if (extensions?.[COLUMNS_EXTENSION]) columns.push(...extensions[COLUMNS_EXTENSION]);
+    else if (extensions?.pothosExposedField) columns.push(extensions.pothosExposedField);
+    else return "all";
+  }
+  return columns;
+}
+
+/** The selection sets of the fields called `name` directly in `set` (through fragments). */
+function childSets(info: GraphQLResolveInfo, set: SelectionSetNode | undefined, name: string): SelectionSetNode[] {
+  const found: SelectionSetNode[] = [];
+  for (const selection of set?.selections ?? []) {
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value === name && selection.selectionSet) found.push(selection.selectionSet);
+    } else {
+      const inner = selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : info.fragments[selection.name.value]?.selectionSet;
+      found.push(...childSets(info, inner, name));
+    }
+  }
+  return found;
+}
+
+/** The names of the fields selected directly in `set` (through fragments). */
+function fieldNames(info: GraphQLResolveInfo, set: SelectionSetNode | undefined, into: Set<string>): void {
+  for (const selection of set?.selections ?? []) {
+    if (selection.kind === Kind.FIELD) into.add(selection.name.value);
+    else fieldNames(info, selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : info.fragments[selection.name.value]?.selectionSet, into);
   }
 }
 

@@ -13,6 +13,7 @@ import { trunkView, type TrunkView } from "../../domain/trunks.ts";
 import type { PhoneNumber } from "../../generated/prisma/client.ts";
 import type { MediaEncryption, NumberDirection, NumberSource, NumberStatus, SipTransport, SmsCampaignStatus } from "../../generated/prisma/enums.ts";
 import { builder, type EnumValues } from "../../schema/builder.ts";
+import { readsColumns } from "../page-query.ts";
 
 export const NumberSourceEnum = builder.enumType("NumberSource", {
   description: "Where a phone number comes from.",
@@ -176,16 +177,16 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
   findUnique: (id, context) => ({ id, organizationId: context.caller.organizationId }),
   fields: (t) => ({
     e164: t.exposeString("e164", { description: "The number in E.164 form, e.g. +14155550100." }),
-    label: t.string({ nullable: true, description: "Free-form label.", resolve: (n) => n.label || null }),
+    label: t.string({ nullable: true, description: "Free-form label.", extensions: readsColumns("label"), resolve: (n) => n.label || null }),
     source: t.expose("source", { type: NumberSourceEnum, description: "MANAGED, SIP_TRUNK or MANUAL." }),
     carrier: t.exposeString("carrier", { nullable: true, description: "Carrier of a MANAGED number." }),
     carrierResourceId: t.exposeString("carrierResourceId", { nullable: true, description: "The carrier's id of the number." }),
     country: t.exposeString("country", { description: "ISO 3166-1 alpha-2 country." }),
-    capabilities: t.field({ type: CapabilitiesRef, description: "Voice, SMS and MMS capability.", resolve: (n) => n }),
+    capabilities: t.field({ type: CapabilitiesRef, description: "Voice, SMS and MMS capability.", extensions: readsColumns("voiceCapable", "smsCapable", "mmsCapable"), resolve: (n) => n }),
     direction: t.expose("direction", { type: NumberDirectionEnum, description: "INBOUND, OUTBOUND or BOTH." }),
-    supportsInbound: t.boolean({ description: "The direction allows inbound calls.", resolve: (n) => allowsInbound(n.direction) }),
-    supportsOutbound: t.boolean({ description: "The direction allows outbound calls.", resolve: (n) => allowsOutbound(n.direction) }),
-    agent: t.relation("agent", { nullable: true, description: "The agent calls and messages route to." }),
+    supportsInbound: t.boolean({ description: "The direction allows inbound calls.", extensions: readsColumns("direction"), resolve: (n) => allowsInbound(n.direction) }),
+    supportsOutbound: t.boolean({ description: "The direction allows outbound calls.", extensions: readsColumns("direction"), resolve: (n) => allowsOutbound(n.direction) }),
+    agent: t.relation("agent", { nullable: true, description: "The agent calls and messages route to.", extensions: readsColumns("agentId") }),
     dispatchMetadataTemplate: t.expose("dispatchMetadataTemplate", {
       type: "JSON",
       nullable: true,
@@ -200,23 +201,27 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
       type: InboundTrunkRef,
       nullable: true,
       description: "Inbound SIP trunk (SIP_TRUNK numbers only).",
+      extensions: readsColumns("source", "inboundTrunkAddresses", "inboundTrunkTransport", "inboundTrunkMediaEncryption", "inboundTrunkAuthUsername", "inboundTrunkAuthPassword", "inboundTrunkAllowedSourceIps"),
       resolve: (n) => (n.source === "SIP_TRUNK" ? trunkView(n, "inbound") : null),
     }),
     outboundTrunk: t.field({
       type: OutboundTrunkRef,
       nullable: true,
       description: "Outbound SIP trunk (SIP_TRUNK numbers only).",
+      extensions: readsColumns("source", "outboundTrunkAddresses", "outboundTrunkTransport", "outboundTrunkMediaEncryption", "outboundTrunkAuthUsername", "outboundTrunkAuthPassword", "outboundTrunkAllowedSourceIps", "outboundTrunkIpAuthentication"),
       resolve: (n) => (n.source === "SIP_TRUNK" ? trunkView(n, "outbound") : null),
     }),
     smsCampaign: t.field({
       type: SmsCampaignRef,
       nullable: true,
       description: "10DLC campaign assignment; null until one is requested.",
+      extensions: readsColumns("smsCampaignId", "smsCampaignStatus", "smsCampaignUpdatedAt"),
       resolve: (n) => (n.smsCampaignStatus ? n : null),
     }),
     billing: t.field({
       type: BillingRef,
       description: "Prices and charge dates (null without billing:read).",
+      extensions: readsColumns("includedInPlan", "monthlyPriceCents", "upfrontPriceCents", "nextChargeAt", "lastChargeAt", "suspendedAt"),
       nullable: true,
       authScopes: { scope: "billing:read" },
       resolve: (n) => n,
@@ -227,6 +232,8 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
       description: "Whether the number is ready to call and text, and what to fix.",
       // Merged into the query that loads the number, so a list costs no extra statement per row.
       select: { agent: { select: { status: true } } },
+      extensions: readsColumns("organizationId", "status", "source", "direction", "country", "smsCapable", "suspendedAt", "forwardingConfirmedAt", "smsCampaignStatus",
+        "inboundTrunkAddresses", "inboundTrunkTransport", "inboundTrunkMediaEncryption", "inboundTrunkAuthUsername", "inboundTrunkAuthPassword", "inboundTrunkAllowedSourceIps", "outboundTrunkAddresses", "outboundTrunkTransport", "outboundTrunkMediaEncryption", "outboundTrunkAuthUsername", "outboundTrunkAuthPassword", "outboundTrunkAllowedSourceIps", "outboundTrunkIpAuthentication"),
       resolve: async (n, _args, context) => setupStatusOf(n, await context.loaders.verificationStatus.load(n.organizationId)),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When the number was added." }),
