@@ -153,12 +153,14 @@ export async function loadPhoneNumberPage(
     pageWhere.push(`(p.${column}, p."id") ${direction === "ASC" ? ">=" : "<="} (SELECT c.${column}, c."id" FROM "PhoneNumber" c WHERE c."id" = ${cursor})`);
   }
   const order = (table: string) => `${table}.${column} ${direction}, ${table}."id" ${direction}`;
+  // Each row's agent by its primary key (a subplan per row), never a join the planner may turn into
+  // a scan of every agent; its count on the partial index of live numbers by agent.
   const agentJson =
     shape.agent === "none"
       ? "NULL"
       : shape.agent === "row"
-        ? "row_to_json(a)"
-        : `CASE WHEN a."id" IS NULL THEN NULL ELSE jsonb_set(to_jsonb(a), '{_count}', jsonb_build_object('phoneNumbers', (SELECT count(*) FROM "PhoneNumber" x WHERE x."agentId" = a."id" AND x."status" <> 'RELEASED'))) END`;
+        ? `(SELECT row_to_json(a) FROM "Agent" a WHERE a."id" = page."agentId")`
+        : `(SELECT jsonb_set(to_jsonb(a), '{_count}', jsonb_build_object('phoneNumbers', (SELECT count(*) FROM "PhoneNumber" x WHERE x."agentId" = a."id" AND x."status" <> 'RELEASED'))) FROM "Agent" a WHERE a."id" = page."agentId")`;
   const take = params.add(query.take, "int");
   const skip = params.add(query.skip ?? 0, "int");
   const columns = needs.columns === "all" ? undefined : [...new Set<NumberColumn>(["id", "agentId", ORDER_COLUMNS[args.orderBy?.field ?? "CREATED_AT"], ...needs.columns])];
@@ -168,7 +170,7 @@ export async function loadPhoneNumberPage(
 )
 SELECT
   (SELECT coalesce(json_agg(json_build_array(${numberJson}, ${agentJson}) ORDER BY ${order("page")}), '[]')::text
-     FROM page${shape.agent === "none" ? "" : ` LEFT JOIN "Agent" a ON a."id" = page."agentId"`}) AS "rows",
+     FROM page) AS "rows",
   ${needs.totalCount ? `(SELECT count(*) FROM "PhoneNumber" p WHERE ${where.join(" AND ")})::int` : "NULL::int"} AS "totalCount",
   ${needs.verificationStatus ? `(SELECT v."status"::text FROM "Verification" v WHERE v."organizationId" = $1::uuid AND v."current")` : "NULL::text"} AS "verificationStatus"`;
   const [result] = await prisma.$queryRawUnsafe<Array<{ rows: string; totalCount: number | null; verificationStatus: string | null }>>(sql, ...params.values);
