@@ -118,18 +118,21 @@ export function useOperationLimits(deps: {
       return {
         onExecuteDone({ result, setResult }) {
           if (!isExecutionResult(result)) return;
-          const bytes = Buffer.byteLength(JSON.stringify(result));
-          if (bytes > limits.maxResponseBytes) {
-            setResult({
-              data: null,
-              errors: [
-                limitError("RESPONSE_TOO_LARGE", `The response would be ${bytes} bytes; the limit is ${limits.maxResponseBytes}. Ask for smaller pages or fewer fields.`, {
-                  bytes,
-                  limit: limits.maxResponseBytes,
-                }),
-              ],
-            });
+          if (context.extra) {
+            // WebSocket: graphql-ws serializes the result itself, so it is measured here.
+            const bytes = Buffer.byteLength(JSON.stringify(result));
+            if (bytes > limits.maxResponseBytes) setResult(tooLarge(bytes, limits.maxResponseBytes));
+            return;
           }
+          // HTTP and SSE: yoga serializes with the result's own `stringify` when it has one, so the
+          // response is measured as it is written, once, not serialized twice.
+          (result as ExecutionResult & { stringify?: (value: unknown) => string }).stringify = (sanitized) => {
+            const text = JSON.stringify(sanitized);
+            // UTF-8 takes at most 3 bytes per UTF-16 unit: most responses are counted without a pass.
+            if (text.length * 3 <= limits.maxResponseBytes) return text;
+            const bytes = Buffer.byteLength(text);
+            return bytes > limits.maxResponseBytes ? JSON.stringify(tooLarge(bytes, limits.maxResponseBytes)) : text;
+          };
         },
       };
     },
@@ -160,6 +163,14 @@ export function useOperationLimits(deps: {
         response.headers.set("ratelimit-policy", `${state.budget.limit};w=${rateLimits.settings.windowSeconds}`);
       }
     },
+  };
+}
+
+/** The response that replaces one larger than the cap. */
+function tooLarge(bytes: number, limit: number): ExecutionResult {
+  return {
+    data: null,
+    errors: [limitError("RESPONSE_TOO_LARGE", `The response would be ${bytes} bytes; the limit is ${limit}. Ask for smaller pages or fewer fields.`, { bytes, limit })],
   };
 }
 

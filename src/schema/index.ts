@@ -11,6 +11,7 @@ import "../apikeys/schema.ts";
 import "../numbers/subscriptions.ts";
 import "../verification/schema.ts";
 import "../messages/schema.ts";
+import { encodeGlobalID } from "@pothos/plugin-relay";
 import { isInterfaceType, isObjectType } from "graphql";
 import { builder, setNodeTypeNames } from "./builder.ts";
 
@@ -18,7 +19,20 @@ export const schema = builder.toSchema({ sortSchema: true });
 
 // node/nodes accept only ids of Node types: an id naming any other type is malformed input.
 const nodeInterface = schema.getType("Node");
-if (isInterfaceType(nodeInterface)) setNodeTypeNames(schema.getImplementations(nodeInterface).objects.map((type) => type.name));
+if (isInterfaceType(nodeInterface)) {
+  const nodeTypes = schema.getImplementations(nodeInterface).objects;
+  setNodeTypeNames(nodeTypes.map((type) => type.name));
+  // plugin-relay resolves every `id` with an async function, so each object of a list became a
+  // promise for the executor (twice per row of a page of numbers with their agents). Every Node
+  // here is a Prisma model whose id is its `id` column: the same global id, computed at once.
+  for (const type of nodeTypes) {
+    const field = type.getFields().id;
+    const relayResolve = field?.resolve;
+    if (!field || !relayResolve) continue;
+    field.resolve = (parent, args, context, info) =>
+      typeof (parent as { id?: unknown }).id === "string" ? encodeGlobalID(type.name, (parent as { id: string }).id) : relayResolve(parent, args, context, info);
+  }
+}
 
 // plugin-prisma adds `totalCount` to connections without a description; every field gets one.
 for (const type of Object.values(schema.getTypeMap())) {
