@@ -105,7 +105,15 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
     // Responses finished after close() carry `Connection: close`; idle keep-alive sockets are closed.
     const idleSweep = setInterval(() => httpServer.closeIdleConnections(), 100);
     try {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      // In-flight requests finish, within the time a request may run (a stuck one does not hold the stop).
+      const patience = new Promise((resolve) => setTimeout(resolve, config.limits.timeoutMs + 5_000).unref());
+      while (inFlight.size > 0) {
+        const settled = await Promise.race([Promise.allSettled([...inFlight]).then(() => true), patience.then(() => false)]);
+        if (!settled) {
+          logger.warn({ requests: inFlight.size }, "stopping with requests still in flight");
+          break;
+        }
+      }
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     } finally {
       clearInterval(idleSweep);
@@ -134,7 +142,7 @@ async function withBodyLimit(req: IncomingMessage, res: ServerResponse, maxBytes
   };
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) return tooLarge();
-  const body = await new Promise<Buffer | undefined>((resolve, reject) => {
+  const body = await new Promise<Buffer | undefined | null>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -148,7 +156,13 @@ async function withBodyLimit(req: IncomingMessage, res: ServerResponse, maxBytes
     req.on("data", onData);
     req.once("end", () => resolve(Buffer.concat(chunks)));
     req.once("error", reject);
+    // A client that goes away mid-body ends the request here; without this it never settled and
+    // a graceful stop waited for it forever.
+    req.once("close", () => {
+      if (!req.complete) resolve(null);
+    });
   });
+  if (body === null) return undefined;
   if (!body) return tooLarge();
   (req as IncomingMessage & { body?: Buffer }).body = body;
   return next();
