@@ -196,10 +196,19 @@ export type StoredNumber = Omit<SetupStatusInput, "agent" | "inboundTrunk" | "ou
 
 /** The setup status of a stored number (with its agent's status) under the organization's verification. */
 export function setupStatusOf(number: StoredNumber, verificationStatus: VerificationStatus): SetupStatus {
+  // The fields it reads, named: a list page computes this for every row.
   return computeSetupStatus({
-    ...number,
+    status: number.status,
+    source: number.source,
+    direction: number.direction,
+    country: number.country,
+    smsCapable: number.smsCapable,
+    suspendedAt: number.suspendedAt,
+    forwardingConfirmedAt: number.forwardingConfirmedAt,
+    agent: number.agent,
     inboundTrunk: trunkView(number, "inbound"),
     outboundTrunk: trunkView(number, "outbound"),
+    smsCampaignStatus: number.smsCampaignStatus,
     verificationStatus,
   });
 }

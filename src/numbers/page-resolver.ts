@@ -41,7 +41,7 @@ export async function resolvePhoneNumberPage(query: PlannedQuery, args: ListArgs
       counted.set(info, total);
     }
     const loaded = await page;
-    if (loaded.verificationStatus) context.loaders.verificationStatus.prime(organizationId, loaded.verificationStatus);
+    if (loaded.verificationStatus) context.loaders.primeVerificationStatus(organizationId, loaded.verificationStatus);
     return loaded.rows;
   });
 }

@@ -234,7 +234,10 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
       select: { agent: { select: { status: true } } },
       extensions: readsColumns("organizationId", "status", "source", "direction", "country", "smsCapable", "suspendedAt", "forwardingConfirmedAt", "smsCampaignStatus",
         "inboundTrunkAddresses", "inboundTrunkTransport", "inboundTrunkMediaEncryption", "inboundTrunkAuthUsername", "inboundTrunkAuthPassword", "inboundTrunkAllowedSourceIps", "outboundTrunkAddresses", "outboundTrunkTransport", "outboundTrunkMediaEncryption", "outboundTrunkAuthUsername", "outboundTrunkAuthPassword", "outboundTrunkAllowedSourceIps", "outboundTrunkIpAuthentication"),
-      resolve: async (n, _args, context) => setupStatusOf(n, await context.loaders.verificationStatus.load(n.organizationId)),
+      resolve: (n, _args, context) => {
+        const known = context.loaders.knownVerificationStatus(n.organizationId);
+        return known ? setupStatusOf(n, known) : context.loaders.verificationStatus.load(n.organizationId).then((status) => setupStatusOf(n, status));
+      },
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When the number was added." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When the number last changed." }),
