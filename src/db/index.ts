@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { createPrismaClient, type PrismaClient } from "./client.ts";
-import { startEmbeddedPostgres } from "./embedded.ts";
 import { migrateDatabase } from "./migrate.ts";
 
 export interface Database {
@@ -24,6 +23,8 @@ export async function openDatabase(config: Config, logger: Logger, options: Open
     return { prisma, mode: "server", created: false, close: () => prisma.$disconnect() };
   }
   const started = Date.now();
+  // Loaded only here: PGlite and its Wasm cost a server on PostgreSQL about 27 MB of memory for nothing.
+  const { startEmbeddedPostgres } = await import("./embedded.ts");
   const embedded = await startEmbeddedPostgres(config.dataDir);
   logger.info({ dataDir: embedded.dataDir, created: embedded.created, ms: Date.now() - started }, "embedded PostgreSQL (PGlite) started");
   try {
