@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
 /**
@@ -46,7 +47,8 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   }
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const created = !(await readFile(path.join(pgDir, "PG_VERSION"), "utf8").then(() => true, () => false));
-  const db = await PGlite.create({ dataDir: pgDir });
+  // pg_trgm serves the number list's text filter from an index (migration 20261128230000_text_search).
+  const db = await PGlite.create({ dataDir: pgDir, extensions: { pg_trgm } });
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 16 });
   await server.start();
   const url = `postgresql://postgres@${server.getServerConn()}/postgres`;
