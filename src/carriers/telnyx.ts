@@ -1,5 +1,9 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
-import Telnyx, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "telnyx";
+import type Telnyx from "telnyx";
+import type { APIConnectionError } from "telnyx";
+
+/** The SDK, loaded when the carrier is first called: a server without Telnyx never holds it (about 35 MB). */
+type TelnyxSdk = typeof import("telnyx");
 import {
   CarrierFailure,
   type AvailableNumber,
@@ -94,7 +98,8 @@ interface TelnyxPhoneNumberData {
  */
 export class TelnyxCarrier implements CarrierAdapter {
   readonly name = "telnyx" as const;
-  readonly #client: Telnyx;
+  readonly #clientOptions: ConstructorParameters<typeof Telnyx>[0];
+  #sdk: Promise<{ sdk: TelnyxSdk; client: Telnyx }> | undefined;
   readonly #apiKey: string;
   readonly #timeoutMs: number;
   readonly #connectionId: string | undefined;
@@ -106,7 +111,7 @@ export class TelnyxCarrier implements CarrierAdapter {
     this.#timeoutMs = Math.max(1, Math.round(options.timeoutMs ?? DEFAULT_TIMEOUT_MS));
     this.#connectionId = options.connectionId || undefined;
     this.#messagingProfileId = options.messagingProfileId || undefined;
-    this.#client = new Telnyx({
+    this.#clientOptions = {
       apiKey: options.apiKey,
       baseURL: apiRoot(options.baseUrl ?? DEFAULT_BASE_URL),
       timeout: this.#timeoutMs,
@@ -117,7 +122,7 @@ export class TelnyxCarrier implements CarrierAdapter {
       clientID: null,
       clientSecret: null,
       logLevel: "off",
-    });
+    };
   }
 
   async searchAvailable(criteria: SearchCriteria): Promise<AvailableNumber[]> {
@@ -127,7 +132,7 @@ export class TelnyxCarrier implements CarrierAdapter {
     if (criteria.contains) filter.phone_number = { contains: criteria.contains };
     if (criteria.locality) filter.locality = criteria.locality;
     if (criteria.features?.length) filter.features = [...criteria.features];
-    const response = await this.#call("searchAvailable", (options) => this.#client.availablePhoneNumbers.list({ filter }, options));
+    const response = await this.#call("searchAvailable", (client, options) => client.availablePhoneNumbers.list({ filter }, options));
     const numbers: AvailableNumber[] = [];
     for (const item of response.data ?? []) {
       const mapped = toAvailableNumber(item, criteria.country);
@@ -154,20 +159,20 @@ export class TelnyxCarrier implements CarrierAdapter {
     };
     if (this.#connectionId) body.connection_id = this.#connectionId;
     if (this.#messagingProfileId) body.messaging_profile_id = this.#messagingProfileId;
-    const response = await this.#call("placeOrder", (options) => this.#client.numberOrders.create(body, options));
+    const response = await this.#call("placeOrder", (client, options) => client.numberOrders.create(body, options));
     if (!response.data?.id) throw this.#malformed("placeOrder", "the number order has no id");
     return this.#toOrder(response.data, request.reference, request.e164);
   }
 
   async getOrder(orderId: string): Promise<CarrierOrder> {
-    const response = await this.#call("getOrder", (options) => this.#client.numberOrders.retrieve(orderId, options));
+    const response = await this.#call("getOrder", (client, options) => client.numberOrders.retrieve(orderId, options));
     if (!response.data?.id) throw this.#malformed("getOrder", "the number order has no id");
     return this.#toOrder(response.data);
   }
 
   async findOrderByReference(reference: string): Promise<CarrierOrder | undefined> {
-    const page = await this.#call("findOrderByReference", (options) =>
-      this.#client.numberOrders.list({ filter: { customer_reference: reference } }, options),
+    const page = await this.#call("findOrderByReference", (client, options) =>
+      client.numberOrders.list({ filter: { customer_reference: reference } }, options),
     );
     // Exact match on our side too: the filter's matching rules are not documented.
     const matches = (page.data ?? []).filter((order) => order.id && order.customer_reference === reference);
@@ -180,7 +185,7 @@ export class TelnyxCarrier implements CarrierAdapter {
 
   async releaseNumber(carrierNumberId: string): Promise<void> {
     try {
-      await this.#call("releaseNumber", (options) => this.#client.phoneNumbers.delete(carrierNumberId, options));
+      await this.#call("releaseNumber", (client, options) => client.phoneNumbers.delete(carrierNumberId, options));
     } catch (error) {
       if (error instanceof CarrierFailure && error.kind === "NOT_FOUND") return;
       throw error;
@@ -191,13 +196,13 @@ export class TelnyxCarrier implements CarrierAdapter {
     const connectionId = routing.connectionId ?? this.#connectionId;
     const messagingProfileId = routing.messagingProfileId ?? this.#messagingProfileId;
     if (connectionId !== undefined) {
-      await this.#call("updateRouting", (options) =>
-        this.#client.phoneNumbers.update(carrierNumberId, { connection_id: connectionId }, options),
+      await this.#call("updateRouting", (client, options) =>
+        client.phoneNumbers.update(carrierNumberId, { connection_id: connectionId }, options),
       );
     }
     if (messagingProfileId !== undefined) {
-      await this.#call("updateRouting", (options) =>
-        this.#client.phoneNumbers.messaging.update(carrierNumberId, { messaging_profile_id: messagingProfileId }, options),
+      await this.#call("updateRouting", (client, options) =>
+        client.phoneNumbers.messaging.update(carrierNumberId, { messaging_profile_id: messagingProfileId }, options),
       );
     }
   }
@@ -205,8 +210,8 @@ export class TelnyxCarrier implements CarrierAdapter {
   async listNumbers(): Promise<CarrierNumber[]> {
     const byId = new Map<string, CarrierNumber>();
     for (let pageNumber = 1; pageNumber <= MAX_PAGES; pageNumber++) {
-      const page = await this.#call("listNumbers", (options) =>
-        this.#client.phoneNumbers.list({ "page[number]": pageNumber, "page[size]": PAGE_SIZE }, options),
+      const page = await this.#call("listNumbers", (client, options) =>
+        client.phoneNumbers.list({ "page[number]": pageNumber, "page[size]": PAGE_SIZE }, options),
       );
       const items = (page.data ?? []) as TelnyxPhoneNumberData[];
       for (const item of items) {
@@ -233,8 +238,8 @@ export class TelnyxCarrier implements CarrierAdapter {
     const body: Telnyx.MessageSendParams = { from: request.from, to: request.to, text: request.text };
     if (request.mediaUrls.length > 0) body.media_urls = [...request.mediaUrls];
     if (this.#messagingProfileId) body.messaging_profile_id = this.#messagingProfileId;
-    const response = await this.#call("sendMessage", (options) =>
-      this.#client.messages.send(body, { ...options, headers: { "Idempotency-Key": request.reference } }),
+    const response = await this.#call("sendMessage", (client, options) =>
+      client.messages.send(body, { ...options, headers: { "Idempotency-Key": request.reference } }),
     );
     if (!response.data?.id) throw this.#malformed("sendMessage", "the message has no id");
     const status = response.data.to?.[0]?.status;
@@ -265,8 +270,8 @@ export class TelnyxCarrier implements CarrierAdapter {
     // The filter takes digits only ("non-numerical characters will result in no values") and
     // matches partially, so the exact number is picked here.
     const digits = e164.replace(/\D/g, "");
-    const page = await this.#call("lookUpNumber", (options) =>
-      this.#client.phoneNumbers.list({ filter: { phone_number: digits }, "page[size]": PAGE_SIZE }, options),
+    const page = await this.#call("lookUpNumber", (client, options) =>
+      client.phoneNumbers.list({ filter: { phone_number: digits }, "page[size]": PAGE_SIZE }, options),
     );
     const held = ((page.data ?? []) as TelnyxPhoneNumberData[]).find(
       (n) => n.phone_number === e164 && n.id && !GONE_STATUSES.has(normalizeStatus(n.status)),
@@ -275,16 +280,18 @@ export class TelnyxCarrier implements CarrierAdapter {
   }
 
   /** Runs one SDK request with a deadline that also covers reading the body, mapping every failure. */
-  async #call<T>(operation: string, request: (options: { signal: AbortSignal }) => PromiseLike<T>): Promise<T> {
+  async #call<T>(operation: string, request: (client: Telnyx, options: { signal: AbortSignal }) => PromiseLike<T>): Promise<T> {
+    this.#sdk ??= import("telnyx").then((sdk) => ({ sdk, client: new sdk.default(this.#clientOptions) }));
+    const { sdk, client } = await this.#sdk;
     const deadline = AbortSignal.timeout(this.#timeoutMs);
     try {
-      return await request({ signal: deadline });
+      return await request(client, { signal: deadline });
     } catch (error) {
-      throw this.#failure(operation, error, deadline.aborted);
+      throw this.#failure(sdk, operation, error, deadline.aborted);
     }
   }
 
-  #failure(operation: string, error: unknown, deadlinePassed: boolean): CarrierFailure {
+  #failure({ APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError }: TelnyxSdk, operation: string, error: unknown, deadlinePassed: boolean): CarrierFailure {
     const prefix = `telnyx ${operation}`;
     if (error instanceof CarrierFailure) return error;
     if (error instanceof APIConnectionTimeoutError || (error instanceof APIUserAbortError && deadlinePassed)) {
