@@ -14,9 +14,13 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `npm start`'s entry point as its own process and waits until it listens. */
+/**
+ * Starts `npm start`'s entry point as its own process and waits until it listens.
+ * SERVER_NODE_ARGS adds Node options (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile a benchmark's server).
+ */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const nodeArgs = (process.env.SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
