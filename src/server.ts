@@ -8,6 +8,7 @@ import type { Context } from "./context.ts";
 import type { PrismaClient } from "./db/client.ts";
 import { useMutationScopePreflight } from "./auth/mutation-preflight.ts";
 import { useOperationLimits } from "./limits/plugin.ts";
+import { useSharedSubscriptions } from "./limits/shared-subscriptions.ts";
 import { createLoaders } from "./loaders.ts";
 import { createWebhookHandler } from "./messages/webhook-route.ts";
 import { attachWebSockets, type SocketExtra } from "./websocket.ts";
@@ -54,7 +55,10 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
     // Unexpected errors are masked; GraphQLErrors we raise (UNAUTHENTICATED, FORBIDDEN, ...) pass
     // through, and Pothos' argument checks (a negative `first`, ...) are coded as the client's mistake.
     maskedErrors: { maskError: codePothosValidationErrors },
-    plugins: [useMalformedParamsAsBadRequest(), useMutationScopePreflight(), useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger })],
+    plugins: [useMalformedParamsAsBadRequest(), useMutationScopePreflight(), useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger }),
+      // After the limits, so every subscriber is bounded and charged before it joins a shared stream.
+      useSharedSubscriptions(),
+    ],
     context: async (initial): Promise<Context> => {
       // HTTP and SSE authenticate from headers; WebSocket operations carry the caller that
       // authenticated the connection (graphql-ws onConnect, from connectionParams).
