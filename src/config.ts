@@ -18,6 +18,7 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(10_000).default(50),
   MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  SUBSCRIPTION_MAX_BACKLOG: z.coerce.number().int().min(1).max(1_000).default(500),
   WS_KEEPALIVE_SECONDS: z.coerce.number().min(1).max(300).default(12),
   CARRIER: z.enum(["sandbox", "telnyx"]).default("sandbox"),
   CARRIER_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
@@ -125,6 +126,8 @@ export interface Config {
   redisUrl?: string;
   maxSubscriptionsPerConnection: number;
   maxSubscriptionsPerKey: number;
+  /** Events a subscription may fall behind before it is ended with SUBSCRIPTION_BACKLOG_EXCEEDED. */
+  subscriptionMaxBacklog: number;
   wsKeepAliveSeconds: number;
   jwt: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
   apiKeyCacheSeconds: number;
@@ -192,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxSubscriptionsPerKey: e.MAX_SUBSCRIPTIONS_PER_KEY,
+    subscriptionMaxBacklog: e.SUBSCRIPTION_MAX_BACKLOG,
     wsKeepAliveSeconds: e.WS_KEEPALIVE_SECONDS,
     jwt: { secret: e.JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     apiKeyCacheSeconds: e.API_KEY_CACHE_SECONDS,

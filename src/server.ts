@@ -57,7 +57,7 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
     maskedErrors: { maskError: codePothosValidationErrors },
     plugins: [useMalformedParamsAsBadRequest(), useMutationScopePreflight(), useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger }),
       // After the limits, so every subscriber is bounded and charged before it joins a shared stream.
-      useSharedSubscriptions(),
+      useSharedSubscriptions(config.subscriptionMaxBacklog),
     ],
     context: async (initial): Promise<Context> => {
       // HTTP and SSE authenticate from headers; WebSocket operations carry the caller that

@@ -74,7 +74,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     messages: new MessageService(prisma, carriers, bus, logger, messageSender),
     messageSender,
     rateLimits: new RateLimits({ ...config.rateLimits, redisUrl: config.redisUrl }, logger),
-    subscriptionBounds: new SubscriptionBounds(config.maxSubscriptionsPerKey),
+    subscriptionBounds: new SubscriptionBounds(config.maxSubscriptionsPerKey, config.subscriptionMaxBacklog),
     reviewerNotifications: url ? new ReviewerNotifications(prisma, { url, secret, maxAttempts, timeoutMs }, logger) : undefined,
   };
 }

@@ -1,4 +1,4 @@
-import { print, type ExecutionResult } from "graphql";
+import { GraphQLError, print, type ExecutionResult } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
 
@@ -17,7 +17,7 @@ type SubscribeFn = (args: Record<string, unknown>) => Result | Promise<Result>;
  * authorization), the mode (test keys). The caller's identity beyond that is not used by any
  * subscription field. Per-subscriber bounds and rate budgets are checked before (src/limits/plugin.ts).
  */
-export function useSharedSubscriptions(): Plugin<Context> {
+export function useSharedSubscriptions(maxBacklog: number): Plugin<Context> {
   const streams = new Map<string, SharedStream>();
   return {
     onSubscribe({ args, subscribeFn, setSubscribeFn }) {
@@ -46,7 +46,7 @@ export function useSharedSubscriptions(): Plugin<Context> {
             void source[Symbol.asyncIterator]().return?.();
             shared = opened;
           } else {
-            shared = new SharedStream(source, controller, () => streams.delete(key));
+            shared = new SharedStream(source, controller, () => streams.delete(key), maxBacklog);
             streams.set(key, shared);
           }
         }
@@ -70,12 +70,13 @@ class SharedStream {
     source: AsyncIterable<ExecutionResult>,
     private readonly controller: AbortController,
     private readonly onEnd: () => void,
+    private readonly maxBacklog: number,
   ) {
     this.#iterator = source[Symbol.asyncIterator]();
   }
 
   join(): AsyncIterableIterator<ExecutionResult> {
-    const consumer = new Consumer(() => this.#leave(consumer));
+    const consumer = new Consumer(() => this.#leave(consumer), this.maxBacklog);
     this.#consumers.add(consumer);
     if (!this.#pumping) void this.#pump();
     return consumer;
@@ -120,13 +121,23 @@ class Consumer implements AsyncIterableIterator<ExecutionResult> {
   #done = false;
   #error: unknown;
 
-  constructor(private readonly leave: () => void) {}
+  constructor(
+    private readonly leave: () => void,
+    private readonly maxBacklog: number,
+  ) {}
 
   push(value: ExecutionResult): void {
     if (this.#done) return;
     if (this.#waiting) {
       this.#waiting.resolve({ value, done: false });
       this.#waiting = undefined;
+    } else if (this.#queue.length >= this.maxBacklog) {
+      // A subscriber that stopped reading ends alone; the others keep the stream.
+      this.fail(
+        new GraphQLError(`This subscription fell ${this.maxBacklog} events behind and was ended; subscribe again and read the current state`, {
+          extensions: { code: "SUBSCRIPTION_BACKLOG_EXCEEDED", limit: this.maxBacklog },
+        }),
+      );
     } else {
       this.#queue.push(value);
     }

@@ -5,7 +5,11 @@
 export class SubscriptionBounds {
   readonly #open = new Map<string, number>();
 
-  constructor(readonly maxPerKey: number) {}
+  constructor(
+    readonly maxPerKey: number,
+    /** Events a subscription may fall behind (src/schema/subscriptions.ts `bounded`). */
+    readonly maxBacklog = 500,
+  ) {}
 
   acquire(subject: string): (() => void) | string {
     const open = this.#open.get(subject) ?? 0;

@@ -202,7 +202,7 @@ builder.subscriptionField("messageReceived", (t) =>
     authScopes: { scope: "messages:read" },
     args: { phoneNumberId: t.arg.id({ description: "Only this number's messages." }) },
     subscribe: (_root, args, context) =>
-      subscribeToNumberChannel(context.services.bus, "message-received", context.caller.organizationId, args.phoneNumberId),
+      subscribeToNumberChannel(context.services.bus, "message-received", context.caller.organizationId, args.phoneNumberId, context.services.subscriptionBounds.maxBacklog),
     resolve: (event, _args, context) => deliver(context, (cache) => cache.message(event.messageId, context.caller.organizationId)),
   }),
 );

@@ -37,7 +37,7 @@ builder.subscriptionField("phoneNumberSetupStatusChanged", (t) =>
     authScopes: { scope: "numbers:read" },
     args: { phoneNumberId: t.arg.id({ description: "Only this number's changes." }) },
     subscribe: (_root, args, context) =>
-      subscribeToNumberChannel(context.services.bus, "setup-status", context.caller.organizationId, args.phoneNumberId),
+      subscribeToNumberChannel(context.services.bus, "setup-status", context.caller.organizationId, args.phoneNumberId, context.services.subscriptionBounds.maxBacklog),
     resolve: (message, _args, context) =>
       deliver(context, (cache) => cache.setupStatusChange(message.eventId, context.caller.organizationId)),
   }),

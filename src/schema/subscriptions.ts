@@ -20,11 +20,76 @@ export function subscribeToNumberChannel<C extends "setup-status" | "message-rec
   channel: C,
   organizationId: string,
   phoneNumberGlobalId: string | number | null | undefined,
+  maxBacklog: number,
 ): AsyncIterable<Channels[C][1]> {
   const phoneNumberId = optionalIdArg(phoneNumberGlobalId, "PhoneNumber", "phoneNumberId");
   // The channel is one of the per-organization ones, so it takes the organization as its id.
   const messages = (bus.pubsub as unknown as { subscribe(channel: C, id: string): AsyncIterable<Channels[C][1]> }).subscribe(channel, organizationId);
-  return phoneNumberId ? pipe(messages, filter((message: Channels[C][1]) => message.phoneNumberId === phoneNumberId)) : messages;
+  return bounded(phoneNumberId ? pipe(messages, filter((message: Channels[C][1]) => message.phoneNumberId === phoneNumberId)) : messages, maxBacklog);
+}
+
+/**
+ * A subscription's events, read from the bus as they arrive and queued here up to `maxBacklog`
+ * not yet delivered. Left to the bus, a subscriber slower than its events (each delivery re-reads
+ * a row) queued them without bound in yoga's pub/sub, which throws past 1,024 from inside the
+ * publisher's event dispatch and took the whole server down. One that falls this far behind ends
+ * with SUBSCRIPTION_BACKLOG_EXCEEDED; its client resubscribes and reads the current state.
+ */
+export function bounded<T>(source: AsyncIterable<T>, maxBacklog: number): AsyncIterableIterator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  const queue: T[] = [];
+  let waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void } | undefined;
+  let failure: unknown;
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    void iterator.return?.();
+  };
+  void (async () => {
+    try {
+      while (!done) {
+        const next = await iterator.next();
+        if (next.done || done) break;
+        if (waiting) {
+          waiting.resolve({ value: next.value, done: false });
+          waiting = undefined;
+        } else if (queue.length >= maxBacklog) {
+          throw new GraphQLError(`This subscription fell ${maxBacklog} events behind and was ended; subscribe again and read the current state`, {
+            extensions: { code: "SUBSCRIPTION_BACKLOG_EXCEEDED", limit: maxBacklog },
+          });
+        } else {
+          queue.push(next.value);
+        }
+      }
+    } catch (error) {
+      failure = error;
+    }
+    finish();
+    if (waiting) {
+      if (failure !== undefined && queue.length === 0) waiting.reject(failure);
+      else waiting.resolve({ value: undefined, done: true });
+      waiting = undefined;
+    }
+  })();
+  return {
+    next() {
+      if (queue.length > 0) return Promise.resolve({ value: queue.shift()!, done: false });
+      if (failure !== undefined) return Promise.reject(failure);
+      if (done) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve, reject) => (waiting = { resolve, reject }));
+    },
+    return() {
+      finish();
+      queue.length = 0;
+      waiting?.resolve({ value: undefined, done: true });
+      waiting = undefined;
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError, ValidationError, VerificationTransitionEr
 import type { VerificationStatus } from "../domain/setup-status.ts";
 import type { AuthorizedRepresentative, BusinessAddress, BusinessProfile, Prefill, PrefillSource, VerificationAction } from "../domain/verification.ts";
 import type { DeliveredVerificationStatusChange } from "../events/delivery-cache.ts";
-import { deliver } from "../schema/subscriptions.ts";
+import { bounded, deliver } from "../schema/subscriptions.ts";
 import type { Notification, Verification } from "../generated/prisma/client.ts";
 import type { BusinessEntityType, NotificationStatus, SmsUseCase } from "../generated/prisma/enums.ts";
 import { builder, type EnumValues } from "../schema/builder.ts";
@@ -415,7 +415,8 @@ builder.subscriptionField("verificationStatusChanged", (t) =>
     description:
       "Fires when the organization's verification changes status: a first draft, a submission, a decision, a new submission after a rejection. Decisions also change the setup status of the organization's US SMS numbers (phoneNumberSetupStatusChanged).",
     authScopes: { scope: "verification:read" },
-    subscribe: (_root, _args, context) => context.services.bus.pubsub.subscribe("verification-status", context.caller.organizationId),
+    subscribe: (_root, _args, context) =>
+      bounded(context.services.bus.pubsub.subscribe("verification-status", context.caller.organizationId), context.services.subscriptionBounds.maxBacklog),
     resolve: (message, _args, context) =>
       deliver(context, (cache) => cache.verificationStatusChange(message.eventId, context.caller.organizationId)),
   }),

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { setImmediate as tick } from "node:timers/promises";
+import { describe, test } from "node:test";
+import { createPubSub } from "graphql-yoga";
+import { bounded } from "../src/schema/subscriptions.ts";
+
+// A subscriber slower than its events (found by the soak benchmark): yoga's pub/sub queued them
+// without bound and threw past 1,024 from inside the publisher's dispatch, which ended the server
+// process. `bounded` reads the bus as events arrive and ends only the subscriber that fell behind.
+
+describe("subscription backlog", () => {
+  test("a subscriber that does not keep up gets what was queued, then SUBSCRIPTION_BACKLOG_EXCEEDED", async () => {
+    const pubsub = createPubSub<{ news: [number] }>();
+    const events = bounded(pubsub.subscribe("news"), 3);
+    await tick();
+    // 2,000 events while nobody reads: past yoga's own limit of 1,024 pending pushes.
+    for (let i = 0; i < 2_000; i++) {
+      pubsub.publish("news", i);
+      if (i % 100 === 0) await tick();
+    }
+    await tick();
+    const received: number[] = [];
+    const failure = await (async () => {
+      for (;;) {
+        const next = await events.next();
+        if (next.done) return undefined;
+        received.push(next.value);
+      }
+    })().catch((error: unknown) => error as { extensions?: { code?: string; limit?: number } });
+    assert.deepEqual(received, [0, 1, 2]);
+    assert.equal(failure?.extensions?.code, "SUBSCRIPTION_BACKLOG_EXCEEDED");
+    assert.equal(failure?.extensions?.limit, 3);
+    // The bus has no listener left for it, and publishing goes on without error.
+    pubsub.publish("news", 2_001);
+  });
+
+  test("a subscriber that keeps up gets every event, in order, and leaving releases the bus", async () => {
+    const pubsub = createPubSub<{ news: [number] }>();
+    const events = bounded(pubsub.subscribe("news"), 3);
+    await tick();
+    const received: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      pubsub.publish("news", i);
+      received.push((await events.next()).value as number);
+    }
+    assert.deepEqual(received, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(await events.return!(), { value: undefined, done: true });
+    assert.deepEqual(await events.next(), { value: undefined, done: true });
+  });
+});
