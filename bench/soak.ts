@@ -162,6 +162,11 @@ class Inspector {
       if (message.error) pending.reject(new Error(JSON.stringify(message.error)));
       else pending.resolve(message.result);
     });
+    // A server that exits mid-call never answers: fail the calls instead of waiting forever.
+    inspector.#socket.on("close", () => {
+      for (const pending of inspector.#pending.values()) pending.reject(new Error("the inspector connection closed"));
+      inspector.#pending.clear();
+    });
     await new Promise<void>((resolve, reject) => inspector.#socket.once("open", resolve).once("error", reject));
     return inspector;
   }
