@@ -11,8 +11,9 @@ export const RESULTS_PATH = path.join(ROOT, "bench", "RESULTS.md");
 
 const HEADER = `# Benchmark results
 
-Written by \`npm run bench -- --write-results\` (the load test of issue 11) and
-\`npm run bench -- --scale large --write-results\` (the large data set); see bench/README.md for how
+Written by \`npm run bench -- --write-results\` (the load test of issue 11),
+\`npm run bench -- --scale large --write-results\` (the large data set) and
+\`npm run bench:soak -- --write-results\` (the memory soak); see bench/README.md for how
 each is measured. Each section below is replaced by the run that wrote it.
 `;
 

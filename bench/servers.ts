@@ -34,7 +34,8 @@ const profileDir = process.env.BENCH_CPU_PROF;
 // their own), named by pid and thread id; the largest is the main thread's.
 const profileArgs = (name: string) => (profileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.join(profileDir, name)}`] : []);
 
-export const startSwitchboard = (databaseUrl: string, applicationName = "bench-switchboard") =>
-  startServer("switchboard", "src/main.ts", switchboardEnv(databaseUrl, applicationName), profileArgs(applicationName));
+/** `nodeArgs`: further Node options for the server process (bench/soak.ts's `--heap` adds `--inspect`). */
+export const startSwitchboard = (databaseUrl: string, applicationName = "bench-switchboard", nodeArgs: string[] = []) =>
+  startServer("switchboard", "src/main.ts", switchboardEnv(databaseUrl, applicationName), [...profileArgs(applicationName), ...nodeArgs]);
 export const startReference = (databaseUrl: string, applicationName = "bench-reference") =>
   startServer("reference", "bench/reference-server.ts", { DATABASE_URL: databaseUrl, PGAPPNAME: applicationName }, profileArgs(applicationName));
