@@ -14,13 +14,11 @@ import { isDeepStrictEqual } from "node:util";
 import autocannon from "autocannon";
 import pg from "pg";
 import { connectionOptionsFromUrl } from "../src/db/connection-options.ts";
-import { migrateDatabase } from "../src/db/migrate.ts";
-import { createLogger } from "../src/logger.ts";
 import { createScratchDatabase } from "../test/helpers/scratch-database.ts";
 import { BackendCpu, graphql, processCpuMs, StatementCounter, type ServerProcess } from "./measure.ts";
 import { PAGE_AFTER, Q1, Q2, startReference, startSwitchboard } from "./servers.ts";
 import { machineLines, replaceSection } from "./results-file.ts";
-import { BENCH_API_KEY, seedOrganizations } from "./seed.ts";
+import { BENCH_API_KEY, migrateAndSeed } from "./seed.ts";
 
 const args = process.argv.slice(2);
 const scale = args.includes("--scale") ? args[args.indexOf("--scale") + 1] : "default";
@@ -159,13 +157,8 @@ async function runDefault() {
   await admin.connect();
   const servers: ServerProcess[] = [];
   try {
-    log(`scratch database ${databaseName}: migrating with Switchboard's migrations`);
-    await migrateDatabase(scratch.url, createLogger("warn"));
-    const client = new pg.Client(connectionOptionsFromUrl(scratch.url));
-    await client.connect();
-    log("seeding");
-    await seedOrganizations(client, [{ key: "main", agents: agentCount, numbers: numberCount }], log);
-    await client.end();
+    log(`scratch database ${databaseName}`);
+    await migrateAndSeed(scratch.url, [{ key: "main", agents: agentCount, numbers: numberCount }], log);
 
     log("counting SQL statements per request");
     const statements = await countStatements(scratch.url);

@@ -2,7 +2,10 @@
 // INSERT ... SELECT FROM generate_series, so PostgreSQL builds the rows itself (a million numbers
 // in well under a minute) and the same seed gives the same ids, numbers and times every run.
 import { createHash } from "node:crypto";
-import type pg from "pg";
+import pg from "pg";
+import { connectionOptionsFromUrl } from "../src/db/connection-options.ts";
+import { migrateDatabase } from "../src/db/migrate.ts";
+import { createLogger } from "../src/logger.ts";
 
 /** An organization's benchmark key (all scopes): fixed, so runs are comparable; the database is a scratch one. */
 export function benchApiKey(organizationKey: string): string {
@@ -111,3 +114,18 @@ export async function seedOrganizations(client: pg.Client, organizations: Organi
   await timed("VACUUM ANALYZE", log, () => client.query("VACUUM ANALYZE"));
   return seeded;
 }
+
+/** A scratch database made ready for a benchmark: Switchboard's own migrations, then the organizations seeded. */
+export async function migrateAndSeed(databaseUrl: string, organizations: OrganizationSpec[], log: (line: string) => void): Promise<SeededOrganization[]> {
+  log("migrating with Switchboard's migrations");
+  await migrateDatabase(databaseUrl, createLogger("warn"));
+  const client = new pg.Client(connectionOptionsFromUrl(databaseUrl));
+  await client.connect();
+  try {
+    log("seeding");
+    return await seedOrganizations(client, organizations, log);
+  } finally {
+    await client.end();
+  }
+}
+

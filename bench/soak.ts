@@ -23,12 +23,10 @@ import { createClient, type Client as WsClient } from "graphql-ws";
 import pg from "pg";
 import WebSocket from "ws";
 import { connectionOptionsFromUrl } from "../src/db/connection-options.ts";
-import { migrateDatabase } from "../src/db/migrate.ts";
-import { createLogger } from "../src/logger.ts";
 import { createScratchDatabase } from "../test/helpers/scratch-database.ts";
 import { processCpuMs, type ServerProcess } from "./measure.ts";
 import { machineLines, replaceSection } from "./results-file.ts";
-import { BENCH_API_KEY, seedOrganizations } from "./seed.ts";
+import { BENCH_API_KEY, migrateAndSeed } from "./seed.ts";
 import { PAGE_AFTER, Q1, Q2, startSwitchboard } from "./servers.ts";
 
 const args = process.argv.slice(2);
@@ -352,13 +350,8 @@ async function main() {
   let closeScratchClient: (() => Promise<void>) | undefined;
   const subscriptions: SubscriptionState[] = [];
   try {
-    log(`scratch database ${databaseName}: migrating with Switchboard's migrations`);
-    await migrateDatabase(scratch.url, createLogger("warn"));
-    const client = new pg.Client(connectionOptionsFromUrl(scratch.url));
-    await client.connect();
-    log("seeding");
-    await seedOrganizations(client, [{ key: "main", agents: agentCount, numbers: numberCount }], log);
-    await client.end();
+    log(`scratch database ${databaseName}`);
+    await migrateAndSeed(scratch.url, [{ key: "main", agents: agentCount, numbers: numberCount }], log);
     const machine = await machineLines(admin);
 
     server = await startSwitchboard(scratch.url, "bench-soak", readHeap ? ["--inspect=127.0.0.1:0"] : []);
