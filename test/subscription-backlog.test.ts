@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { setImmediate as tick } from "node:timers/promises";
 import { describe, test } from "node:test";
 import { createPubSub } from "graphql-yoga";
+import pino from "pino";
+import { BurstBuffer, createEventBus } from "../src/events/pubsub.ts";
 import { bounded } from "../src/schema/subscriptions.ts";
 
 // A subscriber slower than its events (found by the soak benchmark): yoga's pub/sub queued them
@@ -46,5 +48,36 @@ describe("subscription backlog", () => {
     assert.deepEqual(received, Array.from({ length: 50 }, (_, i) => i));
     assert.deepEqual(await events.return!(), { value: undefined, done: true });
     assert.deepEqual(await events.next(), { value: undefined, done: true });
+  });
+
+  test("a burst of 5,000 events in one tick does not overflow the bus (it threw past 1,024 inside the publisher)", async () => {
+    const bus = createEventBus(undefined, pino({ level: "silent" }));
+    const events = bounded(bus.pubsub.subscribe("setup-status", "org"), 3);
+    await tick();
+    // Synchronously: the subscription cannot read in between, so everything waits in the bus's buffer.
+    for (let i = 0; i < 5_000; i++) bus.pubsub.publish("setup-status", "org", { eventId: String(i), phoneNumberId: "n" });
+    // The subscriber does not read until the bus has handed the subscription everything it holds.
+    await tick();
+    const received: string[] = [];
+    const failure = await (async () => {
+      for (;;) {
+        const next = await events.next();
+        if (next.done) return undefined;
+        received.push(next.value.eventId);
+      }
+    })().catch((error: unknown) => error as { extensions?: { code?: string } });
+    assert.deepEqual(received, ["0", "1", "2"]);
+    assert.equal(failure?.extensions?.code, "SUBSCRIPTION_BACKLOG_EXCEEDED");
+    await bus.close();
+  });
+
+  test("the burst buffer keeps order across its batch trims and drops only past its capacity", () => {
+    const buffer = new BurstBuffer<number>(5_000);
+    for (let i = 0; i < 6_000; i++) buffer.add(i);
+    assert.equal(buffer.dropped, 1_000);
+    const out: number[] = [];
+    while (!buffer.empty) out.push(buffer.remove());
+    assert.deepEqual(out, Array.from({ length: 5_000 }, (_, i) => i));
+    assert.equal(buffer.full, false);
   });
 });

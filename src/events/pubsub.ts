@@ -38,7 +38,7 @@ export interface EventBus {
  * reaches subscribers connected to any other.
  */
 export function createEventBus(redisUrl: string | undefined, logger: Logger): EventBus {
-  if (!redisUrl) return { pubsub: createPubSub<Channels>(), kind: "in-process", close: async () => {} };
+  if (!redisUrl) return { pubsub: createPubSub<Channels>({ repeaterBuffer: new BurstBuffer() }), kind: "in-process", close: async () => {} };
   const options = { maxRetriesPerRequest: null, lazyConnect: false };
   const publishClient = new Redis(redisUrl, options);
   const subscribeClient = new Redis(redisUrl, options);
@@ -46,10 +46,56 @@ export function createEventBus(redisUrl: string | undefined, logger: Logger): Ev
     client.on("error", (error) => logger.warn({ err: error.message }, "Redis connection error"));
   }
   return {
-    pubsub: createPubSub<Channels>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) }),
+    pubsub: createPubSub<Channels>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }), repeaterBuffer: new BurstBuffer() }),
     kind: "redis",
     async close() {
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     },
   };
 }
+
+/**
+ * Each subscription's buffer inside yoga's pub/sub. Without one, more than 1,024 events dispatched
+ * before the subscription reads any (a burst in one tick, or many Redis messages in one socket
+ * read) throw inside the publisher's dispatch, which ends the process. Subscriptions read this
+ * buffer as events arrive and bound their own backlog (src/schema/subscriptions.ts `bounded`);
+ * this one only absorbs bursts, and past its capacity drops rather than throws.
+ */
+export class BurstBuffer<T = unknown> {
+  #values: T[] = [];
+  #head = 0;
+  #dropped = 0;
+
+  constructor(private readonly capacity = 100_000) {}
+
+  get empty(): boolean {
+    return this.#head === this.#values.length;
+  }
+
+  /** Never full: a full buffer would make the repeater queue pushes, and throw past 1,024. */
+  get full(): boolean {
+    return false;
+  }
+
+  add(value: T): void {
+    if (this.#values.length - this.#head < this.capacity) this.#values.push(value);
+    else this.#dropped++;
+  }
+
+  remove(): T {
+    if (this.empty) throw new Error("BurstBuffer is empty");
+    const value = this.#values[this.#head++]!;
+    // Read values are let go in batches, so a long burst is not shifted one by one.
+    if (this.#head >= 1_024 && this.#head * 2 >= this.#values.length) {
+      this.#values = this.#values.slice(this.#head);
+      this.#head = 0;
+    }
+    return value;
+  }
+
+  /** Events dropped because a burst exceeded the capacity. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+}
+
