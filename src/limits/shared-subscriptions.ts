@@ -1,6 +1,7 @@
-import { GraphQLError, print, type ExecutionResult } from "graphql";
+import { print, type ExecutionResult } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
+import { BacklogQueue } from "./backlog-queue.ts";
 
 type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
 type SubscribeFn = (args: Record<string, unknown>) => Result | Promise<Result>;
@@ -62,7 +63,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult
 
 /** One source stream copied to every subscriber that joined it. */
 class SharedStream {
-  readonly #consumers = new Set<Consumer>();
+  readonly #consumers = new Set<BacklogQueue<ExecutionResult>>();
   readonly #iterator: AsyncIterator<ExecutionResult>;
   #pumping = false;
 
@@ -76,13 +77,14 @@ class SharedStream {
   }
 
   join(): AsyncIterableIterator<ExecutionResult> {
-    const consumer = new Consumer(() => this.#leave(consumer), this.maxBacklog);
+    // A subscriber that stops reading ends alone; the others keep the stream.
+    const consumer: BacklogQueue<ExecutionResult> = new BacklogQueue(this.maxBacklog, () => this.#leave(consumer));
     this.#consumers.add(consumer);
     if (!this.#pumping) void this.#pump();
     return consumer;
   }
 
-  #leave(consumer: Consumer): void {
+  #leave(consumer: BacklogQueue<ExecutionResult>): void {
     this.#consumers.delete(consumer);
     if (this.#consumers.size === 0) this.#end();
   }
@@ -111,72 +113,5 @@ class SharedStream {
       this.onEnd();
       for (const consumer of [...this.#consumers]) consumer.finish();
     }
-  }
-}
-
-/** One subscriber's copy: a queue of results, and the one waiting `next` call if any. */
-class Consumer implements AsyncIterableIterator<ExecutionResult> {
-  readonly #queue: ExecutionResult[] = [];
-  #waiting: { resolve: (r: IteratorResult<ExecutionResult>) => void; reject: (e: unknown) => void } | undefined;
-  #done = false;
-  #error: unknown;
-
-  constructor(
-    private readonly leave: () => void,
-    private readonly maxBacklog: number,
-  ) {}
-
-  push(value: ExecutionResult): void {
-    if (this.#done) return;
-    if (this.#waiting) {
-      this.#waiting.resolve({ value, done: false });
-      this.#waiting = undefined;
-    } else if (this.#queue.length >= this.maxBacklog) {
-      // A subscriber that stopped reading ends alone; the others keep the stream.
-      this.fail(
-        new GraphQLError(`This subscription fell ${this.maxBacklog} events behind and was ended; subscribe again and read the current state`, {
-          extensions: { code: "SUBSCRIPTION_BACKLOG_EXCEEDED", limit: this.maxBacklog },
-        }),
-      );
-    } else {
-      this.#queue.push(value);
-    }
-  }
-
-  fail(error: unknown): void {
-    this.#error = error;
-    this.#close();
-    this.#waiting?.reject(error);
-    this.#waiting = undefined;
-  }
-
-  finish(): void {
-    this.#close();
-    this.#waiting?.resolve({ value: undefined, done: true });
-    this.#waiting = undefined;
-  }
-
-  next(): Promise<IteratorResult<ExecutionResult>> {
-    const queued = this.#queue.shift();
-    if (queued) return Promise.resolve({ value: queued, done: false });
-    if (this.#error !== undefined) return Promise.reject(this.#error);
-    if (this.#done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => (this.#waiting = { resolve, reject }));
-  }
-
-  return(): Promise<IteratorResult<ExecutionResult>> {
-    this.finish();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
-    return this;
-  }
-
-  #close(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#queue.length = 0;
-    this.leave();
   }
 }

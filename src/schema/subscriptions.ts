@@ -3,6 +3,7 @@ import { filter, pipe } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import type { EventDeliveryCache } from "../events/delivery-cache.ts";
 import type { Channels, EventBus } from "../events/pubsub.ts";
+import { BacklogQueue } from "../limits/backlog-queue.ts";
 import { createLoaders } from "../loaders.ts";
 import { builder } from "./builder.ts";
 import { optionalIdArg } from "./id-args.ts";
@@ -37,59 +38,19 @@ export function subscribeToNumberChannel<C extends "setup-status" | "message-rec
  */
 export function bounded<T>(source: AsyncIterable<T>, maxBacklog: number): AsyncIterableIterator<T> {
   const iterator = source[Symbol.asyncIterator]();
-  const queue: T[] = [];
-  let waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void } | undefined;
-  let failure: unknown;
-  let done = false;
-  const finish = () => {
-    if (done) return;
-    done = true;
-    void iterator.return?.();
-  };
+  const queue = new BacklogQueue<T>(maxBacklog, () => void iterator.return?.());
   void (async () => {
     try {
-      while (!done) {
+      while (!queue.closed) {
         const next = await iterator.next();
-        if (next.done || done) break;
-        if (waiting) {
-          waiting.resolve({ value: next.value, done: false });
-          waiting = undefined;
-        } else if (queue.length >= maxBacklog) {
-          throw new GraphQLError(`This subscription fell ${maxBacklog} events behind and was ended; subscribe again and read the current state`, {
-            extensions: { code: "SUBSCRIPTION_BACKLOG_EXCEEDED", limit: maxBacklog },
-          });
-        } else {
-          queue.push(next.value);
-        }
+        if (next.done) return queue.finish();
+        queue.push(next.value);
       }
     } catch (error) {
-      failure = error;
-    }
-    finish();
-    if (waiting) {
-      if (failure !== undefined && queue.length === 0) waiting.reject(failure);
-      else waiting.resolve({ value: undefined, done: true });
-      waiting = undefined;
+      queue.fail(error);
     }
   })();
-  return {
-    next() {
-      if (queue.length > 0) return Promise.resolve({ value: queue.shift()!, done: false });
-      if (failure !== undefined) return Promise.reject(failure);
-      if (done) return Promise.resolve({ value: undefined, done: true });
-      return new Promise((resolve, reject) => (waiting = { resolve, reject }));
-    },
-    return() {
-      finish();
-      queue.length = 0;
-      waiting?.resolve({ value: undefined, done: true });
-      waiting = undefined;
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  return queue;
 }
 
 /**
