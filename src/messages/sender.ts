@@ -3,6 +3,8 @@ import { CarrierFailure, type CarrierAdapter } from "../carriers/adapter.ts";
 import type { Carriers } from "../carriers/index.ts";
 import type { PrismaClient } from "../db/client.ts";
 import type { Message, Prisma } from "../generated/prisma/client.ts";
+import { backoffMs } from "../domain/backoff.ts";
+import { recordStatusChanges } from "./status-events.ts";
 
 export interface MessageSendingSettings {
   /** Carrier calls before a message is FAILED for good. */
@@ -19,16 +21,13 @@ export interface SendOutcome {
   failed: number;
 }
 
+/** Retries wait MESSAGE_SEND_RETRY_MS, doubling, at most 10 minutes. */
 const MAX_RETRY_MS = 600_000;
 /** Messages looked at per run; a full batch asks for another run at once. */
 const BATCH = 100;
 /** Attempts in flight at once per instance: enough to hide carrier latency, few enough that the final writes never wait long for a connection (the embedded database has one). */
 const CONCURRENCY = 8;
 
-/** How long after the n-th failed attempt the next one is due: retryMs, doubling, at most 10 minutes. */
-export function sendRetryDelayMs(retryMs: number, attempts: number): number {
-  return Math.min(retryMs * 2 ** Math.max(0, attempts - 1), MAX_RETRY_MS);
-}
 
 /**
  * The outbound message outbox. sendMessage commits a QUEUED message whose `nextAttemptAt` is its
@@ -129,7 +128,7 @@ export class MessageSender {
         return this.#fail(claim, message, attempts, `CARRIER_${failure.kind}`, `${carrier.name}: ${failure.message} (${tried})`);
       }
       // Transient (unavailable, or a timeout the carrier dedupes): tried again later with the same reference.
-      const nextAttemptAt = new Date(Date.now() + sendRetryDelayMs(this.settings.retryMs, attempts));
+      const nextAttemptAt = new Date(Date.now() + backoffMs(attempts, this.settings.retryMs, MAX_RETRY_MS));
       const written = await this.prisma.message.updateMany({ where: claim, data: { nextAttemptAt, leasedUntil: null } });
       if (written.count === 0) return undefined;
       this.logger.warn({ messageId: message.id, attempts, err: failure.message, nextAttemptAt }, "send attempt failed; will retry");
@@ -148,16 +147,7 @@ export class MessageSender {
     return this.prisma.$transaction(
       async (tx) => {
         const moved = await tx.message.updateManyAndReturn({ where: claim, data: { ...data, nextAttemptAt: null, leasedUntil: null } });
-        for (const row of moved) {
-          await tx.event.create({
-            data: {
-              organizationId: row.organizationId,
-              type: "MESSAGE_STATUS_CHANGED",
-              phoneNumberId: row.phoneNumberId,
-              payload: { messageId: row.id, status: row.status, errorCode: row.errorCode, failureReason: row.failureReason, attempts: row.sendAttempts },
-            },
-          });
-        }
+        await recordStatusChanges(tx, moved, (row) => ({ failureReason: row.failureReason, attempts: row.sendAttempts }));
         return moved.length > 0;
       },
       // Waits its turn for a connection rather than failing: the carrier may already have the message.

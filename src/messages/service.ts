@@ -24,6 +24,7 @@ import type { EventBus } from "../events/pubsub.ts";
 import type { Message, PhoneNumber, Prisma } from "../generated/prisma/client.ts";
 import { currentVerificationStatus } from "../verification/service.ts";
 import type { MessageSender } from "./sender.ts";
+import { recordStatusChanges } from "./status-events.ts";
 
 /** One SMS body: ten concatenated segments of GSM-7 text. */
 export const MAX_BODY_LENGTH = 1_600;
@@ -205,16 +206,7 @@ export class MessageService {
         data: { status: event.status, ...stamp },
       });
       // Recorded once per real move: a repeated or late webhook moves nothing and records nothing.
-      for (const message of moved) {
-        await tx.event.create({
-          data: {
-            organizationId: message.organizationId,
-            type: "MESSAGE_STATUS_CHANGED",
-            phoneNumberId: message.phoneNumberId,
-            payload: { messageId: message.id, status: message.status, errorCode: message.errorCode, carrierEventId: event.eventId },
-          },
-        });
-      }
+      await recordStatusChanges(tx, moved, () => ({ carrierEventId: event.eventId }));
       return moved.length > 0;
     });
   }

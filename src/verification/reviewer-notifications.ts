@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import type { Logger } from "pino";
 import type { PrismaClient } from "../db/client.ts";
 import type { Notification } from "../generated/prisma/client.ts";
+import { backoffMs } from "../domain/backoff.ts";
 
 export interface ReviewerWebhook {
   url: string;
@@ -24,7 +25,7 @@ const MAX_RETRY_MS = 3_600_000;
 
 /** How long after the n-th failed attempt the next one is due: 30 s, 1 min, 2 min, ... at most an hour. */
 export function retryDelayMs(attempts: number): number {
-  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_MS);
+  return backoffMs(attempts, FIRST_RETRY_MS, MAX_RETRY_MS);
 }
 
 /**
