@@ -27,10 +27,14 @@ export async function resolvePhoneNumberPage(query: PlannedQuery, args: ListArgs
       });
     }
     const organizationId = context.caller.organizationId;
+    // What the selection asks of the page, read once (skip/include directives are ignored: at worst it loads more).
+    const onConnection = new Set<string>();
+    for (const node of info.fieldNodes) fieldNames(info, node.selectionSet, onConnection);
+    const onNumbers = numberFieldNames(info);
     const needs = {
-      totalCount: selects(info, info.fieldNodes[0]?.selectionSet, ["totalCount"]),
-      verificationStatus: selectsOnNode(info, "setupStatus"),
-      columns: columnsOfNodes(info),
+      totalCount: onConnection.has("totalCount"),
+      verificationStatus: onNumbers.has("setupStatus"),
+      columns: columnsFor(info, onNumbers),
     };
     const page = loadPhoneNumberPage(context.prisma, organizationId, args, query, needs);
     if (needs.totalCount) {
@@ -61,19 +65,24 @@ async function asUserInput<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * The columns the page's numbers need for the fields selected on them (`edges.node`, `nodes`), from
- * each field's declaration (src/numbers/schema/types.ts), or "all" when a field declares none.
- */
-function columnsOfNodes(info: GraphQLResolveInfo): NumberColumn[] | "all" {
-  const type = info.schema.getType("PhoneNumber");
-  if (!isObjectType(type)) return "all";
-  const fields = type.getFields();
+/** The fields selected on the page's numbers (`edges.node` and `nodes`), through fragments. */
+function numberFieldNames(info: GraphQLResolveInfo): Set<string> {
   const names = new Set<string>();
   for (const node of info.fieldNodes) {
     const edges = childSets(info, node.selectionSet, "edges").flatMap((set) => childSets(info, set, "node"));
     for (const set of [...edges, ...childSets(info, node.selectionSet, "nodes")]) fieldNames(info, set, names);
   }
+  return names;
+}
+
+/**
+ * The columns these PhoneNumber fields read, from each field's declaration
+ * (src/numbers/schema/types.ts), or "all" when a field declares none.
+ */
+function columnsFor(info: GraphQLResolveInfo, names: ReadonlySet<string>): NumberColumn[] | "all" {
+  const type = info.schema.getType("PhoneNumber");
+  if (!isObjectType(type)) return "all";
+  const fields = type.getFields();
   const columns: NumberColumn[] = [];
   for (const name of names) {
     if (name === "__typename" || name === "id") continue;
@@ -105,25 +114,4 @@ function fieldNames(info: GraphQLResolveInfo, set: SelectionSetNode | undefined,
     if (selection.kind === Kind.FIELD) into.add(selection.name.value);
     else fieldNames(info, selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : info.fragments[selection.name.value]?.selectionSet, into);
   }
-}
-
-/** Whether a number of the page (`edges.node` or `nodes`) selects `field`. */
-function selectsOnNode(info: GraphQLResolveInfo, field: string): boolean {
-  return info.fieldNodes.some((node) => selects(info, node.selectionSet, ["edges", "node", field]) || selects(info, node.selectionSet, ["nodes", field]));
-}
-
-/** Whether the selection set selects the field path, through fragments (skip/include directives are ignored: at worst it loads more). */
-function selects(info: GraphQLResolveInfo, set: SelectionSetNode | undefined, path: string[]): boolean {
-  if (!set || path.length === 0) return false;
-  const [name, ...rest] = path;
-  for (const selection of set.selections) {
-    if (selection.kind === Kind.FIELD) {
-      if (selection.name.value === name && (rest.length === 0 || selects(info, selection.selectionSet, rest))) return true;
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      if (selects(info, selection.selectionSet, path)) return true;
-    } else if (selects(info, info.fragments[selection.name.value]?.selectionSet, path)) {
-      return true;
-    }
-  }
-  return false;
 }
