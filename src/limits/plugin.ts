@@ -120,18 +120,16 @@ export function useOperationLimits(deps: {
           if (!isExecutionResult(result)) return;
           if (context.extra) {
             // WebSocket: graphql-ws serializes the result itself, so it is measured here.
-            const bytes = Buffer.byteLength(JSON.stringify(result));
-            if (bytes > limits.maxResponseBytes) setResult(tooLarge(bytes, limits.maxResponseBytes));
+            const refusal = oversized(JSON.stringify(result), limits.maxResponseBytes);
+            if (refusal) setResult(refusal);
             return;
           }
           // HTTP and SSE: yoga serializes with the result's own `stringify` when it has one, so the
           // response is measured as it is written, once, not serialized twice.
           (result as ExecutionResult & { stringify?: (value: unknown) => string }).stringify = (sanitized) => {
             const text = JSON.stringify(sanitized);
-            // UTF-8 takes at most 3 bytes per UTF-16 unit: most responses are counted without a pass.
-            if (text.length * 3 <= limits.maxResponseBytes) return text;
-            const bytes = Buffer.byteLength(text);
-            return bytes > limits.maxResponseBytes ? JSON.stringify(tooLarge(bytes, limits.maxResponseBytes)) : text;
+            const refusal = oversized(text, limits.maxResponseBytes);
+            return refusal ? JSON.stringify(refusal) : text;
           };
         },
       };
@@ -166,8 +164,12 @@ export function useOperationLimits(deps: {
   };
 }
 
-/** The response that replaces one larger than the cap. */
-function tooLarge(bytes: number, limit: number): ExecutionResult {
+/** The response that replaces a serialized one larger than the cap, or undefined when it fits. */
+function oversized(text: string, limit: number): ExecutionResult | undefined {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: most responses are known to fit without a pass.
+  if (text.length * 3 <= limit) return undefined;
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= limit) return undefined;
   return {
     data: null,
     errors: [limitError("RESPONSE_TOO_LARGE", `The response would be ${bytes} bytes; the limit is ${limit}. Ask for smaller pages or fewer fields.`, { bytes, limit })],
