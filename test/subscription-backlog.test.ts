@@ -10,6 +10,17 @@ import { bounded } from "../src/schema/subscriptions.ts";
 // without bound and threw past 1,024 from inside the publisher's dispatch, which ended the server
 // process. `bounded` reads the bus as events arrive and ends only the subscriber that fell behind.
 
+/** Reads a subscription to its end: what it delivered, and the error it ended with, if any. */
+async function readAll<T>(events: AsyncIterator<T>): Promise<{ received: T[]; failure?: { extensions?: { code?: string; limit?: number } } }> {
+  const received: T[] = [];
+  try {
+    for (let next = await events.next(); !next.done; next = await events.next()) received.push(next.value);
+    return { received };
+  } catch (error) {
+    return { received, failure: error as { extensions?: { code?: string; limit?: number } } };
+  }
+}
+
 describe("subscription backlog", () => {
   test("a subscriber that does not keep up gets what was queued, then SUBSCRIPTION_BACKLOG_EXCEEDED", async () => {
     const pubsub = createPubSub<{ news: [number] }>();
@@ -21,14 +32,7 @@ describe("subscription backlog", () => {
       if (i % 100 === 0) await tick();
     }
     await tick();
-    const received: number[] = [];
-    const failure = await (async () => {
-      for (;;) {
-        const next = await events.next();
-        if (next.done) return undefined;
-        received.push(next.value);
-      }
-    })().catch((error: unknown) => error as { extensions?: { code?: string; limit?: number } });
+    const { received, failure } = await readAll(events);
     assert.deepEqual(received, [0, 1, 2]);
     assert.equal(failure?.extensions?.code, "SUBSCRIPTION_BACKLOG_EXCEEDED");
     assert.equal(failure?.extensions?.limit, 3);
@@ -58,15 +62,8 @@ describe("subscription backlog", () => {
     for (let i = 0; i < 5_000; i++) bus.pubsub.publish("setup-status", "org", { eventId: String(i), phoneNumberId: "n" });
     // The subscriber does not read until the bus has handed the subscription everything it holds.
     await tick();
-    const received: string[] = [];
-    const failure = await (async () => {
-      for (;;) {
-        const next = await events.next();
-        if (next.done) return undefined;
-        received.push(next.value.eventId);
-      }
-    })().catch((error: unknown) => error as { extensions?: { code?: string } });
-    assert.deepEqual(received, ["0", "1", "2"]);
+    const { received, failure } = await readAll(events);
+    assert.deepEqual(received.map((event) => event.eventId), ["0", "1", "2"]);
     assert.equal(failure?.extensions?.code, "SUBSCRIPTION_BACKLOG_EXCEEDED");
     await bus.close();
   });
