@@ -147,7 +147,7 @@ async function withBodyLimit(req: IncomingMessage, res: ServerResponse, maxBytes
   };
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) return tooLarge();
-  const body = await new Promise<Buffer | undefined | null>((resolve, reject) => {
+  const body = await new Promise<Buffer | undefined>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -161,13 +161,7 @@ async function withBodyLimit(req: IncomingMessage, res: ServerResponse, maxBytes
     req.on("data", onData);
     req.once("end", () => resolve(Buffer.concat(chunks)));
     req.once("error", reject);
-    // A client that goes away mid-body ends the request here; without this it never settled and
-    // a graceful stop waited for it forever.
-    req.once("close", () => {
-      if (!req.complete) resolve(null);
-    });
   });
-  if (body === null) return undefined;
   if (!body) return tooLarge();
   (req as IncomingMessage & { body?: Buffer }).body = body;
   return next();

@@ -7,8 +7,8 @@ import { processEnvironment } from "./helpers/harness.ts";
 import { startServerProcess, type ServerProcess } from "./helpers/processes.ts";
 
 // A graceful stop (SIGTERM) finishes in-flight requests and exits. Found while benchmarking: a
-// client that went away in the middle of sending its body left a request that never settled, and
-// the server then waited for it forever after SIGTERM, still holding its port and database.
+// client that stalled in the middle of sending its body left a request that never settled, and the
+// server then waited for it forever after SIGTERM, still holding its port and database.
 
 /** Opens a connection and sends a POST whose body stops after 10 of its 100 declared bytes. */
 async function halfSentRequest(url: string): Promise<Socket> {
