@@ -1,4 +1,4 @@
-import { print, type ExecutionResult } from "graphql";
+import { print, type DocumentNode, type ExecutionResult } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import { BacklogQueue } from "./backlog-queue.ts";
@@ -20,6 +20,13 @@ type SubscribeFn = (args: Record<string, unknown>) => Result | Promise<Result>;
  */
 export function useSharedSubscriptions(maxBacklog: number): Plugin<Context> {
   const streams = new Map<string, SharedStream>();
+  // yoga parses a document once and hands every request with the same text the same node.
+  const texts = new WeakMap<DocumentNode, string>();
+  const printed = (document: DocumentNode) => {
+    let text = texts.get(document);
+    if (text === undefined) texts.set(document, (text = print(document)));
+    return text;
+  };
   return {
     onSubscribe({ args, subscribeFn, setSubscribeFn }) {
       const context = args.contextValue as Context;
@@ -31,7 +38,7 @@ export function useSharedSubscriptions(maxBacklog: number): Plugin<Context> {
         [...caller.scopes].sort(),
         args.operationName ?? null,
         args.variableValues ?? null,
-        print(args.document),
+        printed(args.document),
       ]);
       setSubscribeFn(async (subscribeArgs) => {
         let shared = streams.get(key);
