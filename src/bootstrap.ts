@@ -24,7 +24,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
   const bus = createEventBus(config.redisUrl, logger);
   const services = createServices(database.prisma, config, secrets, logger, bus);
   await services.rateLimits.connected(5_000, logger);
-  const app = createApp({ config, prisma: database.prisma, services, logger });
+  const app = createApp({ config, prisma: database.prisma, sql: database.sql, services, logger });
   const orderPoller = startOrderPoller(services.provisioning, services.releases, config.carrier.orderPollSeconds, logger);
   const messageSender = startMessageSender(services.messageSender, config.messageSending.pollSeconds, logger);
   const reviewerNotifier = services.reviewerNotifications

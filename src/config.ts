@@ -68,6 +68,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(20),
   RATE_LIMIT_MIN_COST: z.coerce.number().int().min(0).max(1_000_000).default(10),
   GRAPHIQL: z.enum(["true", "false"]).default("true"),
+  COMPILED_READS: z.enum(["true", "false"]).default("true"),
   SEED_DEMO: z.enum(["true", "false"]).default("true"),
 });
 
@@ -142,6 +143,8 @@ export interface Config {
   wsMaxInFlight: number;
   rateLimits: Omit<RateLimitSettings, "redisUrl">;
   graphiql: boolean;
+  /** Answer the hot list reads it recognizes with one compiled statement (src/schema/compiled-reads.ts); false runs every operation through the executor. */
+  compiledReads: boolean;
   /** Create a demo organization and print its key on the first start of an empty embedded database. */
   seedDemo: boolean;
 }
@@ -224,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       minimumRequestCost: e.RATE_LIMIT_MIN_COST,
     },
     graphiql: e.GRAPHIQL === "true",
+    compiledReads: e.COMPILED_READS === "true",
     seedDemo: e.SEED_DEMO === "true",
   };
 }

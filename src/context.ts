@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Caller } from "./auth/caller.ts";
-import type { PrismaClient } from "./db/client.ts";
+import type { PrismaClient, SqlReader } from "./db/client.ts";
 import type { Services } from "./services.ts";
 import type { Loaders } from "./loaders.ts";
 
@@ -8,6 +8,8 @@ import type { Loaders } from "./loaders.ts";
 export interface Context {
   caller: Caller;
   prisma: PrismaClient;
+  /** Plain reads for the compiled hot paths (src/schema/compiled-reads.ts). */
+  sql: SqlReader;
   services: Services;
   /**
    * Per-request dataloaders: a fresh cache for every request, never shared between callers.

@@ -5,19 +5,22 @@ import { createYoga, maskError, type Plugin, type YogaServerInstance } from "gra
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import type { Context } from "./context.ts";
-import type { PrismaClient } from "./db/client.ts";
+import type { PrismaClient, SqlReader } from "./db/client.ts";
 import { useMutationScopePreflight } from "./auth/mutation-preflight.ts";
 import { useOperationLimits } from "./limits/plugin.ts";
 import { useSharedSubscriptions } from "./limits/shared-subscriptions.ts";
 import { createLoaders } from "./loaders.ts";
 import { createWebhookHandler } from "./messages/webhook-route.ts";
+import { compilePhoneNumbers } from "./numbers/compiled-read.ts";
 import { attachWebSockets, type SocketExtra } from "./websocket.ts";
+import { useCompiledReads } from "./schema/compiled-reads.ts";
 import { schema } from "./schema/index.ts";
 import type { Services } from "./services.ts";
 
 export interface AppDependencies {
   config: Config;
   prisma: PrismaClient;
+  sql: SqlReader;
   services: Services;
   logger: Logger;
 }
@@ -37,7 +40,7 @@ export interface App {
  * Builds the server: yoga on /graphql (HTTP and SSE) and a health route. It does not listen, so
  * tests run it in-process through `yoga.fetch` or start it on a port.
  */
-export function createApp({ config, prisma, services, logger }: AppDependencies): App {
+export function createApp({ config, prisma, sql, services, logger }: AppDependencies): App {
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -55,7 +58,10 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
     // Unexpected errors are masked; GraphQLErrors we raise (UNAUTHENTICATED, FORBIDDEN, ...) pass
     // through, and Pothos' argument checks (a negative `first`, ...) are coded as the client's mistake.
     maskedErrors: { maskError: codePothosValidationErrors },
-    plugins: [useMalformedParamsAsBadRequest(), useMutationScopePreflight(), useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger }),
+    plugins: [useMalformedParamsAsBadRequest(), useMutationScopePreflight(),
+      // Before the limits, which then refuse or charge an operation before it runs, compiled or not.
+      useCompiledReads({ enabled: config.compiledReads, compilers: { phoneNumbers: compilePhoneNumbers } }),
+      useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger }),
       // After the limits, so every subscriber is bounded and charged before it joins a shared stream.
       useSharedSubscriptions(config.subscriptionMaxBacklog),
     ],
@@ -67,6 +73,7 @@ export function createApp({ config, prisma, services, logger }: AppDependencies)
       return {
         caller,
         prisma,
+        sql,
         services,
         loaders: createLoaders(prisma),
         logger: logger.child({ org: caller.organizationId, subject: caller.subject }),

@@ -1,4 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import { createHash } from "node:crypto";
+import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { assertWithinDeadline } from "../limits/deadline.ts";
 import { connectionOptionsFromUrl } from "./connection-options.ts";
@@ -32,7 +34,44 @@ function guardStatements<T extends object>(target: T): T {
  * count them to catch N+1 queries).
  */
 export function createPrismaClient(url: string, poolSize: number, onQuery?: (sql: string) => void): PrismaClient {
-  const factory = new PrismaPg({ ...connectionOptionsFromUrl(url), max: poolSize });
+  return prismaOverPool(new PrismaPg({ ...connectionOptionsFromUrl(url), max: poolSize }), onQuery);
+}
+
+/**
+ * A read of the hot paths that bypasses Prisma (src/numbers/compiled-read.ts): one statement
+ * through the pool Prisma uses, prepared once per connection under a name derived from its text,
+ * rows as objects with every timestamp left as PostgreSQL's text (the caller formats it) and other
+ * values parsed as pg parses them. Refused once the request's deadline has passed, and seen by
+ * `onQuery` like every Prisma statement.
+ */
+export type SqlReader = <Row = Record<string, unknown>>(text: string, values: unknown[]) => Promise<Row[]>;
+
+const MAX_NAMED_STATEMENTS = 500;
+const TIMESTAMP_OIDS = new Set([1114, 1184]);
+const keepTimestampsAsText = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") => (TIMESTAMP_OIDS.has(oid) ? (value: string) => value : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser,
+};
+
+/** Prisma and a SqlReader on one pool (the embedded PGlite is one connection: they must share it). */
+export function createDatabaseClients(url: string, poolSize: number, onQuery?: (sql: string) => void): { prisma: PrismaClient; sql: SqlReader; pool: pg.Pool } {
+  const pool = new pg.Pool({ ...connectionOptionsFromUrl(url), max: poolSize });
+  // An idle client's error (the server restarted) is pg's to drop from the pool, not a crash.
+  pool.on("error", () => {});
+  const prisma = prismaOverPool(new PrismaPg(pool, { disposeExternalPool: true }), onQuery);
+  const names = new Map<string, string>();
+  const sql: SqlReader = async (text, values) => {
+    assertWithinDeadline();
+    onQuery?.(text);
+    let name = names.get(text);
+    // Named, so each connection plans a statement once; the texts are few (one per filter shape).
+    if (!name && names.size < MAX_NAMED_STATEMENTS) names.set(text, (name = `sb_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`));
+    const result = await pool.query({ name, text, values, types: keepTimestampsAsText });
+    return result.rows;
+  };
+  return { prisma, sql, pool };
+}
+
+function prismaOverPool(factory: PrismaPg, onQuery?: (sql: string) => void): PrismaClient {
   const adapter = new Proxy(factory, {
     get(object, property, receiver) {
       if (property === "connect") return async () => guardStatements<Adapter>(await object.connect());

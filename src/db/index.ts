@@ -1,10 +1,12 @@
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
-import { createPrismaClient, type PrismaClient } from "./client.ts";
+import { createDatabaseClients, type PrismaClient, type SqlReader } from "./client.ts";
 import { migrateDatabase } from "./migrate.ts";
 
 export interface Database {
   prisma: PrismaClient;
+  /** Plain reads on Prisma's pool, for the compiled hot paths. */
+  sql: SqlReader;
   mode: "embedded" | "server";
   /** True when the embedded data directory was created by this start. */
   created: boolean;
@@ -19,8 +21,8 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(config: Config, logger: Logger, options: OpenDatabaseOptions = {}): Promise<Database> {
   if (config.databaseUrl) {
     await migrateDatabase(config.databaseUrl, logger);
-    const prisma = createPrismaClient(config.databaseUrl, config.databasePoolSize, options.onQuery);
-    return { prisma, mode: "server", created: false, close: () => prisma.$disconnect() };
+    const { prisma, sql } = createDatabaseClients(config.databaseUrl, config.databasePoolSize, options.onQuery);
+    return { prisma, sql, mode: "server", created: false, close: () => prisma.$disconnect() };
   }
   const started = Date.now();
   // Loaded only here: PGlite and its Wasm cost a server on PostgreSQL about 27 MB of memory for nothing.
@@ -34,9 +36,10 @@ export async function openDatabase(config: Config, logger: Logger, options: Open
     throw error;
   }
   // PGlite is one session: one pooled connection, so the server's transactions never interleave.
-  const prisma = createPrismaClient(embedded.url, 1, options.onQuery);
+  const { prisma, sql } = createDatabaseClients(embedded.url, 1, options.onQuery);
   return {
     prisma,
+    sql,
     mode: "embedded",
     created: embedded.created,
     async close() {

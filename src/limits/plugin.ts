@@ -1,3 +1,4 @@
+import { preSerialized } from "../schema/compiled-reads.ts";
 import { getOperationAST, GraphQLError, parse, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
@@ -127,7 +128,7 @@ export function useOperationLimits(deps: {
           // HTTP and SSE: yoga serializes with the result's own `stringify` when it has one, so the
           // response is measured as it is written, once, not serialized twice.
           (result as ExecutionResult & { stringify?: (value: unknown) => string }).stringify = (sanitized) => {
-            const text = JSON.stringify(sanitized);
+            const text = preSerialized(sanitized) ?? JSON.stringify(sanitized);
             const refusal = oversized(text, limits.maxResponseBytes);
             return refusal ? JSON.stringify(refusal) : text;
           };

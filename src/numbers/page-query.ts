@@ -96,7 +96,7 @@ function isScalarSelect(value: unknown): boolean {
 }
 
 /** Bind parameters of one statement, numbered in the order they are added. */
-class Params {
+export class Params {
   readonly values: unknown[] = [];
   add(value: unknown, cast: string): string {
     this.values.push(value);
@@ -105,7 +105,7 @@ class Params {
 }
 
 /** The WHERE conditions of the filtered set, the SQL twin of PhoneNumberService.where. */
-function filterSql(organizationId: string, filter: PhoneNumberFilter | null | undefined, params: Params): string[] {
+export function filterSql(organizationId: string, filter: PhoneNumberFilter | null | undefined, params: Params): string[] {
   const and = [`p."organizationId" = ${params.add(organizationId, "uuid")}`];
   const released = filter?.released ?? "EXCLUDE";
   if (released === "EXCLUDE") and.push(`p."status" <> 'RELEASED'`);
@@ -196,4 +196,60 @@ function withDates(row: Record<string, unknown>, columns: readonly string[]): Re
     if (typeof value === "string") row[column] = new Date(`${value}Z`);
   }
   return row;
+}
+
+/** What a compiled `phoneNumbers` read (src/numbers/compiled-read.ts) asks one statement for. */
+export interface CompiledPageNeeds {
+  /** PhoneNumber columns besides the id, agentId and the order column, which are always read. */
+  numberColumns: readonly NumberColumn[];
+  /** Agent columns (read as `agent.<column>`), or none to read no agent. */
+  agentColumns: ReadonlyArray<keyof Agent>;
+  /** The agent's count of unreleased numbers, as `agent._count`. */
+  agentCount: boolean;
+  totalCount: boolean;
+  verificationStatus: boolean;
+}
+
+/**
+ * The statement of a compiled read: the page of `take` rows after `skip` from the cursor row (as
+ * Prisma's cursor paging reads it), each row's number columns and its agent's as plain columns,
+ * with the total and the organization's 10DLC status on every row. An empty page is one row whose
+ * `id` is null, so the total still arrives. Rows come in the list's order.
+ */
+export function compiledPageSql(
+  organizationId: string,
+  args: { filter?: PhoneNumberFilter | null; orderBy?: PhoneNumberOrder | null },
+  page: { take: number; skip: number; cursorId?: string },
+  needs: CompiledPageNeeds,
+): { text: string; values: unknown[] } {
+  const params = new Params();
+  const where = filterSql(organizationId, args.filter, params);
+  const orderColumn = ORDER_COLUMNS[args.orderBy?.field ?? "CREATED_AT"];
+  const column = `"${orderColumn}"`;
+  const direction = (args.orderBy?.direction ?? "DESC") === "ASC" ? "ASC" : "DESC";
+  const pageWhere = [...where];
+  if (page.cursorId) {
+    const cursor = params.add(page.cursorId, "uuid");
+    pageWhere.push(`(p.${column}, p."id") ${direction === "ASC" ? ">=" : "<="} (SELECT c.${column}, c."id" FROM "PhoneNumber" c WHERE c."id" = ${cursor})`);
+  }
+  const order = (table: string) => `${table}.${column} ${direction}, ${table}."id" ${direction}`;
+  const columns = [...new Set<NumberColumn>(["id", "agentId", orderColumn, ...needs.numberColumns])];
+  const take = params.add(page.take, "int");
+  const skip = params.add(page.skip, "int");
+  const agentSelect = [
+    ...needs.agentColumns.map((c) => `a."${c}" AS "agent.${c}"`),
+    ...(needs.agentCount ? [`(SELECT count(*) FROM "PhoneNumber" x WHERE x."agentId" = a."id" AND x."status" <> 'RELEASED')::int AS "agent._count"`] : []),
+  ];
+  // Each row's agent by its primary key (a subplan per row), never a join the planner may turn into
+  // a scan of every agent; its count on the partial index of live numbers by agent.
+  const agentJoin = agentSelect.length ? `LEFT JOIN LATERAL (SELECT ${agentSelect.join(", ")} FROM "Agent" a WHERE a."id" = page."agentId") a ON true` : "";
+  const text = `WITH page AS (
+  SELECT ${columns.map((c) => `p."${c}"`).join(", ")} FROM "PhoneNumber" p WHERE ${pageWhere.join(" AND ")} ORDER BY ${order("p")} LIMIT ${take} OFFSET ${skip}
+)
+SELECT t."_total", t."_verification", r.*
+FROM (SELECT ${needs.totalCount ? `(SELECT count(*) FROM "PhoneNumber" p WHERE ${where.join(" AND ")})::int` : "NULL::int"} AS "_total",
+             ${needs.verificationStatus ? `(SELECT v."status"::text FROM "Verification" v WHERE v."organizationId" = $1::uuid AND v."current")` : "NULL::text"} AS "_verification") t
+LEFT JOIN LATERAL (SELECT page.*${agentSelect.length ? ", a.*" : ""} FROM page ${agentJoin}) r ON true
+ORDER BY ${order("r")}`;
+  return { text, values: params.values };
 }

@@ -109,7 +109,7 @@ export const SetupStatusRef = builder.objectRef<SetupStatus>("SetupStatus").impl
     smsReady: t.exposeBoolean("smsReady", { description: "SMS can be sent (never affects the overall status on its own)." }),
     forwardingRequired: t.exposeBoolean("forwardingRequired", { description: "A manual number's call forwarding is not confirmed yet." }),
     sipConnectionReady: t.exposeBoolean("sipConnectionReady", { description: "The carrier or SIP trunk connection is ready." }),
-    issues: t.field({ type: [SetupIssueRef], description: "Every problem found, each with the field to fix.", resolve: (s) => s.issues }),
+    issues: t.expose("issues", { type: [SetupIssueRef], description: "Every problem found, each with the field to fix." }),
   }),
 });
 
