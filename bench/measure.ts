@@ -84,7 +84,7 @@ export class BackendCpu {
 /**
  * A TCP proxy in front of PostgreSQL that counts the statements clients run: simple-protocol
  * Query messages and extended-protocol Execute messages (BEGIN and COMMIT included), and keeps the
- * SQL text of each Query and Parse. pg_stat_statements needs a server restart to load, and
+ * SQL text of each Query and each bound statement (named prepared statements too). pg_stat_statements needs a server restart to load, and
  * Prisma's query events exist only inside Switchboard, so counting on the wire treats both
  * servers alike. Only used in a separate counting pass: it costs CPU of its own.
  */
@@ -94,6 +94,7 @@ export class StatementCounter {
   /** Each Bind with the SQL last parsed and its parameters (text, or hex when sent binary), to EXPLAIN later. */
   bound: { sql: string; params: (string | null)[] }[] = [];
   #lastParsed = "";
+  #named = new Map<string, string>();
   #server?: net.Server;
   #sockets = new Set<net.Socket>();
 
@@ -139,12 +140,19 @@ export class StatementCounter {
     } else if (type === "E") {
       this.statements++;
     } else if (type === "P") {
-      // Parse: statement name, then the SQL text, both NUL-terminated.
+      // Parse: statement name, then the SQL text, both NUL-terminated. A named statement is parsed
+      // once per connection and bound by name afterwards.
       const nameEnd = body.indexOf(0);
+      const name = body.toString("utf8", 0, nameEnd);
       this.#lastParsed = body.toString("utf8", nameEnd + 1, body.indexOf(0, nameEnd + 1));
-      this.texts.push(this.#lastParsed);
+      if (name) this.#named.set(name, this.#lastParsed);
     } else if (type === "B") {
-      this.bound.push({ sql: this.#lastParsed, params: bindParameters(body) });
+      // Bind: portal, then statement name (empty: the statement last parsed).
+      const portalEnd = body.indexOf(0);
+      const name = body.toString("utf8", portalEnd + 1, body.indexOf(0, portalEnd + 1));
+      const sql = (name && this.#named.get(name)) || this.#lastParsed;
+      this.texts.push(sql);
+      this.bound.push({ sql, params: bindParameters(body) });
     }
   }
 
