@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/index.ts";
 import { loadSecretBox } from "./encryption-key.ts";
 import { createEventBus } from "./events/pubsub.ts";
+import { startBillingJob } from "./jobs/billing.ts";
 import { startMessageSender } from "./jobs/message-sender.ts";
 import { startOrderPoller } from "./jobs/order-poller.ts";
 import { startReviewerNotifier } from "./jobs/reviewer-notifier.ts";
@@ -26,6 +27,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
   await services.rateLimits.connected(5_000, logger);
   const app = createApp({ config, prisma: database.prisma, sql: database.sql, services, logger });
   const orderPoller = startOrderPoller(services.provisioning, services.releases, config.carrier.orderPollSeconds, logger);
+  const billingJob = startBillingJob(services.billing, config.billing.pollSeconds, logger);
   const messageSender = startMessageSender(services.messageSender, config.messageSending.pollSeconds, logger);
   const reviewerNotifier = services.reviewerNotifications
     ? startReviewerNotifier(services.reviewerNotifications, config.reviewerWebhook.pollSeconds, logger)
@@ -39,6 +41,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
     services,
     async close() {
       await orderPoller.stop();
+      await billingJob.stop();
       await messageSender.stop();
       await reviewerNotifier?.stop();
       await campaignsResumed;

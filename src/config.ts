@@ -69,6 +69,20 @@ const EnvSchema = z.object({
   RATE_LIMIT_MIN_COST: z.coerce.number().int().min(0).max(1_000_000).default(10),
   GRAPHIQL: z.enum(["true", "false"]).default("true"),
   COMPILED_READS: z.enum(["true", "false"]).default("true"),
+  BILLING_POLL_SECONDS: z.coerce.number().min(0.05).max(86_400).default(60),
+  BILLING_GRACE_DAYS: z.coerce.number().min(0).max(365).default(7),
+  BILLING_RETRY_MINUTES: z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, "comma-separated whole minutes, e.g. 60,1440,4320,10080")
+    .default("60,1440,4320,10080"),
+  BILLING_UNAVAILABLE_RETRY_SECONDS: z.coerce.number().min(0.01).max(86_400).default(300),
+  BILLING_MANUAL_FEE_CENTS: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  BILLING_SIP_TRUNK_FEE_CENTS: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  PAYMENT_PROVIDER: z.enum(["sandbox", "stripe"]).default("sandbox"),
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  STRIPE_API_BASE_URL: z.string().url().optional(),
+  SANDBOX_PAYMENTS_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").default("sandbox-payments-webhook-secret"),
   SEED_DEMO: z.enum(["true", "false"]).default("true"),
 });
 
@@ -104,6 +118,19 @@ export interface Config {
     pollSeconds: number;
     maxAttempts: number;
     timeoutMs: number;
+  };
+  /** Monthly billing of numbers (src/billing/). */
+  billing: {
+    pollSeconds: number;
+    graceDays: number;
+    retryMinutes: number[];
+    unavailableRetryMs: number;
+    manualFeeCents: number;
+    sipTrunkFeeCents: number;
+    provider: "sandbox" | "stripe";
+    /** HMAC key of the sandbox payment provider's webhook deliveries. */
+    sandboxWebhookSecret: string;
+    stripe?: { secretKey: string; webhookSecret: string; apiBaseUrl?: string };
   };
   /** The outbound message outbox: how the sender retries carrier calls. */
   messageSending: {
@@ -161,6 +188,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Math.min(e.RATE_LIMIT_KEY_POINTS, e.RATE_LIMIT_ORG_POINTS) < e.MAX_OPERATION_COST) {
     throw new ConfigError("Invalid configuration:\n  RATE_LIMIT_KEY_POINTS, RATE_LIMIT_ORG_POINTS: must be at least MAX_OPERATION_COST, or the costliest allowed operation could never run");
   }
+  if (e.PAYMENT_PROVIDER === "stripe" && (!e.STRIPE_SECRET_KEY || !e.STRIPE_WEBHOOK_SECRET)) {
+    throw new ConfigError("Invalid configuration:\n  STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: required with PAYMENT_PROVIDER=stripe");
+  }
   if (e.CARRIER === "telnyx" && !e.TELNYX_API_KEY) {
     throw new ConfigError("Invalid configuration:\n  TELNYX_API_KEY: required with CARRIER=telnyx");
   }
@@ -192,6 +222,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollSeconds: e.NOTIFICATION_POLL_SECONDS,
       maxAttempts: e.NOTIFICATION_MAX_ATTEMPTS,
       timeoutMs: e.NOTIFICATION_TIMEOUT_MS,
+    },
+    billing: {
+      pollSeconds: e.BILLING_POLL_SECONDS,
+      graceDays: e.BILLING_GRACE_DAYS,
+      retryMinutes: e.BILLING_RETRY_MINUTES.split(",").map((m) => Number(m.trim())),
+      unavailableRetryMs: e.BILLING_UNAVAILABLE_RETRY_SECONDS * 1000,
+      manualFeeCents: e.BILLING_MANUAL_FEE_CENTS,
+      sipTrunkFeeCents: e.BILLING_SIP_TRUNK_FEE_CENTS,
+      provider: e.PAYMENT_PROVIDER,
+      sandboxWebhookSecret: e.SANDBOX_PAYMENTS_WEBHOOK_SECRET,
+      stripe: e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBaseUrl: e.STRIPE_API_BASE_URL } : undefined,
     },
     messageSending: { pollSeconds: e.MESSAGE_SEND_POLL_SECONDS, maxAttempts: e.MESSAGE_SEND_MAX_ATTEMPTS, retryMs: e.MESSAGE_SEND_RETRY_MS },
     webhooks: { telnyxPublicKey: e.TELNYX_PUBLIC_KEY, sandboxSecret: e.SANDBOX_WEBHOOK_SECRET, toleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS },

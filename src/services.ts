@@ -1,5 +1,9 @@
 import type { Logger } from "pino";
 import { AgentService } from "./agents/service.ts";
+import { AdjustableClock } from "./billing/periods.ts";
+import type { PaymentProvider } from "./billing/provider.ts";
+import { SandboxPayments } from "./billing/sandbox.ts";
+import { BillingService } from "./billing/service.ts";
 import { ApiKeyService } from "./apikeys/service.ts";
 import { Authenticator } from "./auth/authenticator.ts";
 import type { Config } from "./config.ts";
@@ -42,6 +46,12 @@ export interface Services {
   rateLimits: RateLimits;
   /** Open subscriptions per key on this instance, WebSocket and SSE together. */
   subscriptionBounds: SubscriptionBounds;
+  /** Monthly billing of numbers: charges, the ledger, suspension and reactivation. */
+  billing: BillingService;
+  /** The payment providers: the sandbox (always there: test keys' numbers use it) and the configured one. */
+  payments: { sandbox: SandboxPayments; live: PaymentProvider };
+  /** Billing's clock (tests move it forward through months). */
+  clock: AdjustableClock;
   /** Delivers the reviewer-notification outbox; absent without REVIEWER_WEBHOOK_URL (notifications wait, QUEUED). */
   reviewerNotifications?: ReviewerNotifications;
 }
@@ -57,6 +67,12 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   // A lost carrier answer is resolved once it is older than any call could still be running.
   const recoverAfterMs = config.carrier.timeoutMs * 2 + 1_000;
   const releases = new NumberReleases(prisma, carriers, setupStatus, logger, recoverAfterMs, config.carrier.sandboxFaults.includes("crash-after-release"));
+  const clock = new AdjustableClock();
+  const sandboxPayments = new SandboxPayments(config.billing.sandboxWebhookSecret);
+  const livePayments: PaymentProvider = config.billing.provider === "stripe" ? createStripe(config) : sandboxPayments;
+  // A number bought from the sandbox carrier while the live carrier is another (a test key's) is charged by the sandbox.
+  const providerFor = (number: { carrier: string | null }) => (config.carrier.name !== "sandbox" && number.carrier === "sandbox" ? sandboxPayments : livePayments);
+  const billing = new BillingService(prisma, providerFor, setupStatus, clock, { ...config.billing, leaseMs: recoverAfterMs, batchSize: 100 }, logger);
   const messageSender = new MessageSender(prisma, carriers, { ...config.messageSending, leaseMs: recoverAfterMs }, logger);
   return {
     authenticator,
@@ -64,10 +80,13 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     bus,
     deliveries: new EventDeliveryCache(prisma),
     agents: new AgentService(prisma, setupStatus),
-    numbers: new PhoneNumberService(prisma, secrets, setupStatus, releases),
+    numbers: new PhoneNumberService(prisma, secrets, setupStatus, releases, clock),
     releases,
     carriers,
-    provisioning: new ProvisioningService(prisma, carriers, setupStatus, logger, recoverAfterMs),
+    provisioning: new ProvisioningService(prisma, carriers, setupStatus, logger, recoverAfterMs, clock),
+    billing,
+    payments: { sandbox: sandboxPayments, live: livePayments },
+    clock,
     apiKeys: new ApiKeyService(prisma, (id) => authenticator.forgetApiKey(id)),
     verification: new VerificationService(prisma, setupStatus, campaigns, bus, logger),
     campaigns,
@@ -77,4 +96,9 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     subscriptionBounds: new SubscriptionBounds(config.maxSubscriptionsPerKey, config.subscriptionMaxBacklog),
     reviewerNotifications: url ? new ReviewerNotifications(prisma, { url, secret, maxAttempts, timeoutMs }, logger) : undefined,
   };
+}
+
+/** The Stripe provider is wired in once its adapter lands (src/billing/stripe.ts). */
+function createStripe(_config: Config): PaymentProvider {
+  throw new Error("PAYMENT_PROVIDER=stripe is not available in this build");
 }

@@ -7,6 +7,7 @@ import { getNamedType, isInputObjectType, type GraphQLInputObjectType } from "gr
 import type { z } from "zod";
 import { CreateAgentInput, DeleteAgentInput, UpdateAgentInput } from "../src/agents/service.ts";
 import { CreateApiKeyInput, RevokeApiKeyInput } from "../src/apikeys/service.ts";
+import { ReactivatePhoneNumberInput, UpdateBillingAccountInput } from "../src/billing/service.ts";
 import { NUMBER_STATUSES } from "../src/domain/lifecycle.ts";
 import type { NumberDirection, NumberSource, SmsCampaignStatus, VerificationStatus } from "../src/domain/setup-status.ts";
 import { ENTITY_TYPES, SMS_USE_CASES, VerificationInput } from "../src/domain/verification.ts";
@@ -27,6 +28,8 @@ import { DecideVerificationInput } from "../src/verification/service.ts";
 /** Every mutation of the schema and the zod schema its service parses the input with. */
 const INPUTS: Record<string, z.ZodType> = {
   createAgent: CreateAgentInput,
+  updateBillingAccount: UpdateBillingAccountInput,
+  reactivatePhoneNumber: ReactivatePhoneNumberInput,
   updateAgent: UpdateAgentInput,
   deleteAgent: DeleteAgentInput,
   createApiKey: CreateApiKeyInput,

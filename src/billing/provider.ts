@@ -8,8 +8,15 @@
 
 /** One charge to make. Money is integer cents, never floating point. */
 export interface ChargeRequest {
-  /** Our Charge row's id: the idempotency key at the provider (Stripe's `Idempotency-Key`). */
+  /** Our Charge row's id (in the payment's metadata: webhooks name the charge by it). */
   chargeId: string;
+  /**
+   * The idempotency key at the provider (Stripe's `Idempotency-Key`): the charge id, then a new key
+   * after each definitive decline (providers replay a key's first answer, decline included, so a
+   * retry of a declined charge needs a fresh key; a lost answer keeps the key, so it never charges twice).
+   * Defaults to `chargeId`.
+   */
+  idempotencyKey?: string;
   organizationId: string;
   /** The organization's customer at the provider (Stripe: `cus_...`); null when none is set. */
   customerId: string | null;

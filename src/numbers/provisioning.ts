@@ -1,4 +1,5 @@
 import { getCountries } from "libphonenumber-js/max";
+import { activation, type Clock } from "../billing/periods.ts";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
@@ -110,6 +111,8 @@ export class ProvisioningService {
     private readonly logger: Logger,
     /** REQUESTED orders older than this are resolved with the carrier by the order job. */
     private readonly recoverAfterMs: number,
+    /** Billing's clock: activation starts a number's billing periods (src/billing/). */
+    private readonly clock: Clock = { now: () => new Date() },
   ) {}
 
   /** Available numbers at the caller's carrier, minus those already live here. */
@@ -428,7 +431,7 @@ export class ProvisioningService {
       }),
       this.prisma.phoneNumber.updateMany({
         where: { id: order.phoneNumberId!, status: "PENDING" },
-        data: { carrierResourceId: carrierOrder.carrierNumberId, ...(completed ? { status: "ACTIVE" } : {}) },
+        data: { carrierResourceId: carrierOrder.carrierNumberId, ...(completed ? { status: "ACTIVE", ...activation(this.clock.now()) } : {}) },
       }),
     ]);
     await this.setupStatus.refresh([order.phoneNumberId!]);

@@ -101,7 +101,8 @@ export class NumberReleases {
     if (number.status !== "RELEASING") {
       const moved = await this.prisma.phoneNumber.updateMany({
         where: { id: number.id, status: { in: statesMovingTo("RELEASING") } },
-        data: { status: "RELEASING", releaseRequestedAt: now },
+        // Billing stops with the release: nothing more is charged (src/billing/).
+        data: { status: "RELEASING", releaseRequestedAt: now, nextChargeAt: null },
       });
       if (moved.count === 1) await this.setupStatus.refresh([number.id]);
       return moved.count === 1 ? now : null;
@@ -132,7 +133,7 @@ export class NumberReleases {
     const result = await this.prisma.$transaction(async (tx) => {
       const moved = await tx.phoneNumber.updateMany({
         where: { id, status: { in: statesMovingTo("RELEASED") } },
-        data: { status: "RELEASED", releasedAt, agentId: null },
+        data: { status: "RELEASED", releasedAt, agentId: null, nextChargeAt: null },
       });
       const row = await tx.phoneNumber.findUniqueOrThrow({ where: { id } });
       if (moved.count === 1) {

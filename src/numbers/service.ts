@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { activation, type Clock } from "../billing/periods.ts";
 import { agentReferenceProblems, unknownAgent } from "../agents/lookup.ts";
 import type { Caller } from "../auth/caller.ts";
 import type { PrismaClient } from "../db/client.ts";
@@ -50,6 +51,8 @@ export class PhoneNumberService {
     private readonly secrets: SecretBox,
     private readonly setupStatus: SetupStatusChanges,
     private readonly releases: NumberReleases,
+    /** Billing's clock: activation starts a number's billing periods (src/billing/). */
+    private readonly clock: Clock = { now: () => new Date() },
   ) {}
 
   /** Every write ends here: the number's setup status is recomputed and a change is published. */
@@ -145,6 +148,7 @@ export class PhoneNumberService {
       label: data.label ?? "",
       source,
       status: "ACTIVE",
+      ...activation(this.clock.now()),
       direction: data.direction ?? "BOTH",
       voiceCapable: capabilities.voice ?? true,
       smsCapable: capabilities.sms ?? false,

@@ -11,6 +11,7 @@ import "../apikeys/schema.ts";
 import "../numbers/subscriptions.ts";
 import "../verification/schema.ts";
 import "../messages/schema.ts";
+import "../billing/schema.ts";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { isInterfaceType, isObjectType } from "graphql";
 import { builder, setNodeTypeNames } from "./builder.ts";

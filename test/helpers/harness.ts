@@ -63,6 +63,8 @@ async function start(): Promise<TestEnvironment> {
     CARRIER_TIMEOUT_MS: "300",
     CARRIER_BREAKER_HALF_OPEN_MS: "200",
     ORDER_POLL_SECONDS: "3600",
+    // Billing: tests run the job themselves with the clock moved (test/billing.test.ts).
+    BILLING_POLL_SECONDS: "3600",
     // The message outbox: quick polls and short backoffs, so retries settle within a test.
     MESSAGE_SEND_POLL_SECONDS: "0.1",
     MESSAGE_SEND_RETRY_MS: "20",

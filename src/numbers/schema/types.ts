@@ -164,6 +164,7 @@ const BillingRef = builder.objectRef<PhoneNumber>("NumberBilling").implement({
     nextChargeAt: t.expose("nextChargeAt", { type: "DateTime", nullable: true, description: "Next monthly charge." }),
     lastChargeAt: t.expose("lastChargeAt", { type: "DateTime", nullable: true, description: "Last successful charge." }),
     suspendedAt: t.expose("suspendedAt", { type: "DateTime", nullable: true, description: "When billing suspended the number." }),
+    activatedAt: t.expose("activatedAt", { type: "DateTime", nullable: true, description: "When the number first became ACTIVE: its billing periods are months from here." }),
   }),
 });
 
@@ -221,7 +222,7 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
     billing: t.field({
       type: BillingRef,
       description: "Prices and charge dates (null without billing:read).",
-      extensions: readsColumns("includedInPlan", "monthlyPriceCents", "upfrontPriceCents", "nextChargeAt", "lastChargeAt", "suspendedAt"),
+      extensions: readsColumns("includedInPlan", "monthlyPriceCents", "upfrontPriceCents", "nextChargeAt", "lastChargeAt", "suspendedAt", "activatedAt"),
       nullable: true,
       authScopes: { scope: "billing:read" },
       resolve: (n) => n,
