@@ -11,6 +11,7 @@ import { useOperationLimits } from "./limits/plugin.ts";
 import { useSharedSubscriptions } from "./limits/shared-subscriptions.ts";
 import { createLoaders } from "./loaders.ts";
 import { createWebhookHandler } from "./messages/webhook-route.ts";
+import { createPaymentWebhookHandler } from "./billing/webhook-route.ts";
 import { compilePhoneNumbers } from "./numbers/compiled-read.ts";
 import { attachWebSockets, type SocketExtra } from "./websocket.ts";
 import { useCompiledReads } from "./schema/compiled-reads.ts";
@@ -95,12 +96,13 @@ export function createApp({ config, prisma, sql, services, logger }: AppDependen
 
   const inFlight = new Set<Promise<unknown>>();
   const webhook = createWebhookHandler({ config, prisma, messages: services.messages, logger });
+  const paymentWebhook = createPaymentWebhookHandler({ providers: [...new Set([services.payments.sandbox, services.payments.live])], billing: services.billing, prisma, logger });
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url === "/health") {
       res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       return;
     }
-    const handled = Promise.resolve(webhook(req, res) ?? withBodyLimit(req, res, config.maxBodyBytes, () => yoga.requestListener(req, res))).catch((error) =>
+    const handled = Promise.resolve(webhook(req, res) ?? paymentWebhook(req, res) ?? withBodyLimit(req, res, config.maxBodyBytes, () => yoga.requestListener(req, res))).catch((error) =>
       logger.error({ err: error }, "request failed"),
     );
     inFlight.add(handled);

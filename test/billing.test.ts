@@ -60,7 +60,7 @@ async function numberState(org: TestOrganization, id: string) {
 describe("monthly billing", () => {
   afterEach(async () => {
     const { payments } = await services();
-    Object.assign(payments.sandbox.switches, { declineNext: 0, unavailableNext: 0, loseAnswerNext: 0 });
+    Object.assign(payments.sandbox.switches, { declineNext: 0, unavailableNext: 0, loseAnswerNext: 0, pendingNext: 0 });
     payments.sandbox.switches.declineOrganizations.clear();
   });
 
@@ -201,6 +201,34 @@ describe("monthly billing", () => {
     const mine = [...payments.sandbox.payments.values()].filter((p) => p.request.organizationId === org.id);
     assert.equal(mine.length, 2, "one payment per charge");
     assert.ok(mine.some((p) => p.requests === 2), "the lost answer's key was sent again");
+  });
+
+  test("a charge the provider settles later is finished by its signed webhook, once; forged deliveries change nothing", async () => {
+    const { payments, billing } = await services();
+    const env = await getEnvironment();
+    await billing.runDue();
+    const org = await createOrganization("billing-webhook");
+    await buy(org);
+    payments.sandbox.switches.pendingNext = 2;
+    await after(0);
+    const pending = await env.switchboard.database.prisma.charge.findMany({ where: { organizationId: org.id }, orderBy: { kind: "asc" } });
+    assert.deepEqual(pending.map((c) => [c.status, c.nextAttemptAt]), [["PENDING", null], ["PENDING", null]], "awaiting the webhook, not retried");
+    const url = `${await env.url()}/webhooks/payments/sandbox`;
+    const deliver = (body: string, signature: string) => fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-sandbox-payments-signature": signature }, body });
+    const [upfront, monthly] = pending as [(typeof pending)[number], (typeof pending)[number]];
+    const succeeded = payments.sandbox.signedWebhook({ eventId: `evt_${upfront.id}`, chargeId: upfront.id, providerReference: upfront.providerReference!, outcome: { status: "SUCCEEDED" } });
+    const forged = await deliver(succeeded.body.replace("SUCCEEDED", "FAILED"), succeeded.signature);
+    assert.equal(forged.status, 401);
+    assert.equal((await deliver(succeeded.body, "00".repeat(32))).status, 401);
+    assert.equal((await env.switchboard.database.prisma.charge.findUniqueOrThrow({ where: { id: upfront.id } })).status, "PENDING");
+    const first = await deliver(succeeded.body, succeeded.signature);
+    assert.deepEqual([first.status, await first.json()], [200, { status: "APPLIED" }]);
+    const again = await deliver(succeeded.body, succeeded.signature);
+    assert.deepEqual([again.status, await again.json()], [200, { status: "ALREADY_APPLIED" }]);
+    const failed = payments.sandbox.signedWebhook({ eventId: `evt_${monthly.id}`, chargeId: monthly.id, providerReference: monthly.providerReference!, outcome: { status: "FAILED", reason: "card_declined: do not honor" } });
+    assert.equal((await deliver(failed.body, failed.signature)).status, 200);
+    assert.deepEqual(summarize(await charges(org)), ["MONTHLY:0:100:FAILED", "UPFRONT:0:100:SUCCEEDED"]);
+    assert.equal((await charges(org, { statuses: ["FAILED"] }))[0]!.failureReason, "card_declined: do not honor");
   });
 
   test("two billing runs at once over many due numbers charge each period exactly once", async () => {

@@ -14,6 +14,8 @@ export interface SandboxPaymentSwitches {
   unavailableNext: number;
   /** The next N charges are made, then the answer is lost: the caller sees ProviderUnavailable. */
   loseAnswerNext: number;
+  /** The next N charges are accepted and settle later: PENDING, the result comes by webhook. */
+  pendingNext: number;
 }
 
 /** A payment the sandbox made; `requests` counts the calls that named its idempotency key. */
@@ -30,7 +32,7 @@ export interface SandboxPayment {
  */
 export class SandboxPayments implements PaymentProvider {
   readonly name = "sandbox" as const;
-  readonly switches: SandboxPaymentSwitches = { declineOrganizations: new Set(), declineNext: 0, unavailableNext: 0, loseAnswerNext: 0 };
+  readonly switches: SandboxPaymentSwitches = { declineOrganizations: new Set(), declineNext: 0, unavailableNext: 0, loseAnswerNext: 0, pendingNext: 0 };
   /** Every answer given, by idempotency key. */
   readonly payments = new Map<string, SandboxPayment>();
 
@@ -53,6 +55,9 @@ export class SandboxPayments implements PaymentProvider {
     } else if (this.switches.declineNext > 0 || this.switches.declineOrganizations.has(request.organizationId)) {
       if (this.switches.declineNext > 0) this.switches.declineNext--;
       outcome = { status: "FAILED", providerReference: `sandbox_pi_${randomUUID()}`, reason: "insufficient_funds: Your card has insufficient funds (sandbox)", retryable: true };
+    } else if (this.switches.pendingNext > 0) {
+      this.switches.pendingNext--;
+      outcome = { status: "PENDING", providerReference: `sandbox_pi_${randomUUID()}` };
     } else {
       outcome = { status: "SUCCEEDED", providerReference: `sandbox_pi_${randomUUID()}` };
     }

@@ -100,11 +100,12 @@ function signedHeaders(
   return verify({ signature: req.headersDistinct[signatureName]?.[0] ?? null, timestamp: req.headersDistinct[timestampName]?.[0] ?? null });
 }
 
-function reply(res: ServerResponse, status: number, body: unknown): void {
+export function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/** The request's body, or undefined past 1 MiB. */
+export async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
