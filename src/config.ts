@@ -79,6 +79,8 @@ const EnvSchema = z.object({
   BILLING_MANUAL_FEE_CENTS: z.coerce.number().int().min(0).max(10_000_000).default(0),
   BILLING_SIP_TRUNK_FEE_CENTS: z.coerce.number().int().min(0).max(10_000_000).default(0),
   PAYMENT_PROVIDER: z.enum(["sandbox", "stripe"]).default("sandbox"),
+  /** Crash-safety tests only: `crash-after-charge` kills the process right after a provider charged, before the answer is recorded. */
+  BILLING_FAULTS: z.string().optional(),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   STRIPE_API_BASE_URL: z.string().url().optional(),
@@ -128,6 +130,8 @@ export interface Config {
     manualFeeCents: number;
     sipTrunkFeeCents: number;
     provider: "sandbox" | "stripe";
+    /** Kill the process right after a provider charged, before recording it (crash-safety tests). */
+    crashAfterCharge: boolean;
     /** HMAC key of the sandbox payment provider's webhook deliveries. */
     sandboxWebhookSecret: string;
     stripe?: { secretKey: string; webhookSecret: string; apiBaseUrl?: string };
@@ -232,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sipTrunkFeeCents: e.BILLING_SIP_TRUNK_FEE_CENTS,
       provider: e.PAYMENT_PROVIDER,
       sandboxWebhookSecret: e.SANDBOX_PAYMENTS_WEBHOOK_SECRET,
+      crashAfterCharge: (e.BILLING_FAULTS ?? "").split(",").map((f) => f.trim()).includes("crash-after-charge"),
       stripe: e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBaseUrl: e.STRIPE_API_BASE_URL } : undefined,
     },
     messageSending: { pollSeconds: e.MESSAGE_SEND_POLL_SECONDS, maxAttempts: e.MESSAGE_SEND_MAX_ATTEMPTS, retryMs: e.MESSAGE_SEND_RETRY_MS },

@@ -4,6 +4,7 @@ import { AdjustableClock } from "./billing/periods.ts";
 import type { PaymentProvider } from "./billing/provider.ts";
 import { SandboxPayments } from "./billing/sandbox.ts";
 import { BillingService } from "./billing/service.ts";
+import { createStripeProvider } from "./billing/stripe.ts";
 import { ApiKeyService } from "./apikeys/service.ts";
 import { Authenticator } from "./auth/authenticator.ts";
 import type { Config } from "./config.ts";
@@ -98,7 +99,8 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   };
 }
 
-/** The Stripe provider is wired in once its adapter lands (src/billing/stripe.ts). */
-function createStripe(_config: Config): PaymentProvider {
-  throw new Error("PAYMENT_PROVIDER=stripe is not available in this build");
+function createStripe(config: Config): PaymentProvider {
+  // loadConfig refuses PAYMENT_PROVIDER=stripe without both secrets.
+  const stripe = config.billing.stripe!;
+  return createStripeProvider({ secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBaseUrl: stripe.apiBaseUrl, timeoutMs: config.carrier.timeoutMs });
 }

@@ -42,6 +42,8 @@ export interface BillingSettings {
   leaseMs: number;
   /** Rows per claim. */
   batchSize: number;
+  /** Crash-safety tests: the process kills itself right after a provider charged, before the answer is recorded. */
+  crashAfterCharge?: boolean;
 }
 
 /** Chooses the provider of a number's charges (numbers bought from the sandbox carrier are charged by the sandbox). */
@@ -333,6 +335,10 @@ export class BillingService {
           data: { nextAttemptAt: new Date(now.getTime() + this.settings.unavailableRetryMs) },
         });
         continue;
+      }
+      if (this.settings.crashAfterCharge && outcome.status === "SUCCEEDED") {
+        process.kill(process.pid, "SIGKILL");
+        await new Promise(() => {}); // nothing more runs
       }
       if (outcome.status === "SUCCEEDED") run.charged++;
       if (outcome.status === "FAILED") run.declined++;

@@ -74,7 +74,7 @@ export function isRetryableDecline(code: string | null | undefined, adviceCode?:
  *   confirm=true, off_session=true, automatic_payment_methods[enabled]=true and
  *   [allow_redirects]=never (an off-session charge cannot send anyone to a redirect page, and
  *   without it Stripe asks for a return_url), description, metadata[chargeId], metadata[organizationId],
- *   with `Idempotency-Key: <chargeId>`.
+ *   with `Idempotency-Key: <idempotencyKey>` (the charge id, then `<id>:<n>` after n declines).
  * Answers become outcomes: `succeeded` -> SUCCEEDED; `processing`, `requires_action`,
  * `requires_confirmation`, `requires_capture` -> PENDING (the webhook finishes it); a card error
  * (HTTP 402) -> FAILED, retryable per isRetryableDecline, with the declined PaymentIntent's id
@@ -87,8 +87,9 @@ export function isRetryableDecline(code: string | null | undefined, adviceCode?:
  * the first request with that key may have charged.
  *
  * Stripe replays the saved answer of a key (2xx, 402, 400 and 500 alike) for at least 24 hours.
- * So a FAILED retryable charge attempted again with the same chargeId gets the same decline back
- * until the key expires: a new attempt needs a new charge id. The same holds for a 500 that Stripe
+ * So a FAILED retryable charge attempted again with the same key gets the same decline back
+ * until the key expires: the billing job sends a new key (`<chargeId>:<declines>`) after each
+ * definitive decline, and the same key after a lost answer. The same holds for a 500 that Stripe
  * saved: ProviderUnavailable again until the key expires (Stripe asks to treat a 500 as
  * indeterminate and reconcile through webhooks).
  *
@@ -137,7 +138,7 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       if (request.paymentMethodId) params.payment_method = request.paymentMethodId;
       let intent: Stripe.PaymentIntent;
       try {
-        intent = await stripe.paymentIntents.create(params, { idempotencyKey: request.chargeId });
+        intent = await stripe.paymentIntents.create(params, { idempotencyKey: request.idempotencyKey ?? request.chargeId });
       } catch (error) {
         return outcomeOfError(error, request.chargeId, scrub);
       }

@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, describe, test } from "node:test";
+import { createPrismaClient } from "../src/db/client.ts";
+import { startFakeStripe, type FakeStripe } from "./helpers/fake-stripe.ts";
+import { createScratchDatabase, organizationKeyFromCli, processEnvironment, testTarget } from "./helpers/harness.ts";
+import { post, runScript, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
+
+// The billing job as it runs in production: server processes of their own charging through the
+// Stripe provider, against a local Stripe-shaped server (test/helpers/fake-stripe.ts) that keeps
+// its PaymentIntents and idempotency keys across the servers' deaths.
+
+const waitFor = async <T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> => {
+  const started = Date.now();
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+};
+
+function stripeEnv(stripe: FakeStripe): Record<string, string> {
+  return {
+    PAYMENT_PROVIDER: "stripe",
+    STRIPE_SECRET_KEY: stripe.secretKey,
+    STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+    STRIPE_API_BASE_URL: stripe.url,
+    BILLING_POLL_SECONDS: "0.2",
+    // A claimed charge is another instance's for CARRIER_TIMEOUT_MS x 2 + 1 s.
+    CARRIER_TIMEOUT_MS: "200",
+    ORDER_POLL_SECONDS: "3600",
+  };
+}
+
+describe("the billing job in server processes", () => {
+  const servers: ServerProcess[] = [];
+  const stripes: FakeStripe[] = [];
+  after(async () => {
+    for (const server of servers) await server.stop();
+    for (const stripe of stripes) await stripe.close();
+  });
+
+  test(`kill -9 between Stripe's charge and our write (${testTarget()} database): one PaymentIntent, one SUCCEEDED charge after the restart`, { timeout: 120_000 }, async () => {
+    const stripe = await startFakeStripe();
+    stripes.push(stripe);
+    stripe.addCustomer("cus_crash");
+    const env = await processEnvironment("switchboard-billing-crash", { ...stripeEnv(stripe), BILLING_MANUAL_FEE_CENTS: "500" });
+    const key = await organizationKeyFromCli("billing-crash", env);
+
+    const doomed = await startServerProcess({ ...env, BILLING_FAULTS: "crash-after-charge" });
+    servers.push(doomed);
+    const account = await post(doomed.url, key, `mutation { updateBillingAccount(input: { providerCustomerId: "cus_crash", providerPaymentMethodId: "pm_card_visa" }) { __typename } }`);
+    assert.equal(account.body.data.updateBillingAccount.__typename, "UpdateBillingAccountSuccess");
+    // A manual number costs the platform fee: its first month is due at once, and the job charges it.
+    const created = await post(doomed.url, key, `mutation { createManualPhoneNumber(input: { e164: "+14155550177" }) { __typename ... on CreateManualPhoneNumberSuccess { phoneNumber { id } } } }`);
+    const numberId = created.body.data.createManualPhoneNumber.phoneNumber.id as string;
+    await new Promise((resolve) => (doomed.child.exitCode !== null || doomed.child.signalCode ? resolve(null) : doomed.child.once("exit", resolve)));
+    assert.equal(doomed.child.signalCode, "SIGKILL", "the server died right after Stripe charged");
+    assert.equal(stripe.state.paymentIntents.size, 1, "Stripe charged before the crash");
+    const [intent] = [...stripe.state.paymentIntents.values()];
+
+    const restarted = await startServerProcess(env);
+    servers.push(restarted);
+    const charges = await waitFor(
+      "the interrupted charge to be finished",
+      async () => (await post(restarted.url, key, `{ charges(first: 10) { edges { node { status amountCents attempts providerReference phoneNumber { id } } } } }`)).body.data.charges.edges.map((e: { node: unknown }) => e.node),
+      (list: Array<{ status: string }>) => list.length === 1 && list[0]!.status === "SUCCEEDED",
+    );
+    assert.deepEqual(charges, [{ status: "SUCCEEDED", amountCents: 500, attempts: 2, providerReference: (intent as { id: string }).id, phoneNumber: { id: numberId } }]);
+    assert.equal(stripe.state.paymentIntents.size, 1, "the retry did not charge again");
+    const creates = stripe.requestsTo("POST", "/v1/payment_intents");
+    assert.equal(creates.length, 2);
+    assert.equal(new Set(creates.map((r) => r.idempotencyKey)).size, 1, "the same idempotency key both times");
+    assert.equal(creates[1]!.replayed, true, "Stripe replayed its first answer");
+  });
+
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  test(
+    "two server processes on one PostgreSQL charge 300 due numbers at the same moment: each exactly once, ledger and Stripe agree",
+    { timeout: 180_000, skip: databaseUrl ? false : "skipped: set TEST_DATABASE_URL (two processes share one PostgreSQL server)" },
+    async () => {
+      const stripe = await startFakeStripe();
+      stripes.push(stripe);
+      stripe.addCustomer("cus_two");
+      const url = await createScratchDatabase("switchboard_billing_two");
+      const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-billing-two-"));
+      const env = { ...stripeEnv(stripe), DATABASE_URL: url, DATA_DIR: dataDir, ENCRYPTION_KEY: randomBytes(32).toString("hex"), SEED_DEMO: "false" };
+      const migrated = await runScript("scripts/migrate.ts", [], env);
+      assert.equal(migrated.code, 0, migrated.stderr);
+      const key = await organizationKeyFromCli("billing-two", env);
+      const prisma = createPrismaClient(url, 1);
+      try {
+        const organization = await prisma.organization.findFirstOrThrow({ where: { name: "billing-two" } });
+        await prisma.billingAccount.create({ data: { organizationId: organization.id, providerCustomerId: "cus_two", providerPaymentMethodId: "pm_card_visa" } });
+        const due = new Date(Date.now() - 60_000);
+        await prisma.phoneNumber.createMany({
+          data: Array.from({ length: 300 }, (_, i) => ({
+            organizationId: organization.id,
+            e164: `+1303555${String(i).padStart(4, "0")}`,
+            country: "US",
+            source: "MANAGED" as const,
+            carrier: "sandbox",
+            status: "ACTIVE" as const,
+            monthlyPriceCents: 125,
+            activatedAt: due,
+            nextChargeAt: due,
+          })),
+        });
+        // Both start with every number due; each runs its job at start and every 0.2 s.
+        const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+        servers.push(a, b);
+        await waitFor(
+          "every charge to succeed",
+          () => prisma.charge.count({ where: { organizationId: organization.id, status: "SUCCEEDED" } }),
+          (count) => count === 300,
+        );
+        const rows = await prisma.charge.findMany({ where: { organizationId: organization.id } });
+        assert.equal(rows.length, 300, "one charge per number and period");
+        assert.ok(rows.every((row) => row.amountCents === 125 && row.attempts === 1 && row.providerReference?.startsWith("pi_")));
+        const intents = [...stripe.state.paymentIntents.values()];
+        assert.equal(intents.length, 300, "one PaymentIntent per charge at Stripe");
+        assert.deepEqual(new Set(intents.map((i) => i.metadata.chargeId)), new Set(rows.map((row) => row.id)));
+        assert.deepEqual(new Set(intents.map((i) => i.id)), new Set(rows.map((row) => row.providerReference)));
+        assert.equal(stripe.requestsTo("POST", "/v1/payment_intents").length, 300, "no charge was sent twice");
+        // Which instance charged what (both usually take part; the guarantee does not depend on it).
+        const chargedBy = (server: ServerProcess) =>
+          server
+            .stdout()
+            .split("\n")
+            .filter((line) => line.includes('"job":"billing"'))
+            .reduce((sum, line) => sum + ((JSON.parse(line) as { charged?: number }).charged ?? 0), 0);
+        console.log(`  charged by instance A: ${chargedBy(a)}, by instance B: ${chargedBy(b)}`);
+        // What a client sees.
+        const total = await post(a.url, key, `{ charges(first: 1, filter: { statuses: [SUCCEEDED] }) { totalCount } billingSummary { numbersCharged monthlyTotalCents } }`);
+        assert.deepEqual(total.body.data, { charges: { totalCount: 300 }, billingSummary: { numbersCharged: 300, monthlyTotalCents: 37_500 } });
+      } finally {
+        await prisma.$disconnect();
+      }
+    },
+  );
+});
