@@ -78,6 +78,30 @@ describe("the billing job in server processes", () => {
     assert.equal(creates[1]!.replayed, true, "Stripe replayed its first answer");
   });
 
+  test(`a PaymentIntent Stripe settles later is finished by Stripe's signed webhook (${testTarget()} database)`, { timeout: 120_000 }, async () => {
+    const stripe = await startFakeStripe();
+    stripes.push(stripe);
+    stripe.addCustomer("cus_slow", { kind: "processing" });
+    const env = await processEnvironment("switchboard-billing-webhook", { ...stripeEnv(stripe), BILLING_SIP_TRUNK_FEE_CENTS: "300" });
+    const key = await organizationKeyFromCli("billing-webhook", env);
+    const server = await startServerProcess(env);
+    servers.push(server);
+    await post(server.url, key, `mutation { updateBillingAccount(input: { providerCustomerId: "cus_slow", providerPaymentMethodId: "pm_card_visa" }) { __typename } }`);
+    await post(server.url, key, `mutation { importSipTrunkPhoneNumber(input: { e164: "+14155550178", direction: INBOUND, inboundTrunk: { allowedSourceIps: ["203.0.113.0/24"], authUsername: "trunk", authPassword: "correct-horse-battery" } }) { __typename } }`);
+    const read = async () => (await post(server.url, key, `{ charges(first: 5) { edges { node { status amountCents providerReference nextAttemptAt } } } }`)).body.data.charges.edges.map((e: { node: unknown }) => e.node) as Array<{ status: string; providerReference: string | null; nextAttemptAt: string | null }>;
+    const [pending] = await waitFor("the charge to reach Stripe", read, (list) => list.length === 1 && list[0]!.providerReference !== null);
+    assert.deepEqual([pending!.status, pending!.nextAttemptAt], ["PENDING", null], "processing at Stripe: awaiting its webhook");
+    const delivery = stripe.settle(pending!.providerReference!, "succeeded");
+    const deliver = (body: string, signature: string) => fetch(`${server.url}/webhooks/payments/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": signature }, body });
+    assert.equal((await deliver(delivery.body.replace('"succeeded"', '"canceled"'), delivery.signature)).status, 401, "a modified body is refused");
+    assert.equal((await read())[0]!.status, "PENDING");
+    const accepted = await deliver(delivery.body, delivery.signature);
+    assert.deepEqual([accepted.status, await accepted.json()], [200, { status: "APPLIED" }]);
+    assert.deepEqual((await read()).map((c) => c.status), ["SUCCEEDED"]);
+    const again = await deliver(delivery.body, delivery.signature);
+    assert.deepEqual(await again.json(), { status: "ALREADY_APPLIED" });
+  });
+
   const databaseUrl = process.env.TEST_DATABASE_URL;
   test(
     "two server processes on one PostgreSQL charge 300 due numbers at the same moment: each exactly once, ledger and Stripe agree",

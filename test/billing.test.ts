@@ -260,6 +260,24 @@ describe("monthly billing", () => {
     assert.ok(mine.every((p) => p.requests === 1), "no charge was sent twice");
   });
 
+  test("an admin's price override is charged from the next period; moving nextChargeAt back never charges a period twice", async () => {
+    const { billing } = await services();
+    await billing.runDue();
+    const org = await createOrganization("billing-override");
+    const id = await buy(org);
+    await after(0);
+    const changed = await send(org.secret, `mutation($id: ID!) { updatePhoneNumber(input: { id: $id, billing: { monthlyPriceCents: 999, nextChargeAt: "2020-01-01T00:00:00.000Z" } }) { __typename ... on UpdatePhoneNumberSuccess { phoneNumber { billing { monthlyPriceCents } } } } }`, { id });
+    assert.equal(changed.data.updatePhoneNumber.phoneNumber.billing.monthlyPriceCents, 999);
+    await after(0);
+    await after(0);
+    // Period 0 was charged at the old price and is not charged again; the next month costs 999.
+    assert.deepEqual(summarize(await charges(org)), ["MONTHLY:0:100:SUCCEEDED", "UPFRONT:0:100:SUCCEEDED"]);
+    await after(32 * DAY);
+    assert.deepEqual(summarize((await charges(org)).filter((c) => c.period === 1)), ["MONTHLY:1:999:SUCCEEDED"]);
+    const bad = await send(org.secret, `mutation($id: ID!) { updatePhoneNumber(input: { id: $id, billing: { monthlyPriceCents: -5, upfrontPriceCents: 20000000 } }) { __typename ... on ValidationError { fieldErrors { path } } } }`, { id });
+    assert.deepEqual(bad.data.updatePhoneNumber.fieldErrors.map((e: { path: string[] }) => e.path.join(".")).sort(), ["input.billing.monthlyPriceCents", "input.billing.upfrontPriceCents"]);
+  });
+
   test("billing needs its scopes, and bad input is a ValidationError with paths", async () => {
     const org = await createOrganization("billing-input");
     const bad = await send(org.secret, `mutation { updateBillingAccount(input: { includedNumbers: -1, currency: "XYZ", planName: "  ", providerCustomerId: "cus 1" }) { __typename ... on ValidationError { fieldErrors { path code } } } }`);
