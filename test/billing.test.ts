@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import { decodeGlobalID } from "@pothos/plugin-relay";
+import { parse } from "graphql";
 import { addMonths, periodAt } from "../src/billing/periods.ts";
 import { createOrganization, getEnvironment, sendRaw, type TestOrganization } from "./helpers/harness.ts";
+import { subscribe, wsClient } from "./helpers/subscriptions.ts";
 
 // Monthly billing (src/billing/) through the API, with the billing clock moved forward instead of
 // sleeping and the billing job run by hand. The payment provider is the sandbox, switched to
@@ -136,6 +138,7 @@ describe("monthly billing", () => {
     const suspended = await numberState(org, second);
     assert.equal(suspended.status, "SUSPENDED");
     assert.equal(suspended.setupStatus.status, "SUSPENDED");
+    assert.ok(suspended.setupStatus.issues.some((issue) => issue.code === "SUSPENDED_FOR_NONPAYMENT"), "it says why");
     assert.ok(suspended.billing.suspendedAt);
     const events = await prisma.event.findMany({ where: { phoneNumberId: rowId(second), type: "SETUP_STATUS_CHANGED" }, orderBy: { createdAt: "desc" }, take: 1 });
     assert.equal((events[0]!.payload as { current: { status: string } }).current.status, "SUSPENDED", "subscribers are told");
@@ -175,12 +178,32 @@ describe("monthly billing", () => {
     await billing.runDue();
     const org = await createOrganization("billing-recovery");
     const id = await buy(org);
-    payments.sandbox.switches.declineOrganizations.add(org.id);
-    await after(0); // declined: upfront and month 0
-    for (const wait of [2 * HOUR, 2 * DAY, 4 * DAY, DAY]) await after(wait);
-    assert.equal((await numberState(org, id)).status, "SUSPENDED");
-    payments.sandbox.switches.declineOrganizations.delete(org.id);
-    await after(7 * DAY); // the last scheduled retry (7 days after the third)
+    // A dashboard watching the number over graphql-ws.
+    const client = wsClient(await (await getEnvironment()).url(), { apiKey: org.secret });
+    const events = await subscribe(
+      client,
+      parse(`subscription($id: ID) { phoneNumberSetupStatusChanged(phoneNumberId: $id) { previous { status } current { status inboundReady outboundReady issues { code message } } } }`) as never,
+      { id } as never,
+    );
+    type Change = { phoneNumberSetupStatusChanged: { previous: { status: string } | null; current: { status: string; inboundReady: boolean; outboundReady: boolean; issues: Array<{ code: string; message: string }> } } };
+    try {
+      payments.sandbox.switches.declineOrganizations.add(org.id);
+      await after(0); // declined: upfront and month 0
+      for (const wait of [2 * HOUR, 2 * DAY, 4 * DAY, DAY]) await after(wait);
+      assert.equal((await numberState(org, id)).status, "SUSPENDED");
+      const suspension = ((await events.next()).data as Change).phoneNumberSetupStatusChanged;
+      assert.equal(suspension.current.status, "SUSPENDED");
+      assert.deepEqual([suspension.current.inboundReady, suspension.current.outboundReady], [false, false]);
+      const why = suspension.current.issues.find((issue) => issue.code === "SUSPENDED_FOR_NONPAYMENT");
+      assert.match(why!.message, /^Suspended since \d{4}-\d\d-\d\dT/, "it says since when");
+      payments.sandbox.switches.declineOrganizations.delete(org.id);
+      await after(7 * DAY); // the last scheduled retry (7 days after the third)
+      const back = ((await events.next()).data as Change).phoneNumberSetupStatusChanged;
+      assert.deepEqual([back.previous?.status, back.current.outboundReady], ["SUSPENDED", true]);
+    } finally {
+      await events.close();
+      await client.dispose();
+    }
     const state = await numberState(org, id);
     assert.deepEqual([state.status, state.billing.suspendedAt], ["ACTIVE", null]);
     assert.deepEqual(summarize((await charges(org)).filter((c) => c.period === 0)), ["MONTHLY:0:100:SUCCEEDED", "UPFRONT:0:100:SUCCEEDED"]);

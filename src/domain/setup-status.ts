@@ -29,6 +29,7 @@ export const SETUP_ISSUE_CODES = [
   "SMS_VERIFICATION_REQUIRED",
   "SMS_CAMPAIGN_NOT_ASSIGNED",
   "PROVISIONING_FAILED",
+  "SUSPENDED_FOR_NONPAYMENT",
 ] as const;
 export type SetupIssueCode = (typeof SETUP_ISSUE_CODES)[number];
 
@@ -145,6 +146,14 @@ export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
 
   if (input.status === "FAILED") {
     issues.push({ code: "PROVISIONING_FAILED", message: "The carrier order for this number failed.", field: "status" });
+  }
+  if (input.status === "SUSPENDED" || input.suspendedAt) {
+    const since = input.suspendedAt ? ` since ${input.suspendedAt.toISOString()}` : "";
+    issues.push({
+      code: "SUSPENDED_FOR_NONPAYMENT",
+      message: `Suspended${since}: a charge of this number stayed unpaid past the grace period. It is back in service once the charge is paid (update the payment method) or an admin reactivates it.`,
+      field: "billing.suspendedAt",
+    });
   }
 
   const agentReady = input.agent?.status === "ACTIVE";

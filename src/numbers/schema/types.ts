@@ -87,6 +87,7 @@ const SetupIssueCodeEnum = builder.enumType("SetupIssueCode", {
     SMS_VERIFICATION_REQUIRED: { description: "US SMS needs an approved 10DLC business verification." },
     SMS_CAMPAIGN_NOT_ASSIGNED: { description: "The number is not assigned to a 10DLC SMS campaign." },
     PROVISIONING_FAILED: { description: "The carrier order for the number failed." },
+    SUSPENDED_FOR_NONPAYMENT: { description: "Billing suspended the number for an unpaid charge; the message says since when." },
   } satisfies EnumValues<SetupIssueCode>,
 });
 
