@@ -167,6 +167,8 @@ builder.queryField("billingSummary", (t) =>
     type: BillingSummaryRef,
     description: "The organization's monthly cost by source and status, plan usage, upcoming and failed charges.",
     authScopes: { scope: "billing:read" },
+    // One aggregate over every live number of the organization, and a count of its failed charges.
+    complexity: 10,
     resolve: (_root, _args, context) => context.services.billing.summary(context.caller),
   }),
 );

@@ -181,50 +181,59 @@ export class BillingService {
     };
   }
 
+  /**
+   * The summary in one aggregate over the organization's live numbers (no row reaches the server):
+   * each number's monthly amount by the same rules as the job (plan coverage by activation order,
+   * `includedInPlan`, prices and platform fees), grouped by source and status.
+   */
   async summary(caller: Caller): Promise<BillingSummary> {
     const organizationId = caller.organizationId;
     const account = await this.account(organizationId);
-    const now = this.clock.now();
-    const numbers = await this.prisma.phoneNumber.findMany({
-      where: { organizationId, status: { in: ["PENDING", "ACTIVE", "SUSPENDED"] } },
-      select: { id: true, source: true, status: true, includedInPlan: true, monthlyPriceCents: true, upfrontPriceCents: true, activatedAt: true, nextChargeAt: true },
-      orderBy: [{ activatedAt: { sort: "asc", nulls: "last" } }, { id: "asc" }],
-    });
-    const included = this.#planCoverage(account, numbers);
-    const bySource = new Map<PhoneNumber["source"], { numbers: number; monthlyCents: number }>();
-    const byStatus = new Map<PhoneNumber["status"], { numbers: number; monthlyCents: number }>();
-    let monthlyTotalCents = 0;
-    let numbersIncluded = 0;
-    let upcomingCharges = 0;
-    let upcomingCents = 0;
-    const horizon = now.getTime() + 30 * 86_400_000;
-    for (const number of numbers) {
-      const cents = this.monthlyCents(number, included.has(number.id));
-      if (cents === 0) numbersIncluded++;
-      monthlyTotalCents += cents;
-      for (const [map, key] of [[bySource, number.source], [byStatus, number.status]] as const) {
-        const entry = (map as Map<string, { numbers: number; monthlyCents: number }>).get(key) ?? { numbers: 0, monthlyCents: 0 };
-        entry.numbers++;
-        entry.monthlyCents += cents;
-        (map as Map<string, { numbers: number; monthlyCents: number }>).set(key, entry);
-      }
-      if (number.nextChargeAt && number.nextChargeAt.getTime() <= horizon && number.status !== "PENDING") {
-        upcomingCharges++;
-        upcomingCents += cents + (number.source === "MANAGED" && number.activatedAt && periodAt(number.activatedAt, number.nextChargeAt).index === 0 ? number.upfrontPriceCents : 0);
-      }
-    }
+    const horizon = new Date(this.clock.now().getTime() + 30 * 86_400_000);
+    const groups = await this.prisma.$queryRaw<Array<{ source: PhoneNumber["source"]; status: PhoneNumber["status"]; numbers: number; cents: bigint; included: number; upcoming: number; upcomingCents: bigint }>>`
+      WITH live AS (
+        SELECT id, source, status, "includedInPlan", "monthlyPriceCents", "upfrontPriceCents", "activatedAt", "nextChargeAt"
+        FROM "PhoneNumber" WHERE "organizationId" = ${organizationId}::uuid AND status IN ('PENDING', 'ACTIVE', 'SUSPENDED')
+      ), ranked AS (
+        SELECT id, row_number() OVER (ORDER BY "activatedAt", id) AS rank FROM live WHERE status <> 'PENDING' AND "activatedAt" IS NOT NULL
+      ), priced AS (
+        SELECT live.*,
+          CASE WHEN live."includedInPlan" OR ranked.rank <= ${account.includedNumbers}::int THEN 0
+               WHEN live.source = 'MANAGED' THEN live."monthlyPriceCents"
+               WHEN live.source = 'MANUAL' THEN ${this.settings.manualFeeCents}::int
+               ELSE ${this.settings.sipTrunkFeeCents}::int END AS cents
+        FROM live LEFT JOIN ranked ON ranked.id = live.id
+      )
+      SELECT source, status, count(*)::int AS numbers, sum(cents)::bigint AS cents,
+        count(*) FILTER (WHERE cents = 0)::int AS included,
+        count(*) FILTER (WHERE status <> 'PENDING' AND "nextChargeAt" <= ${horizon.toISOString()}::timestamptz AT TIME ZONE 'UTC')::int AS upcoming,
+        coalesce(sum(cents + CASE WHEN source = 'MANAGED' AND "nextChargeAt" < "activatedAt" + interval '1 month' THEN "upfrontPriceCents" ELSE 0 END)
+          FILTER (WHERE status <> 'PENDING' AND "nextChargeAt" <= ${horizon.toISOString()}::timestamptz AT TIME ZONE 'UTC'), 0)::bigint AS "upcomingCents"
+      FROM priced GROUP BY source, status ORDER BY source, status`;
     const failed = await this.prisma.charge.aggregate({ where: { organizationId, status: "FAILED" }, _count: true, _sum: { amountCents: true } });
+    const total = (pick: (g: (typeof groups)[number]) => number | bigint) => groups.reduce((sum, g) => sum + Number(pick(g)), 0);
+    const by = <K extends "source" | "status">(key: K) => {
+      const map = new Map<(typeof groups)[number][K], { numbers: number; monthlyCents: number }>();
+      for (const g of groups) {
+        const entry = map.get(g[key]) ?? { numbers: 0, monthlyCents: 0 };
+        entry.numbers += g.numbers;
+        entry.monthlyCents += Number(g.cents);
+        map.set(g[key], entry);
+      }
+      return [...map];
+    };
+    const numbersIncluded = total((g) => g.included);
     return {
       currency: account.currency,
       planName: account.planName,
       includedNumbers: account.includedNumbers,
       numbersIncluded,
-      numbersCharged: numbers.length - numbersIncluded,
-      monthlyTotalCents,
-      bySource: [...bySource].map(([source, v]) => ({ source, ...v })),
-      byStatus: [...byStatus].map(([status, v]) => ({ status, ...v })),
-      upcomingCharges,
-      upcomingCents,
+      numbersCharged: total((g) => g.numbers) - numbersIncluded,
+      monthlyTotalCents: total((g) => g.cents),
+      bySource: by("source").map(([source, v]) => ({ source, ...v })),
+      byStatus: by("status").map(([status, v]) => ({ status, ...v })),
+      upcomingCharges: total((g) => g.upcoming),
+      upcomingCents: total((g) => g.upcomingCents),
       failedCharges: failed._count,
       failedCents: failed._sum.amountCents ?? 0,
     };
