@@ -4,6 +4,7 @@ import { openDatabase, type Database } from "./db/index.ts";
 import { loadSecretBox } from "./encryption-key.ts";
 import { createEventBus } from "./events/pubsub.ts";
 import { startBillingJob } from "./jobs/billing.ts";
+import { startEventRetention } from "./jobs/event-retention.ts";
 import { startMessageSender } from "./jobs/message-sender.ts";
 import { startOrderPoller } from "./jobs/order-poller.ts";
 import { startReviewerNotifier } from "./jobs/reviewer-notifier.ts";
@@ -28,6 +29,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
   const app = createApp({ config, prisma: database.prisma, sql: database.sql, services, logger });
   const orderPoller = startOrderPoller(services.provisioning, services.releases, config.carrier.orderPollSeconds, logger);
   const billingJob = startBillingJob(services.billing, config.billing.pollSeconds, logger);
+  const eventRetention = startEventRetention(database.prisma, config.eventRetentionDays, logger);
   const messageSender = startMessageSender(services.messageSender, config.messageSending.pollSeconds, logger);
   const reviewerNotifier = services.reviewerNotifications
     ? startReviewerNotifier(services.reviewerNotifications, config.reviewerWebhook.pollSeconds, logger)
@@ -42,6 +44,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
     async close() {
       await orderPoller.stop();
       await billingJob.stop();
+      await eventRetention.stop();
       await messageSender.stop();
       await reviewerNotifier?.stop();
       await campaignsResumed;

@@ -69,6 +69,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_MIN_COST: z.coerce.number().int().min(0).max(1_000_000).default(10),
   GRAPHIQL: z.enum(["true", "false"]).default("true"),
   COMPILED_READS: z.enum(["true", "false"]).default("true"),
+  EVENT_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(90),
   BILLING_POLL_SECONDS: z.coerce.number().min(0.05).max(86_400).default(60),
   BILLING_GRACE_DAYS: z.coerce.number().min(0).max(365).default(7),
   BILLING_RETRY_MINUTES: z
@@ -121,6 +122,8 @@ export interface Config {
     maxAttempts: number;
     timeoutMs: number;
   };
+  /** Events older than this are deleted (src/jobs/event-retention.ts). */
+  eventRetentionDays: number;
   /** Monthly billing of numbers (src/billing/). */
   billing: {
     pollSeconds: number;
@@ -227,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.NOTIFICATION_MAX_ATTEMPTS,
       timeoutMs: e.NOTIFICATION_TIMEOUT_MS,
     },
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
     billing: {
       pollSeconds: e.BILLING_POLL_SECONDS,
       graceDays: e.BILLING_GRACE_DAYS,

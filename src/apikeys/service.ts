@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { apiKeySnapshot, recordEvent } from "../events/log.ts";
 import { generateApiKeySecret } from "../auth/api-key-secret.ts";
 import type { Caller } from "../auth/caller.ts";
 import { ALL_SCOPES, OPERATOR_SCOPES, grants, isKnownScope, isOperatorScope } from "../auth/scopes.ts";
@@ -57,7 +58,11 @@ export class ApiKeyService {
     const key = await this.prisma.apiKey.findFirst({ where: { id, organizationId: caller.organizationId } });
     if (!key) throw new NotFoundError("API key", input.id);
     if (key.revokedAt) return key;
-    const revoked = await this.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    const revoked = await this.prisma.$transaction(async (tx) => {
+      const row = await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+      await recordEvent(tx, { organizationId: caller.organizationId, type: "API_KEY_REVOKED", subject: { type: "ApiKey", id: row.id }, payload: { apiKey: apiKeySnapshot(row) } });
+      return row;
+    });
     this.onRevoked(key.id);
     return revoked;
   }
@@ -79,8 +84,13 @@ export async function createApiKey(
   const operatorScopes = data.scopes.filter(isOperatorScope);
   if (operatorScopes.length) throw new OperatorScopeError(operatorScopes);
   const { secret, prefix, secretHash } = generateApiKeySecret(data.mode);
-  const apiKey = await prisma.apiKey.create({
-    data: { organizationId, name: data.name, scopes: data.scopes, mode: data.mode, expiresAt: data.expiresAt ?? null, prefix, secretHash },
+  const apiKey = await prisma.$transaction(async (tx) => {
+    const row = await tx.apiKey.create({
+      data: { organizationId, name: data.name, scopes: data.scopes, mode: data.mode, expiresAt: data.expiresAt ?? null, prefix, secretHash },
+    });
+    // The event shows the key without its secret or hash.
+    await recordEvent(tx, { organizationId, type: "API_KEY_CREATED", subject: { type: "ApiKey", id: row.id }, payload: { apiKey: apiKeySnapshot(row) } });
+    return row;
   });
   return { apiKey, secret };
 }

@@ -4,6 +4,7 @@ import type { Caller } from "../auth/caller.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
 import { globalId, parseInput } from "../domain/validation.ts";
+import { chargeSnapshot, recordEvent, recordNumberEvent } from "../events/log.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
 import type { BillingAccount, Charge, PhoneNumber } from "../generated/prisma/client.ts";
 import { periodAt, type Clock } from "./periods.ts";
@@ -129,10 +130,11 @@ export class BillingService {
     if (!number) throw new NotFoundError("Phone number", input.id);
     if (number.status !== "SUSPENDED") throw new ConflictError(`${number.e164} is ${number.status}; only a SUSPENDED number can be reactivated`);
     const now = this.clock.now();
-    await this.prisma.$transaction([
-      this.prisma.phoneNumber.updateMany({ where: { id, status: "SUSPENDED" }, data: { status: "ACTIVE", suspendedAt: null } }),
-      this.prisma.charge.updateMany({ where: { phoneNumberId: id, status: "FAILED" }, data: { firstFailedAt: now, nextAttemptAt: now } }),
-    ]);
+    await this.prisma.$transaction(async (tx) => {
+      const back = await tx.phoneNumber.updateMany({ where: { id, status: "SUSPENDED" }, data: { status: "ACTIVE", suspendedAt: null } });
+      await tx.charge.updateMany({ where: { phoneNumberId: id, status: "FAILED" }, data: { firstFailedAt: now, nextAttemptAt: now } });
+      if (back.count === 1) await recordNumberEvent(tx, "NUMBER_REACTIVATED", await tx.phoneNumber.findUniqueOrThrow({ where: { id } }), { by: "ADMIN", subject: caller.subject });
+    });
     await this.setupStatus.refresh([id]);
     return this.prisma.phoneNumber.findUniqueOrThrow({ where: { id } });
   }
@@ -369,33 +371,40 @@ export class BillingService {
     if (outcome.status === "FAILED") {
       const declines = charge.declines + 1;
       const retryIn = outcome.retryable ? this.settings.retryMinutes[declines - 1] : undefined;
-      await this.prisma.charge.updateMany({
-        where: { id: charge.id, status: { not: "SUCCEEDED" } },
-        data: {
-          status: "FAILED",
-          failureReason: outcome.reason,
-          providerReference: outcome.providerReference ?? charge.providerReference,
-          declines,
-          firstFailedAt: charge.firstFailedAt ?? now,
-          nextAttemptAt: retryIn === undefined ? null : new Date(now.getTime() + retryIn * 60_000),
-        },
+      await this.prisma.$transaction(async (tx) => {
+        const failed = await tx.charge.updateMany({
+          where: { id: charge.id, status: { not: "SUCCEEDED" } },
+          data: {
+            status: "FAILED",
+            failureReason: outcome.reason,
+            providerReference: outcome.providerReference ?? charge.providerReference,
+            declines,
+            firstFailedAt: charge.firstFailedAt ?? now,
+            nextAttemptAt: retryIn === undefined ? null : new Date(now.getTime() + retryIn * 60_000),
+          },
+        });
+        if (failed.count === 1) await recordChargeEvent(tx, "CHARGE_FAILED", await tx.charge.findUniqueOrThrow({ where: { id: charge.id } }));
       });
       this.logger.warn({ chargeId: charge.id, phoneNumberId: number.id, reason: outcome.reason, declines, final: retryIn === undefined }, "charge declined");
       return false;
     }
-    const [updated] = await this.prisma.$transaction([
-      this.prisma.charge.updateMany({
+    return this.prisma.$transaction(async (tx) => {
+      const updated = await tx.charge.updateMany({
         where: { id: charge.id, status: { not: "SUCCEEDED" } },
         data: { status: "SUCCEEDED", providerReference: outcome.providerReference, failureReason: null, nextAttemptAt: null },
-      }),
-      this.prisma.phoneNumber.updateMany({ where: { id: number.id }, data: { lastChargeAt: now } }),
-    ]);
-    if (updated.count === 0 || number.status !== "SUSPENDED") return false;
-    // Paid up: a number billing suspended is back in service once no charge of it is failing.
-    const failing = await this.prisma.charge.count({ where: { phoneNumberId: number.id, status: "FAILED" } });
-    if (failing > 0) return false;
-    const back = await this.prisma.phoneNumber.updateMany({ where: { id: number.id, status: "SUSPENDED" }, data: { status: "ACTIVE", suspendedAt: null } });
-    return back.count > 0;
+      });
+      if (updated.count === 0) return false;
+      await tx.phoneNumber.updateMany({ where: { id: number.id }, data: { lastChargeAt: now } });
+      await recordChargeEvent(tx, "CHARGE_SUCCEEDED", await tx.charge.findUniqueOrThrow({ where: { id: charge.id } }));
+      if (number.status !== "SUSPENDED") return false;
+      // Paid up: a number billing suspended is back in service once no charge of it is failing.
+      const failing = await tx.charge.count({ where: { phoneNumberId: number.id, status: "FAILED" } });
+      if (failing > 0) return false;
+      const back = await tx.phoneNumber.updateMany({ where: { id: number.id, status: "SUSPENDED" }, data: { status: "ACTIVE", suspendedAt: null } });
+      if (back.count === 0) return false;
+      await recordNumberEvent(tx, "NUMBER_REACTIVATED", await tx.phoneNumber.findUniqueOrThrow({ where: { id: number.id } }), { by: "PAYMENT" });
+      return true;
+    });
   }
 
   /** ACTIVE numbers with a charge failing for longer than the grace period become SUSPENDED. */
@@ -408,8 +417,12 @@ export class BillingService {
     });
     const suspended: string[] = [];
     for (const { id } of overdue) {
-      const moved = await this.prisma.phoneNumber.updateMany({ where: { id, status: "ACTIVE" }, data: { status: "SUSPENDED", suspendedAt: now } });
-      if (moved.count) suspended.push(id);
+      const moved = await this.prisma.$transaction(async (tx) => {
+        const result = await tx.phoneNumber.updateMany({ where: { id, status: "ACTIVE" }, data: { status: "SUSPENDED", suspendedAt: now } });
+        if (result.count === 1) await recordNumberEvent(tx, "NUMBER_SUSPENDED", await tx.phoneNumber.findUniqueOrThrow({ where: { id } }), { reason: "UNPAID_CHARGE", graceDays: this.settings.graceDays });
+        return result.count;
+      });
+      if (moved) suspended.push(id);
     }
     if (suspended.length) {
       this.logger.warn({ numbers: suspended.length }, "numbers suspended for unpaid charges");
@@ -422,4 +435,9 @@ export class BillingService {
 function defaultAccount(organizationId: string): BillingAccount {
   const now = new Date(0);
   return { organizationId, planName: "Pay as you go", includedNumbers: 0, currency: "USD", providerCustomerId: null, providerPaymentMethodId: null, createdAt: now, updatedAt: now };
+}
+
+/** A charge's outcome, as an event of its organization about the charge (and its number). */
+function recordChargeEvent(tx: Parameters<typeof recordEvent>[0], type: "CHARGE_SUCCEEDED" | "CHARGE_FAILED", charge: Charge): Promise<string> {
+  return recordEvent(tx, { organizationId: charge.organizationId, type, phoneNumberId: charge.phoneNumberId, subject: { type: "Charge", id: charge.id }, payload: { charge: chargeSnapshot(charge) } });
 }

@@ -1,4 +1,5 @@
 import { getCountries } from "libphonenumber-js/max";
+import { recordNumberEvent } from "../events/log.ts";
 import { activation, type Clock } from "../billing/periods.ts";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -263,6 +264,7 @@ export class ProvisioningService {
               agentId: spec.agentId,
             },
           });
+          await recordNumberEvent(tx, "NUMBER_ORDERED", number);
           const order = await tx.numberOrder.create({
             data: {
               organizationId: caller.organizationId,
@@ -424,25 +426,28 @@ export class ProvisioningService {
       return this.prisma.phoneNumber.findUniqueOrThrow({ where: { id: order.phoneNumberId! } });
     }
     const completed = carrierOrder.status === "SUCCESS";
-    await this.prisma.$transaction([
-      this.prisma.numberOrder.updateMany({
+    await this.prisma.$transaction(async (tx) => {
+      await tx.numberOrder.updateMany({
         where: { id: order.id, status: { in: completed ? ["REQUESTED", "PLACED"] : ["REQUESTED"] } },
         data: { status: completed ? "COMPLETED" : "PLACED", carrierOrderId: carrierOrder.id },
-      }),
-      this.prisma.phoneNumber.updateMany({
+      });
+      const moved = await tx.phoneNumber.updateMany({
         where: { id: order.phoneNumberId!, status: "PENDING" },
         data: { carrierResourceId: carrierOrder.carrierNumberId, ...(completed ? { status: "ACTIVE", ...activation(this.clock.now()) } : {}) },
-      }),
-    ]);
+      });
+      // Only the write that activated it records the activation (repeats change nothing).
+      if (completed && moved.count === 1) await recordNumberEvent(tx, "NUMBER_ACTIVATED", await tx.phoneNumber.findUniqueOrThrow({ where: { id: order.phoneNumberId! } }));
+    });
     await this.setupStatus.refresh([order.phoneNumberId!]);
     return this.prisma.phoneNumber.findUniqueOrThrow({ where: { id: order.phoneNumberId! } });
   }
 
   async #fail(order: NumberOrder, reason: string): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.numberOrder.updateMany({ where: { id: order.id, status: { in: ["REQUESTED", "PLACED"] } }, data: { status: "FAILED", failureReason: reason } }),
-      this.prisma.phoneNumber.updateMany({ where: { id: order.phoneNumberId!, status: "PENDING" }, data: { status: "FAILED" } }),
-    ]);
+    await this.prisma.$transaction(async (tx) => {
+      await tx.numberOrder.updateMany({ where: { id: order.id, status: { in: ["REQUESTED", "PLACED"] } }, data: { status: "FAILED", failureReason: reason } });
+      const moved = order.phoneNumberId ? await tx.phoneNumber.updateMany({ where: { id: order.phoneNumberId, status: "PENDING" }, data: { status: "FAILED" } }) : { count: 0 };
+      if (moved.count === 1) await recordNumberEvent(tx, "NUMBER_FAILED", await tx.phoneNumber.findUniqueOrThrow({ where: { id: order.phoneNumberId! } }), { reason });
+    });
     if (order.phoneNumberId) await this.setupStatus.refresh([order.phoneNumberId]);
   }
 

@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import { recordNumberEvent } from "../events/log.ts";
 import { activation, type Clock } from "../billing/periods.ts";
 import { agentReferenceProblems, unknownAgent } from "../agents/lookup.ts";
 import type { Caller } from "../auth/caller.ts";
@@ -14,7 +16,7 @@ import type { SecretBox } from "../domain/secret-box.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
 import { parseInput, peekField } from "../domain/validation.ts";
 import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
-import type { NumberDirection, NumberSource, NumberStatus } from "../generated/prisma/enums.ts";
+import type { EventType, NumberDirection, NumberSource, NumberStatus } from "../generated/prisma/enums.ts";
 import {
   AssignPhoneNumberInput,
   CreateManualPhoneNumberInput,
@@ -59,6 +61,16 @@ export class PhoneNumberService {
   async #changed(number: PhoneNumber): Promise<PhoneNumber> {
     await this.setupStatus.refresh([number.id]);
     return number;
+  }
+
+  /** A write and its event in one transaction (src/events/log.ts), then the setup status refresh. */
+  async #recorded(type: EventType, write: (tx: Prisma.TransactionClient) => Promise<PhoneNumber>, extra: Record<string, unknown> = {}): Promise<PhoneNumber> {
+    const number = await this.prisma.$transaction(async (tx) => {
+      const written = await write(tx);
+      await recordNumberEvent(tx, type, written, extra);
+      return written;
+    });
+    return this.#changed(number);
   }
 
   /** The Prisma filter for a phone-number list; throws ValidationError on a malformed agent id. */
@@ -157,7 +169,8 @@ export class PhoneNumberService {
       dispatchMetadataTemplate: (data.dispatchMetadataTemplate ?? undefined) as Prisma.InputJsonValue | undefined,
       ...(source === "SIP_TRUNK" ? { ...this.#trunkData("inbound", data.inboundTrunk), ...this.#trunkData("outbound", data.outboundTrunk) } : {}),
     };
-    const created = await this.prisma.phoneNumber.create({ data: create }).catch((error: unknown) => {
+    // Added ACTIVE: recorded as activated (billing starts now).
+    return this.#recorded("NUMBER_ACTIVATED", (tx) => tx.phoneNumber.create({ data: create })).catch((error: unknown) => {
       throw mapPrismaError(error, {
         // The partial unique index on live numbers; the owner is never revealed.
         unique: { e164: () => new ConflictError(`${create.e164} is already in use`) },
@@ -165,7 +178,6 @@ export class PhoneNumberService {
         missingReference: { agentId: () => new ValidationError([unknownAgent()]) },
       });
     });
-    return this.#changed(created);
   }
 
   async update(caller: Caller, input: z.input<typeof UpdatePhoneNumberInput>): Promise<PhoneNumber> {
@@ -202,7 +214,8 @@ export class PhoneNumberService {
       if (b.upfrontPriceCents != null) changes.upfrontPriceCents = b.upfrontPriceCents;
       if (b.nextChargeAt !== undefined) changes.nextChargeAt = b.nextChargeAt;
     }
-    return this.#changed(await this.prisma.phoneNumber.update({ where: { id: number.id }, data: changes }));
+    // The event names the fields that changed (never their values: trunk passwords are among them).
+    return this.#recorded("NUMBER_UPDATED", (tx) => tx.phoneNumber.update({ where: { id: number.id }, data: changes }), { changed: Object.keys(changes).sort() });
   }
 
   /** The customer confirms that calls to a MANUAL number are forwarded to Switchboard. */
@@ -212,7 +225,7 @@ export class PhoneNumberService {
     if (number.source !== "MANUAL") {
       throw new ConflictError(`${number.e164} is a ${number.source} number; only MANUAL numbers need call forwarding`);
     }
-    return this.#changed(await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { forwardingConfirmedAt: new Date() } }));
+    return this.#recorded("NUMBER_UPDATED", (tx) => tx.phoneNumber.update({ where: { id: number.id }, data: { forwardingConfirmedAt: new Date() } }), { changed: ["forwardingConfirmedAt"] });
   }
 
   /** Routes a number to an agent. An unknown number is NotFound; an agent the organization lacks is a NOT_FOUND field error. */
@@ -221,17 +234,20 @@ export class PhoneNumberService {
     const number = await this.#findFor(caller, "ASSIGN", phoneNumberId, input.phoneNumberId);
     const agent = await agentReferenceProblems(this.prisma, caller.organizationId, agentId);
     if (agent.length > 0) throw new ValidationError(agent);
-    const assigned = await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId } }).catch((error: unknown) => {
+    return this.#recorded("NUMBER_ASSIGNED", (tx) => tx.phoneNumber.update({ where: { id: number.id }, data: { agentId } }), {
+      previousAgentId: number.agentId ? encodeGlobalID("Agent", number.agentId) : null,
+    }).catch((error: unknown) => {
       // The agent was deleted between the check and the write: the same answer as a moment later.
       throw mapPrismaError(error, { missingReference: { agentId: () => new ValidationError([unknownAgent()]) } });
     });
-    return this.#changed(assigned);
   }
 
   async unassign(caller: Caller, input: z.input<typeof UnassignPhoneNumberInput>): Promise<PhoneNumber> {
     const { phoneNumberId } = parseInput(UnassignPhoneNumberInput, input);
     const number = await this.#findFor(caller, "ASSIGN", phoneNumberId, input.phoneNumberId);
-    return this.#changed(await this.prisma.phoneNumber.update({ where: { id: number.id }, data: { agentId: null } }));
+    return this.#recorded("NUMBER_UNASSIGNED", (tx) => tx.phoneNumber.update({ where: { id: number.id }, data: { agentId: null } }), {
+      previousAgentId: number.agentId ? encodeGlobalID("Agent", number.agentId) : null,
+    });
   }
 
   /**
