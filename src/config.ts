@@ -76,6 +76,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, "comma-separated whole minutes, e.g. 60,1440,4320,10080")
     .default("60,1440,4320,10080"),
+  PAYMENT_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
   BILLING_UNAVAILABLE_RETRY_SECONDS: z.coerce.number().min(0.01).max(86_400).default(300),
   BILLING_MANUAL_FEE_CENTS: z.coerce.number().int().min(0).max(10_000_000).default(0),
   BILLING_SIP_TRUNK_FEE_CENTS: z.coerce.number().int().min(0).max(10_000_000).default(0),
@@ -130,6 +131,8 @@ export interface Config {
     graceDays: number;
     retryMinutes: number[];
     unavailableRetryMs: number;
+    /** How long a call to the payment provider may take; a claimed charge is held twice that plus 1 s. */
+    paymentTimeoutMs: number;
     manualFeeCents: number;
     sipTrunkFeeCents: number;
     provider: "sandbox" | "stripe";
@@ -236,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       graceDays: e.BILLING_GRACE_DAYS,
       retryMinutes: e.BILLING_RETRY_MINUTES.split(",").map((m) => Number(m.trim())),
       unavailableRetryMs: e.BILLING_UNAVAILABLE_RETRY_SECONDS * 1000,
+      paymentTimeoutMs: e.PAYMENT_TIMEOUT_MS,
       manualFeeCents: e.BILLING_MANUAL_FEE_CENTS,
       sipTrunkFeeCents: e.BILLING_SIP_TRUNK_FEE_CENTS,
       provider: e.PAYMENT_PROVIDER,

@@ -73,7 +73,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   const livePayments: PaymentProvider = config.billing.provider === "stripe" ? createStripe(config) : sandboxPayments;
   // A number bought from the sandbox carrier while the live carrier is another (a test key's) is charged by the sandbox.
   const providerFor = (number: { carrier: string | null }) => (config.carrier.name !== "sandbox" && number.carrier === "sandbox" ? sandboxPayments : livePayments);
-  const billing = new BillingService(prisma, providerFor, setupStatus, clock, { ...config.billing, leaseMs: recoverAfterMs, batchSize: 100 }, logger);
+  const billing = new BillingService(prisma, providerFor, setupStatus, clock, { ...config.billing, leaseMs: config.billing.paymentTimeoutMs * 2 + 1_000, batchSize: 100 }, logger);
   const messageSender = new MessageSender(prisma, carriers, { ...config.messageSending, leaseMs: recoverAfterMs }, logger);
   return {
     authenticator,
@@ -102,5 +102,5 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
 function createStripe(config: Config): PaymentProvider {
   // loadConfig refuses PAYMENT_PROVIDER=stripe without both secrets.
   const stripe = config.billing.stripe!;
-  return createStripeProvider({ secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBaseUrl: stripe.apiBaseUrl, timeoutMs: config.carrier.timeoutMs });
+  return createStripeProvider({ secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBaseUrl: stripe.apiBaseUrl, timeoutMs: config.billing.paymentTimeoutMs });
 }

@@ -48,7 +48,7 @@ describe("malformed input is the client's coded mistake", () => {
   test("node with a non-uuid id, or an id of a type that is not a Node, is BAD_USER_INPUT", async () => {
     const org = await createOrganization("node-ids");
     const uuid = "00000000-0000-4000-8000-000000000000";
-    for (const id of [base64("ApiKey:not-a-uuid"), base64("PhoneNumber:"), base64("Agent:1"), base64(`NumberOrder:${uuid}`), base64(`Event:${uuid}`), base64(`Nope:${uuid}`)]) {
+    for (const id of [base64("ApiKey:not-a-uuid"), base64("PhoneNumber:"), base64("Agent:1"), base64(`NumberOrder:${uuid}`), base64(`WebhookReceipt:${uuid}`), base64(`Nope:${uuid}`)]) {
       const sent = await send(org.secret, "query($id: ID!) { node(id: $id) { id } }", { id });
       assert.equal(sent.body.errors?.[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(sent.body));
       assert.match(sent.body.errors?.[0]?.message ?? "", /is not a valid id/);

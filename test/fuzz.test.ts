@@ -97,6 +97,10 @@ describe("fuzz: operations generated from the schema", () => {
         SANDBOX_WEBHOOK_SECRET,
         CARRIER_TIMEOUT_MS: "2000",
         ORDER_POLL_SECONDS: "1",
+        // The billing job advances every due number's nextChargeAt, the other organization's too: a
+        // legitimate background write the "only accepted writes" check would report. It runs at
+        // start (nothing is due yet) and not again during the run.
+        BILLING_POLL_SECONDS: "3600",
         // Budgets far above the run's traffic: the operations must reach the resolvers, not stop at
         // 429 (the per-operation cost and size limits stay as configured by default).
         RATE_LIMIT_KEY_POINTS: "1000000000",

@@ -175,8 +175,11 @@ describe("one-statement phone-number pages", () => {
   test("a page reads only the columns its selection needs", async () => {
     const { org } = await seed();
     await sendRaw(org.secret, "{ __typename }");
-    const statements = await statementsDuring(() => sendRaw(org.secret, `{ phoneNumbers(first: 3) { edges { node { e164 label } } } }`));
-    assert.equal(statements.length, 1);
+    // (The test server's background jobs may run statements of their own meanwhile: claims use SKIP LOCKED.)
+    const statements = (await statementsDuring(() => sendRaw(org.secret, `{ phoneNumbers(first: 3) { edges { node { e164 label } } } }`))).filter(
+      (sql) => sql.includes('"PhoneNumber"') && !sql.includes("SKIP LOCKED"),
+    );
+    assert.equal(statements.length, 1, statements.join("\n"));
     assert.doesNotMatch(statements[0]!, /row_to_json\(page\)|p\.\*|Trunk/, "no trunk columns, no whole rows");
     assert.match(statements[0]!, /p\."e164"/);
   });

@@ -79,7 +79,14 @@ function prismaOverPool(factory: PrismaPg, onQuery?: (sql: string) => void): Pri
       return typeof value === "function" ? value.bind(object) : value;
     },
   });
-  const prisma = new PrismaClient({ adapter, log: onQuery ? [{ emit: "event", level: "query" }] : [] });
+  const prisma = new PrismaClient({
+    adapter,
+    log: onQuery ? [{ emit: "event", level: "query" }] : [],
+    // Interactive transactions wait for a connection up to 10 s (Prisma's default is 2 s): on the
+    // embedded database there is one connection, and the jobs' short transactions (billing, events)
+    // queue behind requests' when the machine is busy. Requests stay bounded by their own deadline.
+    transactionOptions: { maxWait: 10_000 },
+  });
   if (onQuery) prisma.$on("query" as never, (event: { query: string }) => onQuery(event.query));
   return prisma;
 }
