@@ -4,6 +4,7 @@ import { loadPhoneNumberPage, plannedShape, type PlannedQuery } from "../src/num
 import type { PhoneNumberFilter, PhoneNumberOrder } from "../src/numbers/service.ts";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { createOrganization, getEnvironment, sendRaw, statementsDuring } from "./helpers/harness.ts";
+import { seedNumberMix } from "./helpers/number-mix.ts";
 
 // The one-statement page (src/numbers/page-query.ts) against the generic path it replaces: Prisma's
 // findMany with the same where, order, cursor, skip, take and includes. Same rows, same order, the
@@ -12,40 +13,7 @@ import { createOrganization, getEnvironment, sendRaw, statementsDuring } from ".
 
 const AGENT_WITH_COUNT = { include: { _count: { select: { phoneNumbers: { where: { status: { not: "RELEASED" } } } } } } } as const;
 
-async function seed() {
-  const { prisma } = (await getEnvironment()).switchboard.database;
-  const org = await createOrganization("page-query");
-  const other = await createOrganization("page-query-other");
-  const agents = await Promise.all(["Ada", "Bea", "Cy"].map((name, i) => prisma.agent.create({ data: { organizationId: org.id, name, status: i === 2 ? "PAUSED" : "ACTIVE" } })));
-  const base = Date.UTC(2026, 0, 1);
-  const statuses = ["ACTIVE", "ACTIVE", "PENDING", "RELEASED", "FAILED", "SUSPENDED", "RELEASING"] as const;
-  const sources = ["MANUAL", "SIP_TRUNK", "MANAGED"] as const;
-  const directions = ["BOTH", "INBOUND", "OUTBOUND"] as const;
-  const prefix = String(Math.floor(Math.random() * 9_000) + 1_000);
-  for (const [organizationId, count] of [[org.id, 60], [other.id, 10]] as const) {
-    await prisma.phoneNumber.createMany({
-      data: Array.from({ length: count }, (_, i) => ({
-        organizationId,
-        e164: `+1${prefix}${String(100_000 + ((i * 37) % 97) * 10 + (organizationId === org.id ? 0 : 1))}`,
-        // Repeated labels and prices, so ties are broken by id as the list promises.
-        label: i % 4 === 0 ? "" : `Line ${i % 5}${i % 3 === 0 ? " 50%_off" : ""}`,
-        country: "US",
-        source: sources[i % 3]!,
-        status: statuses[i % statuses.length]!,
-        direction: directions[i % 3]!,
-        agentId: organizationId === org.id && i % 4 !== 3 ? agents[i % 3]!.id : null,
-        monthlyPriceCents: (i % 6) * 100,
-        createdAt: new Date(base + (i % 20) * 3_600_000),
-        updatedAt: new Date(base + i * 60_000),
-        dispatchMetadataTemplate: i % 5 === 0 ? { tier: i, nested: { ok: true } } : undefined,
-        inboundTrunkAddresses: i % 3 === 1 ? ["sip.example.com", "10.0.0.1:5060"] : [],
-        nextChargeAt: i % 2 ? new Date(base + i * 86_400_000) : null,
-        smsCampaignStatus: i % 7 === 0 ? "ASSIGNED" : null,
-      })),
-    });
-  }
-  return { org, agents, prefix };
-}
+const seed = () => seedNumberMix("page-query", 60);
 
 describe("one-statement phone-number pages", () => {
   test("the shapes it answers, and the ones it leaves to the generic path", () => {

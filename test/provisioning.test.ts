@@ -164,7 +164,7 @@ describe("buying numbers from the carrier (sandbox)", () => {
     const row = await prisma.phoneNumber.findFirstOrThrow({ where: { organizationId: org.id } });
     assert.equal(row.status, "ACTIVE");
     assert.ok(row.carrierResourceId?.startsWith("sbx_num_"));
-    const events = await prisma.event.findMany({ where: { organizationId: org.id }, orderBy: { createdAt: "asc" } });
+    const events = await prisma.event.findMany({ where: { organizationId: org.id, type: "SETUP_STATUS_CHANGED" }, orderBy: { createdAt: "asc" } });
     const statuses = events.map((e) => (e.payload as { current: { status: string } }).current.status);
     assert.deepEqual(statuses, ["PENDING", "ACTION_REQUIRED"], "both transitions were published");
   });

@@ -19,8 +19,7 @@ ADD COLUMN     "subjectType" TEXT;
 -- CreateIndex
 CREATE INDEX "Event_subjectId_createdAt_idx" ON "Event"("subjectId", "createdAt");
 
--- CreateIndex
-CREATE INDEX "Event_createdAt_idx" ON "Event"("createdAt");
+-- (The index on "Event"."createdAt" that retention deletes by is created by 20261129030000_webhook_endpoints.)
 
 -- Events of numbers that no longer exist keep their snapshot, without the reference
 UPDATE "Event" SET "phoneNumberId" = NULL WHERE "phoneNumberId" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "PhoneNumber" p WHERE p."id" = "Event"."phoneNumberId");

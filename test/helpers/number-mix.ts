@@ -1,0 +1,52 @@
+import type { Agent } from "../../src/generated/prisma/client.ts";
+import { createOrganization, getEnvironment, type TestOrganization } from "./harness.ts";
+
+/**
+ * An organization with `count` numbers of every kind (statuses, sources, directions, labels with
+ * LIKE wildcards, quotes and non-ASCII, prices, timestamps with every width of milliseconds, trunks,
+ * JSON templates, campaign states), three agents (one PAUSED), and a second organization with 10
+ * numbers of its own: the data the list paths are compared on (test/page-query.test.ts,
+ * test/compiled-reads.test.ts). `prefix` is the numbers' shared digits after +1.
+ */
+export async function seedNumberMix(name: string, count: number): Promise<{ org: TestOrganization; agents: Agent[]; prefix: string }> {
+  const { prisma } = (await getEnvironment()).switchboard.database;
+  const org = await createOrganization(name);
+  const other = await createOrganization(`${name}-other`);
+  const agents = await Promise.all(["Ada", "Bea", "Cy"].map((agent, i) => prisma.agent.create({ data: { organizationId: org.id, name: agent, status: i === 2 ? "PAUSED" : "ACTIVE" } })));
+  const base = Date.UTC(2026, 0, 1);
+  const statuses = ["ACTIVE", "ACTIVE", "PENDING", "RELEASED", "FAILED", "SUSPENDED", "RELEASING"] as const;
+  const sources = ["MANUAL", "SIP_TRUNK", "MANAGED"] as const;
+  const directions = ["BOTH", "INBOUND", "OUTBOUND"] as const;
+  const prefix = String(Math.floor(Math.random() * 9_000) + 1_000);
+  for (const [organizationId, n] of [[org.id, count], [other.id, 10]] as const) {
+    await prisma.phoneNumber.createMany({
+      data: Array.from({ length: n }, (_, i) => ({
+        organizationId,
+        e164: `+1${prefix}${String(100_000 + ((i * 37) % 97) * 10 + (organizationId === org.id ? 0 : 1))}`,
+        label: i % 4 === 0 ? "" : `Line ${i % 5}${i % 3 === 0 ? ' 50%_off "quoted" \\ ✓' : ""}`,
+        country: i % 8 === 0 ? "GB" : "US",
+        source: sources[i % 3]!,
+        status: statuses[i % statuses.length]!,
+        direction: directions[i % 3]!,
+        agentId: organizationId === org.id && i % 4 !== 3 ? agents[i % 3]!.id : null,
+        carrier: i % 3 === 2 ? "sandbox" : null,
+        smsCapable: i % 2 === 0,
+        monthlyPriceCents: (i % 6) * 100,
+        // Milliseconds of every width: .000, .100, .120, .123.
+        createdAt: new Date(base + (i % 20) * 3_600_000 + [0, 100, 120, 123][i % 4]!),
+        updatedAt: new Date(base + i * 60_000),
+        forwardingConfirmedAt: i % 5 === 1 ? new Date(base + i) : null,
+        releasedAt: i % 7 === 3 ? new Date(base + i * 1_000) : null,
+        suspendedAt: i % 11 === 5 ? new Date(base + i * 1_000) : null,
+        dispatchMetadataTemplate: i % 5 === 0 ? { tier: i, nested: { ok: true, list: [1, "two"] } } : undefined,
+        inboundTrunkAddresses: i % 3 === 1 ? ["sip.example.com", "10.0.0.1:5060"] : [],
+        inboundTrunkAuthUsername: i % 6 === 1 ? "in-user" : null,
+        inboundTrunkAuthPassword: i % 6 === 1 ? "cipher" : null,
+        outboundTrunkAddresses: i % 9 === 4 ? ["out.example.com"] : [],
+        smsCampaignStatus: i % 7 === 0 ? "ASSIGNED" : null,
+        nextChargeAt: i % 2 ? new Date(base + i * 86_400_000) : null,
+      })),
+    });
+  }
+  return { org, agents, prefix };
+}
