@@ -7,6 +7,7 @@ import { startBillingJob } from "./jobs/billing.ts";
 import { startMessageSender } from "./jobs/message-sender.ts";
 import { startOrderPoller } from "./jobs/order-poller.ts";
 import { startReviewerNotifier } from "./jobs/reviewer-notifier.ts";
+import { startWebhookDeliverer } from "./jobs/webhook-deliverer.ts";
 import { createApp, type App } from "./server.ts";
 import { createServices, type Services } from "./services.ts";
 
@@ -29,6 +30,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
   const orderPoller = startOrderPoller(services.provisioning, services.releases, config.carrier.orderPollSeconds, logger);
   const billingJob = startBillingJob(services.billing, config.billing.pollSeconds, logger);
   const messageSender = startMessageSender(services.messageSender, config.messageSending.pollSeconds, logger);
+  const webhookDeliverer = startWebhookDeliverer(services.webhookDeliverer, config.customerWebhooks.pollSeconds, logger);
   const reviewerNotifier = services.reviewerNotifications
     ? startReviewerNotifier(services.reviewerNotifications, config.reviewerWebhook.pollSeconds, logger)
     : undefined;
@@ -43,6 +45,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
       await orderPoller.stop();
       await billingJob.stop();
       await messageSender.stop();
+      await webhookDeliverer.stop();
       await reviewerNotifier?.stop();
       await campaignsResumed;
       await bus.close();
