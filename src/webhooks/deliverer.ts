@@ -115,7 +115,8 @@ export class WebhookDeliverer {
   async deliverDue(): Promise<Omit<DeliveryRun, "queued">> {
     const outcome = { delivered: 0, retrying: 0, failed: 0, endpointsDisabled: 0 };
     const now = this.clock.now();
-    const lease = new Date(now.getTime() + this.settings.timeoutMs * 2 + 30_000);
+    // Longer than an attempt can take (resolving and posting are each bounded by the timeout), so a live attempt is never taken over.
+    const lease = new Date(now.getTime() + this.settings.timeoutMs * 2 + 5_000);
     const claimed = await this.prisma.$queryRaw<Array<{ id: string }>>`
       UPDATE "WebhookDelivery" SET "nextAttemptAt" = ${timestamp(lease)}::timestamptz AT TIME ZONE 'UTC', "leasedUntil" = ${timestamp(lease)}::timestamptz AT TIME ZONE 'UTC',
         "attempts" = "attempts" + 1, "lastAttemptAt" = ${timestamp(now)}::timestamptz AT TIME ZONE 'UTC', "updatedAt" = now() AT TIME ZONE 'UTC'
