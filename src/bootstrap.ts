@@ -8,6 +8,7 @@ import { startEventRetention } from "./jobs/event-retention.ts";
 import { startMessageSender } from "./jobs/message-sender.ts";
 import { startOrderPoller } from "./jobs/order-poller.ts";
 import { startReviewerNotifier } from "./jobs/reviewer-notifier.ts";
+import { startWebhookDeliverer } from "./jobs/webhook-deliverer.ts";
 import { createApp, type App } from "./server.ts";
 import { createServices, type Services } from "./services.ts";
 
@@ -31,6 +32,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
   const billingJob = startBillingJob(services.billing, config.billing.pollSeconds, logger);
   const eventRetention = startEventRetention(database.prisma, config.eventRetentionDays, logger);
   const messageSender = startMessageSender(services.messageSender, config.messageSending.pollSeconds, logger);
+  const webhookDeliverer = startWebhookDeliverer(services.webhookDeliverer, config.customerWebhooks.pollSeconds, logger);
   const reviewerNotifier = services.reviewerNotifications
     ? startReviewerNotifier(services.reviewerNotifications, config.reviewerWebhook.pollSeconds, logger)
     : undefined;
@@ -46,6 +48,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
       await billingJob.stop();
       await eventRetention.stop();
       await messageSender.stop();
+      await webhookDeliverer.stop();
       await reviewerNotifier?.stop();
       await campaignsResumed;
       await bus.close();

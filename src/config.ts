@@ -88,6 +88,14 @@ const EnvSchema = z.object({
   STRIPE_API_BASE_URL: z.string().url().optional(),
   SANDBOX_PAYMENTS_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").default("sandbox-payments-webhook-secret"),
   SEED_DEMO: z.enum(["true", "false"]).default("true"),
+  NODE_ENV: z.string().optional(),
+  WEBHOOK_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(2),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
+  WEBHOOK_RETRY_SECONDS: z.coerce.number().min(0.01).max(3600).default(30),
+  WEBHOOK_RETRY_HOURS: z.coerce.number().min(0.001).max(24 * 30).default(24),
+  WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number().min(0).max(24 * 30).default(24),
+  WEBHOOK_ALLOW_LOOPBACK: z.enum(["true", "false"]).default("false"),
+  WEBHOOK_ALLOWED_HOSTS: z.string().optional(),
 });
 
 export interface Config {
@@ -184,6 +192,25 @@ export interface Config {
   compiledReads: boolean;
   /** Create a demo organization and print its key on the first start of an empty embedded database. */
   seedDemo: boolean;
+  /** Customers' webhook endpoints and the delivery of events to them (src/webhooks/). */
+  customerWebhooks: CustomerWebhookSettings;
+}
+
+export interface CustomerWebhookSettings {
+  /** How often new events are fanned out to endpoints and due deliveries attempted. */
+  pollSeconds: number;
+  /** How long one delivery may take (connect, send, answer). */
+  timeoutMs: number;
+  /** The delay after the first failed attempt; each later one doubles it, at most an hour. */
+  firstRetryMs: number;
+  /** A delivery failing this long fails for good; an endpoint failing this long is disabled. */
+  retryMs: number;
+  /** How long a rotated-out secret keeps signing (a second signature). */
+  secretOverlapMs: number;
+  /** http:// to loopback addresses is allowed (NODE_ENV=development or WEBHOOK_ALLOW_LOOPBACK=true). */
+  allowLoopback: boolean;
+  /** Host names (lower case) allowed to resolve to private, loopback or link-local addresses. */
+  allowedHosts: string[];
 }
 
 export class ConfigError extends Error {}
@@ -283,5 +310,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: e.GRAPHIQL === "true",
     compiledReads: e.COMPILED_READS === "true",
     seedDemo: e.SEED_DEMO === "true",
+    customerWebhooks: {
+      pollSeconds: e.WEBHOOK_POLL_SECONDS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      firstRetryMs: e.WEBHOOK_RETRY_SECONDS * 1000,
+      retryMs: e.WEBHOOK_RETRY_HOURS * 3_600_000,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP_HOURS * 3_600_000,
+      allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK === "true" || e.NODE_ENV === "development",
+      allowedHosts: (e.WEBHOOK_ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean),
+    },
   };
 }

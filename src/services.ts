@@ -24,6 +24,8 @@ import { createCarriers, type Carriers } from "./carriers/index.ts";
 import { SmsCampaigns } from "./verification/campaigns.ts";
 import { ReviewerNotifications } from "./verification/reviewer-notifications.ts";
 import { currentVerificationStatus, VerificationService } from "./verification/service.ts";
+import { WebhookDeliverer } from "./webhooks/deliverer.ts";
+import { WebhookEndpoints } from "./webhooks/service.ts";
 
 /** The use cases, created once per process and shared by every request. */
 export interface Services {
@@ -55,6 +57,10 @@ export interface Services {
   clock: AdjustableClock;
   /** Delivers the reviewer-notification outbox; absent without REVIEWER_WEBHOOK_URL (notifications wait, QUEUED). */
   reviewerNotifications?: ReviewerNotifications;
+  /** Customers' webhook endpoints (src/webhooks/). */
+  webhookEndpoints: WebhookEndpoints;
+  /** The webhook outbox: fans events out to endpoints and delivers them, signed, retried, in order per number. */
+  webhookDeliverer: WebhookDeliverer;
 }
 
 export function createServices(prisma: PrismaClient, config: Config, secrets: SecretBox, logger: Logger, bus: EventBus): Services {
@@ -74,6 +80,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   // A number bought from the sandbox carrier while the live carrier is another (a test key's) is charged by the sandbox.
   const providerFor = (number: { carrier: string | null }) => (config.carrier.name !== "sandbox" && number.carrier === "sandbox" ? sandboxPayments : livePayments);
   const billing = new BillingService(prisma, providerFor, setupStatus, clock, { ...config.billing, leaseMs: config.billing.paymentTimeoutMs * 2 + 1_000, batchSize: 100 }, logger);
+  const webhookDeliverer = new WebhookDeliverer(prisma, secrets, config.customerWebhooks, clock, logger);
   const messageSender = new MessageSender(prisma, carriers, { ...config.messageSending, leaseMs: recoverAfterMs }, logger);
   return {
     authenticator,
@@ -95,6 +102,8 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     messageSender,
     rateLimits: new RateLimits({ ...config.rateLimits, redisUrl: config.redisUrl }, logger),
     subscriptionBounds: new SubscriptionBounds(config.maxSubscriptionsPerKey, config.subscriptionMaxBacklog),
+    webhookEndpoints: new WebhookEndpoints(prisma, secrets, config.customerWebhooks, clock, undefined, () => webhookDeliverer.kick()),
+    webhookDeliverer,
     reviewerNotifications: url ? new ReviewerNotifications(prisma, { url, secret, maxAttempts, timeoutMs }, logger) : undefined,
   };
 }

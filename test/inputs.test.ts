@@ -24,6 +24,7 @@ import {
 import { ProvisionPhoneNumberInput, ProvisionPhoneNumbersInput, RepairCarrierReconciliationInput } from "../src/numbers/provisioning.ts";
 import { schema } from "../src/schema/index.ts";
 import { DecideVerificationInput } from "../src/verification/service.ts";
+import { CreateWebhookEndpointInput, RedeliverEventInput, UpdateWebhookEndpointInput, WebhookEndpointTargetInput } from "../src/webhooks/service.ts";
 
 /** Every mutation of the schema and the zod schema its service parses the input with. */
 const INPUTS: Record<string, z.ZodType> = {
@@ -49,6 +50,11 @@ const INPUTS: Record<string, z.ZodType> = {
   saveVerificationDraft: VerificationInput,
   submitVerification: VerificationInput,
   decideVerification: DecideVerificationInput,
+  createWebhookEndpoint: CreateWebhookEndpointInput,
+  updateWebhookEndpoint: UpdateWebhookEndpointInput,
+  deleteWebhookEndpoint: WebhookEndpointTargetInput,
+  rotateWebhookSecret: WebhookEndpointTargetInput,
+  redeliverEvent: RedeliverEventInput,
 };
 
 /** The schema under optional, nullable, default and transform wrappers, and the items of an array. */

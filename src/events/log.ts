@@ -29,6 +29,7 @@ export const EVENT_SCOPES: Record<EventType, string> = {
   VERIFICATION_STATUS_CHANGED: "verification:read",
   API_KEY_CREATED: "keys:admin",
   API_KEY_REVOKED: "keys:admin",
+  WEBHOOK_ENDPOINT_DISABLED: "webhooks:admin",
 };
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);

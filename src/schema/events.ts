@@ -28,6 +28,7 @@ const DESCRIPTIONS: EnumValues<EventType> = {
   VERIFICATION_STATUS_CHANGED: { description: "The organization's 10DLC verification was submitted or decided." },
   API_KEY_CREATED: { description: "An API key was created (the snapshot has no secret)." },
   API_KEY_REVOKED: { description: "An API key was revoked." },
+  WEBHOOK_ENDPOINT_DISABLED: { description: "A webhook endpoint was disabled after its deliveries failed for WEBHOOK_RETRY_HOURS; data says why." },
 };
 
 export const EventTypeEnum = builder.enumType("EventType", { description: "What an event in the log records.", values: DESCRIPTIONS });

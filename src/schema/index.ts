@@ -13,6 +13,7 @@ import "../verification/schema.ts";
 import "../messages/schema.ts";
 import "../billing/schema.ts";
 import "./events.ts";
+import "../webhooks/schema.ts";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { isInterfaceType, isObjectType } from "graphql";
 import { builder, setNodeTypeNames } from "./builder.ts";

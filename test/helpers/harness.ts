@@ -76,6 +76,10 @@ async function start(): Promise<TestEnvironment> {
     // Every test client shares one address (and one in-process "unknown"), and the auth tests send
     // bad keys on purpose: the address budget is tested on its own server (abuse.test.ts).
     RATE_LIMIT_AUTH_FAILURES: "1000000",
+    // Customer webhooks: tests receive on local http and run the deliverer themselves, with the clock moved.
+    WEBHOOK_ALLOW_LOOPBACK: "true",
+    WEBHOOK_POLL_SECONDS: "3600",
+    WEBHOOK_TIMEOUT_MS: "500",
   };
   if (target === "postgres") env.DATABASE_URL = await createScratchDatabase("switchboard_test");
   const config = loadConfig(env);
