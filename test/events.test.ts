@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { pruneEvents } from "../src/jobs/event-retention.ts";
+import { parse } from "graphql";
 import { createOrganization, getEnvironment, sendRaw, type TestOrganization } from "./helpers/harness.ts";
+import { subscribe, wsClient } from "./helpers/subscriptions.ts";
 
 // The event log (src/events/log.ts, Query.events): every change a customer cares about is one
 // event, recorded with the change, carrying the object as it was then.
@@ -54,6 +56,32 @@ describe("the event log", () => {
     assert.ok(log.every((e) => e.objectId === id && e.phoneNumber?.id === id && e.phoneNumber.label === "Support"));
     // Setup status changes are in the same log.
     assert.ok((await events(org.secret, { objectId: id, types: ["SETUP_STATUS_CHANGED"] })).length >= 2);
+  });
+
+  test("an event about an agent being paused shows it paused, to a subscriber and in the log, even after it resumed", async () => {
+    const org = await createOrganization("events-snapshot");
+    const agent = (await send(org.secret, `mutation { createAgent(input: { name: "Bo" }) { ... on CreateAgentSuccess { agent { id } } } }`)).data.createAgent.agent.id as string;
+    const number = await send(org.secret, `mutation($agent: ID!) { createManualPhoneNumber(input: { e164: "+1206555${String(Math.floor(Math.random() * 9000) + 1000)}", agentId: $agent, direction: OUTBOUND }) { ... on CreateManualPhoneNumberSuccess { phoneNumber { id } } } }`, { agent });
+    const id = number.data.createManualPhoneNumber.phoneNumber.id as string;
+    await send(org.secret, `mutation($id: ID!) { updatePhoneNumber(input: { id: $id, direction: BOTH }) { __typename } }`, { id });
+    await send(org.secret, `mutation($id: ID!) { confirmPhoneNumberForwarding(input: { id: $id }) { __typename } }`, { id });
+    const client = wsClient(await (await getEnvironment()).url(), { apiKey: org.secret });
+    const changes = await subscribe(client, parse(`subscription($id: ID) { phoneNumberSetupStatusChanged(phoneNumberId: $id) { current { status } numberAtChange phoneNumber { agent { status } } } }`) as never, { id } as never);
+    type Change = { phoneNumberSetupStatusChanged: { current: { status: string }; numberAtChange: { agentStatus: string; agentId: string } | null; phoneNumber: { agent: { status: string } } } };
+    try {
+      await send(org.secret, `mutation($id: ID!) { updateAgent(input: { id: $id, status: PAUSED }) { __typename } }`, { id: agent });
+      await send(org.secret, `mutation($id: ID!) { updateAgent(input: { id: $id, status: ACTIVE }) { __typename } }`, { id: agent });
+      const paused = ((await changes.next()).data as Change).phoneNumberSetupStatusChanged;
+      // Delivered after the agent resumed: the number as it is now has an ACTIVE agent, the event still says PAUSED.
+      assert.deepEqual([paused.current.status, paused.numberAtChange?.agentStatus, paused.numberAtChange?.agentId], ["ACTION_REQUIRED", "PAUSED", agent]);
+      const resumed = ((await changes.next()).data as Change).phoneNumberSetupStatusChanged;
+      assert.equal(resumed.numberAtChange?.agentStatus, "ACTIVE");
+    } finally {
+      await changes.close();
+      await client.dispose();
+    }
+    const log = await events(org.secret, { objectId: id, types: ["SETUP_STATUS_CHANGED"] });
+    assert.deepEqual(log.slice(0, 2).map((e) => e.data.phoneNumber.agentStatus), ["ACTIVE", "PAUSED"]);
   });
 
   test("a change that fails records nothing; trunk passwords and key secrets never appear", async () => {

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { PrismaClient } from "../db/client.ts";
 import { setupStatusOf, type SetupStatus, type VerificationStatus } from "../domain/setup-status.ts";
 import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
+import { numberSnapshot } from "./log.ts";
 import type { EventBus } from "./pubsub.ts";
 
 /** JSON with object keys sorted: jsonb stores keys in its own order, so plain stringify would differ. */
@@ -15,6 +16,8 @@ function canonicalJson(value: unknown): string {
 export interface SetupStatusChangePayload {
   previous: SetupStatus | null;
   current: SetupStatus;
+  /** The number as it was when the change was recorded, with its agent's status then (absent in events before 2026-11-29). */
+  phoneNumber?: ReturnType<typeof numberSnapshot> & { agentStatus: string | null };
 }
 
 /** A number a refresh read, with the organization's verification status its setup status was computed under. */
@@ -88,7 +91,11 @@ export class SetupStatusChanges {
             organizationId: number.organizationId,
             type: "SETUP_STATUS_CHANGED",
             phoneNumberId: number.id,
-            payload: { previous, current } satisfies SetupStatusChangePayload as unknown as Prisma.InputJsonValue,
+            payload: {
+              previous,
+              current,
+              phoneNumber: { ...numberSnapshot(number), agentStatus: number.agent?.status ?? null },
+            } satisfies SetupStatusChangePayload as unknown as Prisma.InputJsonValue,
           },
           select: { id: true },
         });

@@ -26,6 +26,12 @@ const SetupStatusChangeRef = builder.objectRef<DeliveredSetupStatusChange>("Phon
       resolve: (change) => (change.event.payload as unknown as SetupStatusChangePayload).current as SetupStatus,
     }),
     changedAt: t.field({ type: "DateTime", description: "When the change was recorded.", resolve: (c) => c.event.createdAt }),
+    numberAtChange: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "The number as it was when the change was recorded (its label, status, agent id and the agent's status then), from the event log; phoneNumber is the number as it is now. Null for changes recorded before snapshots were kept.",
+      resolve: (change) => (change.event.payload as unknown as SetupStatusChangePayload).phoneNumber ?? null,
+    }),
   }),
 });
 
