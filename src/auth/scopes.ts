@@ -11,6 +11,7 @@ export const SCOPES = [
   "billing:read",
   "billing:admin",
   "keys:admin",
+  "audit:read",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 export const ALL_SCOPES = "*";
