@@ -15,6 +15,7 @@ import "../billing/schema.ts";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { isInterfaceType, isObjectType } from "graphql";
 import { builder, setNodeTypeNames } from "./builder.ts";
+import { captureMutationOutcomes } from "../audit/recorder.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });
 
@@ -44,3 +45,6 @@ for (const type of Object.values(schema.getTypeMap())) {
     }
   }
 }
+
+// Every mutation field's outcome (payload type, result ids, input) is known to the audit log.
+captureMutationOutcomes(schema);
