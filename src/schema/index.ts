@@ -12,6 +12,7 @@ import "../numbers/subscriptions.ts";
 import "../verification/schema.ts";
 import "../messages/schema.ts";
 import "../billing/schema.ts";
+import "../audit/schema.ts";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { isInterfaceType, isObjectType } from "graphql";
 import { builder, setNodeTypeNames } from "./builder.ts";
