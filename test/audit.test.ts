@@ -399,6 +399,12 @@ describe("audit input bounds", () => {
     );
   });
 
+  test("text PostgreSQL cannot store (NUL, unpaired surrogates, a pair cut in two) is replaced, in values and names", () => {
+    assert.deepEqual(auditInput({ label: "a\u0000b\uD800c\uDC00", ["k\u0000"]: "v" }), { label: "a\uFFFDb\uFFFDc\uFFFD", ["k\uFFFD"]: "v" });
+    const cut = (auditInput({ label: `${"x".repeat(999)}😀tail`.padEnd(1_200, "y") }) as { label: string }).label;
+    assert.equal(cut.slice(999, 1_000), "\uFFFD", "the high surrogate left alone by the cut");
+  });
+
   test("long strings are cut, and fields past 16 KB are dropped and named", () => {
     const cut = auditInput({ label: "x".repeat(1_500) }) as { label: string };
     assert.ok(cut.label.startsWith("x".repeat(1_000)) && cut.label.endsWith("[500 more characters]"), cut.label.slice(990));

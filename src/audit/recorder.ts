@@ -24,7 +24,7 @@ import { rootFields } from "../auth/mutation-preflight.ts";
 import type { Context } from "../context.ts";
 import type { PrismaClient } from "../db/client.ts";
 import type { AuditActorType } from "../generated/prisma/enums.ts";
-import { auditInput, idCandidates } from "./redaction.ts";
+import { auditInput, idCandidates, storable } from "./redaction.ts";
 
 /**
  * How an object type of a mutation payload names its targets when its fields are not simply its
@@ -113,7 +113,7 @@ function errorCode(error: unknown): string {
 /** The audit actor of a caller: an organization's API key, a platform operator key, or a JWT's subject. */
 function actorOf(caller: Caller): { actorType: AuditActorType; actorId: string; actorName: string | null } {
   if (caller.apiKeyId) return { actorType: caller.operator ? "OPERATOR" : "API_KEY", actorId: caller.apiKeyId, actorName: caller.apiKeyName ?? null };
-  return { actorType: "JWT", actorId: caller.subject.replace(/^jwt:/, ""), actorName: null };
+  return { actorType: "JWT", actorId: storable(caller.subject.replace(/^jwt:/, "").slice(0, 500)), actorName: null };
 }
 
 type YogaContext = Context & { request?: Request };
@@ -152,7 +152,7 @@ export function useAuditLog(deps: { prisma: PrismaClient; logger: Logger }): Plu
           // Refused as a whole before any field was reached (operation limits, bad variables): no call happened.
           if (outcomes.size === 0 && errors.some((error) => !error.path?.length)) return;
           const actor = actorOf(context.caller);
-          const requestId = context.request?.headers.get("x-request-id")?.trim().slice(0, 200) || null;
+          const requestId = storable(context.request?.headers.get("x-request-id")?.trim().slice(0, 200) ?? "") || null;
           const nodeTypes = nodeTypeNames(args.schema);
           const rows = rootFields(args.document, operation.selectionSet)
             .filter(({ node }) => !skipped(node, variables))

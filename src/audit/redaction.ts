@@ -47,7 +47,7 @@ function fitOrMark(value: Json): Json {
 
 function redact(value: unknown, depth: number): Json {
   if (value === null || value === undefined) return null;
-  if (typeof value === "string") return value.length > MAX_STRING_LENGTH ? `${value.slice(0, MAX_STRING_LENGTH)}…[${value.length - MAX_STRING_LENGTH} more characters]` : value;
+  if (typeof value === "string") return storable(value.length > MAX_STRING_LENGTH ? `${value.slice(0, MAX_STRING_LENGTH)}…[${value.length - MAX_STRING_LENGTH} more characters]` : value);
   if (typeof value === "number") return Number.isFinite(value) ? value : String(value);
   if (typeof value === "boolean") return value;
   if (typeof value === "bigint") return value.toString();
@@ -58,11 +58,20 @@ function redact(value: unknown, depth: number): Json {
     const out: Record<string, Json> = {};
     for (const [name, field] of Object.entries(value)) {
       if (field === undefined) continue;
-      out[name] = SECRET_FIELD.test(name) && field !== null ? REDACTED : redact(field, depth + 1);
+      out[storable(name)] = SECRET_FIELD.test(name) && field !== null ? REDACTED : redact(field, depth + 1);
     }
     return out;
   }
   return null;
+}
+
+/**
+ * Text PostgreSQL can store: NUL (U+0000) and unpaired UTF-16 surrogates become U+FFFD. The audit
+ * log records inputs the mutation itself refused as INVALID_CHARACTERS, and a cut string may end
+ * inside a surrogate pair; jsonb and text columns refuse both.
+ */
+export function storable(text: string): string {
+  return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
 }
 
 /**
