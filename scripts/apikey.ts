@@ -23,7 +23,8 @@ const USAGE = `Usage:
   npm run apikey -- list --operators
   npm run apikey -- revoke --id <key id or prefix>
 Scopes: numbers:read numbers:write agents:read agents:write messages:read messages:send
-        verification:read verification:write billing:read billing:admin keys:admin, or * (default)
+        verification:read verification:write billing:read billing:admin keys:admin
+        audit:read, or * (default)
 Operator keys (--operator) belong to no organization and hold verification:review: they review
 the 10DLC verifications of every organization, and read nothing else.`;
 

@@ -7,6 +7,7 @@ import type { Config } from "./config.ts";
 import type { Context } from "./context.ts";
 import type { PrismaClient, SqlReader } from "./db/client.ts";
 import { useMutationScopePreflight } from "./auth/mutation-preflight.ts";
+import { useAuditLog } from "./audit/recorder.ts";
 import { useOperationLimits } from "./limits/plugin.ts";
 import { useSharedSubscriptions } from "./limits/shared-subscriptions.ts";
 import { createLoaders } from "./loaders.ts";
@@ -59,7 +60,10 @@ export function createApp({ config, prisma, sql, services, logger }: AppDependen
     // Unexpected errors are masked; GraphQLErrors we raise (UNAUTHENTICATED, FORBIDDEN, ...) pass
     // through, and Pothos' argument checks (a negative `first`, ...) are coded as the client's mistake.
     maskedErrors: { maskError: codePothosValidationErrors },
-    plugins: [useMalformedParamsAsBadRequest(), useMutationScopePreflight(),
+    plugins: [useMalformedParamsAsBadRequest(),
+      // Before the scope preflight, so a mutation it refuses (FORBIDDEN) is recorded too.
+      useAuditLog({ prisma, logger }),
+      useMutationScopePreflight(),
       // Before the limits, which then refuse or charge an operation before it runs, compiled or not.
       useCompiledReads({ enabled: config.compiledReads, compilers: { phoneNumbers: compilePhoneNumbers } }),
       useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger }),

@@ -1,4 +1,5 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
+import { AUDIT_TARGETS } from "../audit/recorder.ts";
 import { builder, type EnumValues } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
 import { OrderDirectionEnum } from "../schema/order.ts";
@@ -134,6 +135,13 @@ builder.mutationField("updateAgent", (t) =>
 
 const DeleteAgentSuccess = builder.objectRef<{ agentId: string; unassignedNumberIds: string[] }>("DeleteAgentSuccess").implement({
   description: "The agent was deleted; its numbers stay and are now unassigned.",
+  // The audit log's targets: the fields below load rows, the value holds only ids.
+  extensions: {
+    [AUDIT_TARGETS]: (result: { agentId: string; unassignedNumberIds: string[] }) => [
+      encodeGlobalID("Agent", result.agentId),
+      ...result.unassignedNumberIds.map((id) => encodeGlobalID("PhoneNumber", id)),
+    ],
+  },
   fields: (t) => ({
     deletedAgentId: t.id({
       description: "Global id of the deleted agent.",

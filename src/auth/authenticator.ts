@@ -96,6 +96,7 @@ export class Authenticator {
             mode: key.mode,
             subject: `operator:${key.id}`,
             apiKeyId: key.id,
+            apiKeyName: key.name,
             operator: true,
           }
         : {
@@ -104,6 +105,7 @@ export class Authenticator {
             mode: key.mode,
             subject: `apikey:${key.id}`,
             apiKeyId: key.id,
+            apiKeyName: key.name,
           };
     return { caller, keyExpiresAt: key.expiresAt };
   }

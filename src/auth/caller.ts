@@ -15,6 +15,8 @@ export interface Caller {
   /** The API key's id, or the JWT's `sub`, for logs. */
   subject: string;
   apiKeyId?: string;
+  /** The API key's name, for the audit log (src/audit/). */
+  apiKeyName?: string;
   /**
    * A platform operator (an operator key, created by the CLI): belongs to no organization and holds
    * only operator scopes (verification:review), which work across organizations.

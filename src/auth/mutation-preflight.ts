@@ -1,4 +1,4 @@
-import { getOperationAST, GraphQLError, Kind, type SelectionSetNode } from "graphql";
+import { getOperationAST, GraphQLError, Kind, type DocumentNode, type FieldNode, type SelectionSetNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import { grants } from "./scopes.ts";
@@ -17,11 +17,7 @@ export function useMutationScopePreflight(): Plugin<Context> {
       const mutationType = args.schema.getMutationType();
       if (operation?.operation !== "mutation" || !mutationType) return;
       const caller = (args.contextValue as Context).caller;
-      const fragments = new Map<string, SelectionSetNode>();
-      for (const definition of args.document.definitions) {
-        if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition.selectionSet);
-      }
-      const missing = rootFields(operation.selectionSet, fragments).filter(({ name }) => {
+      const missing = rootFields(args.document, operation.selectionSet).filter(({ name }) => {
         const scope = (mutationType.getFields()[name]?.extensions.pothosOptions as { authScopes?: { scope?: string } } | undefined)?.authScopes?.scope;
         return scope !== undefined && !grants(caller.scopes, scope);
       });
@@ -34,9 +30,16 @@ export function useMutationScopePreflight(): Plugin<Context> {
   };
 }
 
-/** The root fields an operation selects, through fragments and inline fragments (each selection set visited once). */
-function rootFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, SelectionSetNode>): Array<{ name: string; responseKey: string }> {
-  const fields = new Map<string, { name: string; responseKey: string }>();
+/**
+ * The root fields an operation selects, through fragments and inline fragments (each selection set
+ * visited once), by response key. Directives (@skip, @include) are not evaluated here.
+ */
+export function rootFields(document: DocumentNode, selectionSet: SelectionSetNode): Array<{ name: string; responseKey: string; node: FieldNode }> {
+  const fragments = new Map<string, SelectionSetNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition.selectionSet);
+  }
+  const fields = new Map<string, { name: string; responseKey: string; node: FieldNode }>();
   const seen = new Set<SelectionSetNode>();
   const pending = [selectionSet];
   while (pending.length > 0) {
@@ -46,7 +49,7 @@ function rootFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<strin
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
         const responseKey = selection.alias?.value ?? selection.name.value;
-        fields.set(responseKey, { name: selection.name.value, responseKey });
+        fields.set(responseKey, { name: selection.name.value, responseKey, node: selection });
       }
       else if (selection.kind === Kind.INLINE_FRAGMENT) pending.push(selection.selectionSet);
       else {

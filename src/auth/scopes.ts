@@ -12,6 +12,7 @@ export const SCOPES = [
   "billing:admin",
   "keys:admin",
   "webhooks:admin",
+  "audit:read",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 export const ALL_SCOPES = "*";

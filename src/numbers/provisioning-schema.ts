@@ -1,8 +1,10 @@
+import { encodeGlobalID } from "@pothos/plugin-relay";
 import { GraphQLError } from "graphql";
 import type { AvailableNumber, NumberFeature } from "../carriers/adapter.ts";
 import { CarrierError, ValidationError } from "../domain/errors.ts";
 import { CarrierErrorReasonRef } from "../schema/errors.ts";
 import { CARRIER_CALL_COST, carrierSpending } from "../limits/cost.ts";
+import { AUDIT_TARGETS } from "../audit/recorder.ts";
 import { builder, type EnumValues } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
 import type { CarrierNumber } from "../carriers/adapter.ts";
@@ -144,6 +146,10 @@ const BulkItemRef = builder.objectRef<BulkItemResult>("ProvisionItemResult").imp
 
 const ProvisionPhoneNumbersSuccess = builder.objectRef<BulkItemResult[]>("ProvisionPhoneNumbersSuccess").implement({
   description: "Per-item results of a bulk order; items that failed do not undo the others.",
+  // The audit log's targets: the bought numbers, held by the items rather than by a field.
+  extensions: {
+    [AUDIT_TARGETS]: (items: BulkItemResult[]) => items.flatMap((item) => (item.result ? [encodeGlobalID("PhoneNumber", item.result.phoneNumber.id)] : [])),
+  },
   fields: (t) => ({
     results: t.field({ type: [BulkItemRef], description: "One result per requested number.", resolve: (r) => r }),
     provisionedCount: t.int({ description: "How many numbers were bought (or are being bought).", resolve: (r) => r.filter((i) => i.result).length }),

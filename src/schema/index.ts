@@ -14,9 +14,11 @@ import "../messages/schema.ts";
 import "../billing/schema.ts";
 import "./events.ts";
 import "../webhooks/schema.ts";
+import "../audit/schema.ts";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { isInterfaceType, isObjectType } from "graphql";
 import { builder, setNodeTypeNames } from "./builder.ts";
+import { captureMutationOutcomes } from "../audit/recorder.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });
 
@@ -46,3 +48,6 @@ for (const type of Object.values(schema.getTypeMap())) {
     }
   }
 }
+
+// Every mutation field's outcome (payload type, result ids, input) is known to the audit log.
+captureMutationOutcomes(schema);
