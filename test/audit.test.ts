@@ -37,6 +37,10 @@ interface World {
   provisionedId?: string;
   keyId?: string;
   keySecret?: string;
+  endpointId?: string;
+  /** An event of the organization (its Event node id), for redeliverEvent. */
+  eventId?: string;
+  webhookSecrets: string[];
   verificationId?: string;
 }
 
@@ -154,6 +158,32 @@ const EXAMPLES: Record<string, (world: World) => Call> = {
     variables: { input: { helpText: "Acme support: reply STOP to opt out." } },
     targets: () => [],
   }),
+  createWebhookEndpoint: () => ({
+    query: `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { __typename ... on CreateWebhookEndpointSuccess { secret webhookEndpoint { id } } } }`,
+    variables: { input: { url: "http://127.0.0.1:9/audited", eventTypes: ["NUMBER_UPDATED"] } },
+    targets: (data) => [data.createWebhookEndpoint.webhookEndpoint.id],
+  }),
+  updateWebhookEndpoint: (w) => ({
+    query: `mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { __typename } }`,
+    variables: { input: { id: w.endpointId, description: "audited" } },
+    targets: () => [w.endpointId!],
+  }),
+  rotateWebhookSecret: (w) => ({
+    query: `mutation($input: RotateWebhookSecretInput!) { rotateWebhookSecret(input: $input) { __typename ... on RotateWebhookSecretSuccess { secret } } }`,
+    variables: { input: { id: w.endpointId } },
+    targets: () => [w.endpointId!],
+  }),
+  redeliverEvent: (w) => ({
+    // Any event of the organization: Query.events gives Event node ids, which redeliverEvent takes.
+    query: `mutation($input: RedeliverEventInput!) { redeliverEvent(input: $input) { __typename } }`,
+    variables: { input: { endpointId: w.endpointId, eventId: w.eventId } },
+    targets: () => [w.endpointId!],
+  }),
+  deleteWebhookEndpoint: (w) => ({
+    query: `mutation($input: DeleteWebhookEndpointInput!) { deleteWebhookEndpoint(input: $input) { __typename } }`,
+    variables: { input: { id: w.endpointId } },
+    targets: () => [w.endpointId!],
+  }),
   updateBillingAccount: () => ({
     query: `mutation($input: UpdateBillingAccountInput!) { updateBillingAccount(input: $input) { __typename } }`,
     variables: { input: { planName: "Audited plan" } },
@@ -175,6 +205,8 @@ function learn(world: World, name: string, data: any) {
   if (name === "provisionPhoneNumber") world.provisionedId = payload.phoneNumber.id;
   if (name === "createApiKey") [world.keyId, world.keySecret] = [payload.apiKey.id, payload.secret];
   if (name === "saveVerificationDraft") world.verificationId = payload.verification.id;
+  if (name === "createWebhookEndpoint") [world.endpointId] = [payload.webhookEndpoint.id];
+  if (name === "createWebhookEndpoint" || name === "rotateWebhookSecret") world.webhookSecrets.push(payload.secret);
 }
 
 async function orgRows(organizationId: string): Promise<AuditEvent[]> {
@@ -192,7 +224,7 @@ describe("audit log", () => {
   test("every mutation leaves exactly one audit row naming its actor, the operation, its result type and its targets", async () => {
     const org = await createOrganization("audit");
     const operator = await createOperator(`audit operator ${randomBytes(3).toString("hex")}`);
-    world = { org, operator };
+    world = { org, operator, webhookSecrets: [] };
     const key = await starKey(org);
     const db = await prisma();
 
@@ -201,6 +233,7 @@ describe("audit log", () => {
     assert.deepEqual(Object.keys(EXAMPLES).filter((name) => !mutations.includes(name)), [], "examples of mutations that no longer exist");
 
     for (const [name, example] of Object.entries(EXAMPLES)) {
+      if (name === "redeliverEvent") world.eventId = (await sendRaw(org.secret, "{ events(first: 1) { edges { node { id } } } }")).body.data.events.edges[0].node.id;
       const call = example(world);
       const operatorRowsBefore = await db.auditEvent.count({ where: { actorId: operator.id } });
       const orgRowsBefore = (await orgRows(org.id)).length;
@@ -235,7 +268,8 @@ describe("audit log", () => {
     assert.ok(world?.keySecret, "runs after the example mutations");
     const rows = await orgRows(world.org.id);
     const text = JSON.stringify(rows);
-    for (const secret of [world.keySecret, SIP_PASSWORD, SIP_PASSWORD_CHANGED, "tok-in-json"]) assert.ok(!text.includes(secret), `${secret.slice(0, 8)}… is not in the audit log`);
+    assert.equal(world.webhookSecrets.length, 2);
+    for (const secret of [world.keySecret, SIP_PASSWORD, SIP_PASSWORD_CHANGED, "tok-in-json", ...world.webhookSecrets]) assert.ok(!text.includes(secret), `${secret.slice(0, 8)}… is not in the audit log`);
     const sip = rows.find((row) => row.operation === "importSipTrunkPhoneNumber")!.input as any;
     assert.deepEqual(sip.inboundTrunk, { allowedSourceIps: ["203.0.113.10"], authUsername: "pbx", authPassword: REDACTED });
     assert.equal(sip.outboundTrunk.authPassword, REDACTED);

@@ -1,4 +1,5 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
+import { AUDIT_TARGETS } from "../audit/recorder.ts";
 import { builder, type EnumValues } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
 import type { WebhookDelivery, WebhookEndpoint } from "../generated/prisma/client.ts";
@@ -110,6 +111,8 @@ builder.queryField("webhookEndpoints", (t) =>
 const EndpointWithSecret = (name: string, description: string) =>
   builder.objectRef<{ endpoint: WebhookEndpoint; secret: string }>(name).implement({
     description,
+    // The audit log's target (the value holds the row under another name than the field).
+    extensions: { [AUDIT_TARGETS]: (result: { endpoint: WebhookEndpoint }) => [encodeGlobalID("WebhookEndpoint", result.endpoint.id)] },
     fields: (t) => ({
       webhookEndpoint: t.field({ type: WebhookEndpointRef, description: "The endpoint.", resolve: (result) => result.endpoint }),
       secret: t.exposeString("secret", { description: "The signing secret (whsec_...). Shown only this once: store it where the receiver verifies signatures." }),
@@ -119,6 +122,7 @@ const EndpointWithSecret = (name: string, description: string) =>
 const EndpointOnly = (name: string, description: string) =>
   builder.objectRef<{ endpoint: WebhookEndpoint }>(name).implement({
     description,
+    extensions: { [AUDIT_TARGETS]: (result: { endpoint: WebhookEndpoint }) => [encodeGlobalID("WebhookEndpoint", result.endpoint.id)] },
     fields: (t) => ({ webhookEndpoint: t.field({ type: WebhookEndpointRef, description: "The endpoint.", resolve: (result) => result.endpoint }) }),
   });
 
@@ -161,6 +165,7 @@ builder.mutationField("updateWebhookEndpoint", (t) =>
 
 const DeleteWebhookEndpointSuccess = builder.objectRef<{ endpointId: string }>("DeleteWebhookEndpointSuccess").implement({
   description: "The endpoint and its deliveries were deleted; the events stay.",
+  extensions: { [AUDIT_TARGETS]: (result: { endpointId: string }) => [encodeGlobalID("WebhookEndpoint", result.endpointId)] },
   fields: (t) => ({
     deletedWebhookEndpointId: t.id({ description: "Global id of the deleted endpoint.", resolve: (result) => encodeGlobalID("WebhookEndpoint", result.endpointId) }),
   }),
@@ -203,7 +208,7 @@ builder.mutationField("redeliverEvent", (t) =>
     authScopes: { scope: "webhooks:admin" },
     input: {
       endpointId: t.input.id({ required: true, description: "The endpoint." }),
-      eventId: t.input.string({ required: true, description: "The event's id (a delivery's eventId, the body's id)." }),
+      eventId: t.input.string({ required: true, description: "The event's id: a delivery's eventId and the body's id, or the Event node id from Query.events." }),
     },
     type: RedeliverEventSuccess,
     errors: { types: [...ERRORS.target] },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { uuidOf } from "../domain/global-id.ts";
 import type { Caller } from "../auth/caller.ts";
 import type { Clock } from "../billing/periods.ts";
 import type { CustomerWebhookSettings } from "../config.ts";
@@ -44,7 +45,13 @@ export const UpdateWebhookEndpointInput = z.object({
   enabled: z.boolean().nullish(),
 });
 export const WebhookEndpointTargetInput = z.object({ id: globalId("WebhookEndpoint") });
-export const RedeliverEventInput = z.object({ endpointId: globalId("WebhookEndpoint"), eventId: z.guid("Must be an event id (the webhook body's id)") });
+/** An event's id as the webhook body gives it (its row id) or as Query.events gives it (the Event node's global id). */
+const eventId = z
+  .string()
+  .transform((value) => uuidOf(value, "Event") ?? value)
+  .pipe(z.guid("Must be an event id (the webhook body's id, or an Event node id from Query.events)"));
+
+export const RedeliverEventInput = z.object({ endpointId: globalId("WebhookEndpoint"), eventId });
 
 /** Customers' webhook endpoints: registering, changing, rotating secrets, asking for a redelivery. */
 export class WebhookEndpoints {
