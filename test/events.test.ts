@@ -4,6 +4,7 @@ import { pruneEvents } from "../src/jobs/event-retention.ts";
 import { parse } from "graphql";
 import { createOrganization, getEnvironment, sendRaw, type TestOrganization } from "./helpers/harness.ts";
 import { subscribe, wsClient } from "./helpers/subscriptions.ts";
+import { inboundMessage, postSandbox } from "./helpers/webhooks.ts";
 
 // The event log (src/events/log.ts, Query.events): every change a customer cares about is one
 // event, recorded with the change, carrying the object as it was then.
@@ -82,6 +83,18 @@ describe("the event log", () => {
     }
     const log = await events(org.secret, { objectId: id, types: ["SETUP_STATUS_CHANGED"] });
     assert.deepEqual(log.slice(0, 2).map((e) => e.data.phoneNumber.agentStatus), ["ACTIVE", "PAUSED"]);
+  });
+
+  test("a received message's event carries the message as it arrived, and is found by the message's id", async () => {
+    const org = await createOrganization("events-message");
+    const e164 = `+1206555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+    await send(org.secret, `mutation($e164: String!) { createManualPhoneNumber(input: { e164: $e164, capabilities: { sms: true } }) { __typename } }`, { e164 });
+    const sender = `+1312555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+    const delivered = await postSandbox(await (await getEnvironment()).url(), inboundMessage(sender, e164, "Is my order shipped?"));
+    assert.equal(delivered.status, 200);
+    const [received] = await events(org.secret, { types: ["MESSAGE_RECEIVED"] });
+    assert.deepEqual([received!.data.message.from, received!.data.message.body, received!.data.message.status], [sender, "Is my order shipped?", "RECEIVED"]);
+    assert.equal((await events(org.secret, { objectId: received!.objectId })).length, 1);
   });
 
   test("a change that fails records nothing; trunk passwords and key secrets never appear", async () => {

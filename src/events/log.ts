@@ -1,6 +1,6 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Prisma } from "../generated/prisma/client.ts";
-import type { ApiKey, Charge, EventType, PhoneNumber } from "../generated/prisma/client.ts";
+import type { ApiKey, Charge, EventType, Message, PhoneNumber, Verification } from "../generated/prisma/client.ts";
 
 /**
  * The event log: every state change a customer cares about is one Event row, written in the same
@@ -85,6 +85,36 @@ export function apiKeySnapshot(key: ApiKey) {
     expiresAt: iso(key.expiresAt),
     revokedAt: iso(key.revokedAt),
     createdAt: iso(key.createdAt),
+  };
+}
+
+/** A message as the API shows it (the text is the organization's own, readable with messages:read). */
+export function messageSnapshot(message: Pick<Message, "id" | "phoneNumberId" | "direction" | "from" | "to" | "body" | "mediaUrls" | "status" | "errorCode">) {
+  return {
+    id: encodeGlobalID("Message", message.id),
+    phoneNumberId: encodeGlobalID("PhoneNumber", message.phoneNumberId),
+    direction: message.direction,
+    from: message.from,
+    to: message.to,
+    body: message.body,
+    mediaUrls: message.mediaUrls,
+    status: message.status,
+    errorCode: message.errorCode,
+  };
+}
+
+/** A 10DLC verification's state and the business it names (the representative's contact details are left out). */
+export function verificationSnapshot(verification: Verification) {
+  return {
+    id: encodeGlobalID("Verification", verification.id),
+    status: verification.status,
+    legalName: verification.legalName,
+    displayName: verification.displayName,
+    entityType: verification.entityType,
+    country: verification.country,
+    useCase: verification.useCase,
+    rejectionReason: verification.rejectionReason,
+    submittedAt: iso(verification.submittedAt),
   };
 }
 

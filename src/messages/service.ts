@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { messageSnapshot } from "../events/log.ts";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
@@ -250,7 +251,14 @@ export class MessageService {
           organizationId: number.organizationId,
           type: "MESSAGE_RECEIVED",
           phoneNumberId: number.id,
-          payload: { messageId, carrierEventId: event.eventId, toReleasedNumber: !live },
+          subjectType: "Message",
+          subjectId: messageId,
+          payload: {
+            messageId,
+            carrierEventId: event.eventId,
+            toReleasedNumber: !live,
+            message: messageSnapshot({ id: messageId, phoneNumberId: number.id, direction: "INBOUND", from: fromE164, to: toE164, body: event.text, mediaUrls: event.mediaUrls, status: "RECEIVED", errorCode: null }),
+          },
         },
       });
       [message] = await this.prisma.$transaction([created, recorded]);

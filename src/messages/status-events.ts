@@ -1,3 +1,4 @@
+import { messageSnapshot } from "../events/log.ts";
 import type { Message, Prisma } from "../generated/prisma/client.ts";
 
 /**
@@ -15,7 +16,9 @@ export async function recordStatusChanges(
       organizationId: message.organizationId,
       type: "MESSAGE_STATUS_CHANGED" as const,
       phoneNumberId: message.phoneNumberId,
-      payload: { messageId: message.id, status: message.status, errorCode: message.errorCode, ...details(message) },
+      subjectType: "Message",
+      subjectId: message.id,
+      payload: { messageId: message.id, status: message.status, errorCode: message.errorCode, ...details(message), message: messageSnapshot(message) },
     })),
   });
 }

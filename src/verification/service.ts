@@ -1,4 +1,5 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
+import { verificationSnapshot } from "../events/log.ts";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
@@ -289,7 +290,12 @@ export class VerificationService {
       data: {
         organizationId: verification.organizationId,
         type: "VERIFICATION_STATUS_CHANGED",
-        payload: { verificationId: verification.id, previous, current: verification.status } satisfies VerificationStatusChangePayload as unknown as Prisma.InputJsonValue,
+        subjectType: "Verification",
+        subjectId: verification.id,
+        payload: {
+          ...({ verificationId: verification.id, previous, current: verification.status } satisfies VerificationStatusChangePayload),
+          verification: verificationSnapshot(verification),
+        } as unknown as Prisma.InputJsonValue,
       },
       select: { id: true },
     });
