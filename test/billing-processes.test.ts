@@ -7,21 +7,11 @@ import { after, describe, test } from "node:test";
 import { createPrismaClient } from "../src/db/client.ts";
 import { startFakeStripe, type FakeStripe } from "./helpers/fake-stripe.ts";
 import { createScratchDatabase, organizationKeyFromCli, processEnvironment, testTarget } from "./helpers/harness.ts";
-import { post, runScript, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
+import { post, runScript, startServerProcess, type ServerProcess, waitFor } from "./helpers/processes.ts";
 
 // The billing job as it runs in production: server processes of their own charging through the
 // Stripe provider, against a local Stripe-shaped server (test/helpers/fake-stripe.ts) that keeps
 // its PaymentIntents and idempotency keys across the servers' deaths.
-
-const waitFor = async <T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> => {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-};
 
 function stripeEnv(stripe: FakeStripe): Record<string, string> {
   return {

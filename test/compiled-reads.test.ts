@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { encodeGlobalID } from "@pothos/plugin-relay";
 import { createLogger } from "../src/logger.ts";
 import { createApp, type App } from "../src/server.ts";
 import { isoFromTimestamp } from "../src/schema/compiled-reads.ts";
 import { createOrganization, getEnvironment, statementsDuring, type TestOrganization } from "./helpers/harness.ts";
-import { seedNumberMix } from "./helpers/number-mix.ts";
+import { NUMBER_ORDERS, numberFilters, seedNumberMix } from "./helpers/number-mix.ts";
 
 // Compiled reads (src/schema/compiled-reads.ts, src/numbers/compiled-read.ts) against the executor.
 // The same server is built twice over the same database: as it runs (COMPILED_READS on, the
@@ -52,10 +51,7 @@ async function both(secret: string, query: string, variables?: Record<string, un
   return { compiled, executor };
 }
 
-async function seed(): Promise<{ org: TestOrganization; agents: string[]; prefix: string }> {
-  const { org, agents, prefix } = await seedNumberMix("compiled-reads", 45);
-  return { org, agents: agents.map((a) => a.id), prefix };
-}
+const seed = () => seedNumberMix("compiled-reads", 45);
 
 const EVERY_FIELD = `__typename id e164 label status source direction country carrier carrierResourceId supportsInbound supportsOutbound
   createdAt updatedAt releasedAt forwardingConfirmedAt dispatchMetadataTemplate
@@ -73,24 +69,8 @@ describe("compiled reads", () => {
 
   test("every filter, order, page size and cursor: the same response as the executor's, from one statement", async () => {
     const { org, agents, prefix } = await seed();
-    const filters: Array<Record<string, unknown> | null> = [
-      null,
-      { released: "INCLUDE" },
-      { released: "ONLY" },
-      { text: "line 3" },
-      { text: "50%_" },
-      { text: `(${prefix.slice(0, 3)}) ${prefix.slice(3)}1` },
-      { text: "   " },
-      { sources: ["SIP_TRUNK", "MANAGED", "SIP_TRUNK"] },
-      { statuses: ["PENDING", "FAILED"], released: "INCLUDE" },
-      { directions: ["INBOUND"] },
-      { agentId: encodeGlobalID("Agent", agents[1]!) },
-      { assigned: false },
-      { assigned: true, directions: ["BOTH", "OUTBOUND"] },
-      { createdAfter: "2026-01-01T05:00:00.000Z", createdBefore: "2026-01-01T12:00:00.000Z" },
-    ];
-    const orders: Array<Record<string, string> | null> = [null];
-    for (const field of ["CREATED_AT", "UPDATED_AT", "E164", "LABEL", "MONTHLY_PRICE"]) for (const direction of ["ASC", "DESC"]) orders.push({ field, direction });
+    const filters = numberFilters(prefix, agents[1]!);
+    const orders = NUMBER_ORDERS;
     const query = `query Page($first: Int, $after: String, $filter: PhoneNumberFilter, $orderBy: PhoneNumberOrder) {
       __typename
       phoneNumbers(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {

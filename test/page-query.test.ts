@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { loadPhoneNumberPage, plannedShape, type PlannedQuery } from "../src/numbers/page-query.ts";
-import type { PhoneNumberFilter, PhoneNumberOrder } from "../src/numbers/service.ts";
-import { encodeGlobalID } from "@pothos/plugin-relay";
 import { createOrganization, getEnvironment, sendRaw, statementsDuring } from "./helpers/harness.ts";
-import { seedNumberMix } from "./helpers/number-mix.ts";
+import { NUMBER_ORDERS, numberFilters, seedNumberMix } from "./helpers/number-mix.ts";
 
 // The one-statement page (src/numbers/page-query.ts) against the generic path it replaces: Prisma's
 // findMany with the same where, order, cursor, skip, take and includes. Same rows, same order, the
@@ -32,26 +30,8 @@ describe("one-statement phone-number pages", () => {
     const numbers = (await getEnvironment()).switchboard.services.numbers;
     const { org, agents, prefix } = await seed();
     const caller = { organizationId: org.id } as Parameters<typeof numbers.where>[0];
-    const filters: Array<PhoneNumberFilter | null> = [
-      null,
-      { released: "INCLUDE" },
-      { released: "ONLY" },
-      { text: "line 3" },
-      { text: "50%_" },
-      { text: `(${prefix.slice(0, 3)}) ${prefix.slice(3)}1` },
-      { text: "   " },
-      { sources: ["SIP_TRUNK", "MANAGED", "SIP_TRUNK"] },
-      { statuses: ["PENDING", "FAILED"], released: "INCLUDE" },
-      { directions: ["INBOUND"] },
-      { agentId: encodeGlobalID("Agent", agents[1]!.id) },
-      { assigned: false },
-      { assigned: true, directions: ["BOTH", "OUTBOUND"] },
-      { createdAfter: new Date(Date.UTC(2026, 0, 1, 5)), createdBefore: new Date(Date.UTC(2026, 0, 1, 12)) },
-    ];
-    const orders: Array<PhoneNumberOrder | null> = [null];
-    for (const field of ["CREATED_AT", "UPDATED_AT", "E164", "LABEL", "MONTHLY_PRICE"] as const) {
-      for (const direction of ["ASC", "DESC"] as const) orders.push({ field, direction });
-    }
+    const filters = numberFilters(prefix, agents[1]!);
+    const orders = NUMBER_ORDERS;
     let compared = 0;
     for (const filter of filters) {
       const where = numbers.where(caller, filter);

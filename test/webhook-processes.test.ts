@@ -6,23 +6,13 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import { createScratchDatabase, organizationKeyFromCli, processEnvironment, testTarget } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
-import { post, runScript, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
+import { post, runScript, startServerProcess, type ServerProcess, waitFor } from "./helpers/processes.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { verifySwitchboardWebhook } from "./helpers/verify-webhook.mjs";
 
 // Webhook delivery as it runs in production: server processes of their own with the delivery job
 // polling, a local receiver counting what it accepts, across a kill -9 and with two processes on
 // one PostgreSQL.
-
-const waitFor = async <T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> => {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-};
 
 const settings = { WEBHOOK_POLL_SECONDS: "0.1", WEBHOOK_RETRY_SECONDS: "0.2", WEBHOOK_TIMEOUT_MS: "2000", ORDER_POLL_SECONDS: "3600", BILLING_POLL_SECONDS: "3600" };
 

@@ -1,4 +1,5 @@
 import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
+import { createdBetween } from "../db/time-range.ts";
 import type { Context } from "../context.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { AuditActorType } from "../generated/prisma/enums.ts";
@@ -84,9 +85,8 @@ function auditWhere(context: Context, filter: AuditFilterValue | null | undefine
   if (filter?.actorId) where.actorId = storedActorId(filter.actorId);
   if (filter?.operation) where.operation = filter.operation;
   if (filter?.targetId !== undefined && filter.targetId !== null) where.targetIds = { has: String(filter.targetId) };
-  if (filter?.createdAfter || filter?.createdBefore) {
-    where.createdAt = { ...(filter.createdAfter ? { gte: filter.createdAfter } : {}), ...(filter.createdBefore ? { lt: filter.createdBefore } : {}) };
-  }
+  const createdAt = createdBetween(filter);
+  if (createdAt) where.createdAt = createdAt;
   return where;
 }
 

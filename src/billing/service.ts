@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { createdBetween } from "../db/time-range.ts";
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
 import type { PrismaClient } from "../db/client.ts";
@@ -173,13 +174,12 @@ export class BillingService {
   }
 
   where(organizationId: string, filter: ChargeFilter | null | undefined) {
+    const createdAt = createdBetween(filter);
     return {
       organizationId,
       ...(filter?.statuses?.length ? { status: { in: filter.statuses } } : {}),
       ...(filter?.phoneNumberId ? { phoneNumberId: filter.phoneNumberId } : {}),
-      ...(filter?.createdAfter || filter?.createdBefore
-        ? { createdAt: { ...(filter.createdAfter ? { gte: filter.createdAfter } : {}), ...(filter.createdBefore ? { lt: filter.createdBefore } : {}) } }
-        : {}),
+      ...(createdAt ? { createdAt } : {}),
     };
   }
 

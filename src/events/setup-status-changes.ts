@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { PrismaClient } from "../db/client.ts";
 import { setupStatusOf, type SetupStatus, type VerificationStatus } from "../domain/setup-status.ts";
 import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
-import { numberSnapshot } from "./log.ts";
+import { numberSnapshot, recordEvent } from "./log.ts";
 import type { EventBus } from "./pubsub.ts";
 
 /** JSON with object keys sorted: jsonb stores keys in its own order, so plain stringify would differ. */
@@ -86,19 +86,8 @@ export class SetupStatusChanges {
           data: { setupStatusSnapshot: current as unknown as Prisma.InputJsonValue },
         });
         if (updated.count === 0) return undefined;
-        return tx.event.create({
-          data: {
-            organizationId: number.organizationId,
-            type: "SETUP_STATUS_CHANGED",
-            phoneNumberId: number.id,
-            payload: {
-              previous,
-              current,
-              phoneNumber: { ...numberSnapshot(number), agentStatus: number.agent?.status ?? null },
-            } satisfies SetupStatusChangePayload as unknown as Prisma.InputJsonValue,
-          },
-          select: { id: true },
-        });
+        const payload: SetupStatusChangePayload = { previous, current, phoneNumber: { ...numberSnapshot(number), agentStatus: number.agent?.status ?? null } };
+        return { id: await recordEvent(tx, { organizationId: number.organizationId, type: "SETUP_STATUS_CHANGED", phoneNumberId: number.id, payload: { ...payload } }) };
       });
       if (!event) continue;
       this.logger.info(

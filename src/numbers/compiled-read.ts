@@ -1,15 +1,14 @@
 import { formatPrismaCursor, parsePrismaCursor } from "@pothos/plugin-prisma";
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { getNamedType, isObjectType, type GraphQLObjectType } from "graphql";
 import type { Context } from "../context.ts";
 import { isUuid } from "../domain/global-id.ts";
 import { allowsInbound, allowsOutbound, setupStatusOf, type StoredNumber, type VerificationStatus } from "../domain/setup-status.ts";
 import type { Agent } from "../generated/prisma/client.ts";
 import {
   argumentsOf,
+  compileObject,
   exposedProperty,
   leafWriter,
-  objectWriter,
   plainArguments,
   plainWriter,
   subSelections,
@@ -19,7 +18,7 @@ import {
   type SelectedField,
   type Writer,
 } from "../schema/compiled-reads.ts";
-import { COLUMNS_EXTENSION, compiledPageSql, type CompiledPageNeeds, type NumberColumn } from "./page-query.ts";
+import { COLUMNS_EXTENSION, compiledPageSql, NUMBER_LISTS, type CompiledPageNeeds, type NumberColumn } from "./page-query.ts";
 import type { PhoneNumberFilter, PhoneNumberOrder } from "./service.ts";
 
 /**
@@ -46,6 +45,9 @@ interface PageNeeds {
   verificationStatus: boolean;
 }
 
+/** A page as the connection's writers see it. */
+type Page = { rows: RowView[]; hasNextPage: boolean; hasPreviousPage: boolean; total: number };
+
 /** One row as the writers see it, with the page's verification status for setup status. */
 interface RowView {
   row: Row;
@@ -53,33 +55,19 @@ interface RowView {
 }
 
 export const compilePhoneNumbers: RootFieldCompiler = (scope, field) => {
-  const connection = getNamedType(field.def.type);
-  if (!isObjectType(connection) || !field.def.args.every((arg) => ["first", "after", "last", "before", "filter", "orderBy"].includes(arg.name))) return undefined;
+  if (!field.def.args.every((arg) => ["first", "after", "last", "before", "filter", "orderBy"].includes(arg.name))) return undefined;
   const needs: PageNeeds = { numberColumns: new Set(), agentColumns: new Set(), agentCount: false, totalCount: false, verificationStatus: false };
-  const fields = scope.fieldsOf(connection, subSelections(field));
-  if (!fields || !scope.requires(connection)) return undefined;
-
-  type Page = { rows: RowView[]; hasNextPage: boolean; hasPreviousPage: boolean; total: number };
-  const entries: Array<readonly [string, Writer<Page>]> = [];
-  for (const selected of fields) {
-    if (selected.name === "__typename") {
-      entries.push([selected.key, () => JSON.stringify(connection.name)]);
-    } else if (selected.name === "totalCount") {
+  const write = compileObject<Page>(scope, field, (selected) => {
+    if (selected.name === "totalCount") {
       needs.totalCount = true;
-      entries.push([selected.key, (page) => String(page.total)]);
-    } else if (selected.name === "pageInfo") {
-      const pageInfo = pageInfoWriter(scope, selected);
-      if (!pageInfo) return undefined;
-      entries.push([selected.key, pageInfo]);
-    } else if (selected.name === "edges") {
-      const edge = edgeWriter(scope, selected, needs);
-      if (!edge) return undefined;
-      entries.push([selected.key, (page) => `[${page.rows.map(edge).join(",")}]`]);
-    } else {
-      return undefined;
+      return (page) => String(page.total);
     }
-  }
-  const write = objectWriter(entries);
+    if (selected.name === "pageInfo") return pageInfoWriter(scope, selected);
+    if (selected.name !== "edges") return undefined;
+    const edge = edgeWriter(scope, selected, needs);
+    return edge && ((page) => `[${page.rows.map(edge).join(",")}]`);
+  });
+  if (!write) return undefined;
   const run: CompiledRootField = async (context: Context, variables) => {
     const args = argumentsOf(field, variables);
     if (!args || !plainArguments(args)) return undefined;
@@ -126,52 +114,22 @@ function needsOf(needs: PageNeeds): CompiledPageNeeds {
 
 const cursorOf = (row: Row) => formatPrismaCursor(row, "id");
 
-function pageInfoWriter(scope: CompileScope, field: SelectedField): Writer<{ rows: RowView[]; hasNextPage: boolean; hasPreviousPage: boolean }> | undefined {
-  const type = getNamedType(field.def.type);
-  if (!isObjectType(type) || !scope.requires(type)) return undefined;
-  const fields = scope.fieldsOf(type, subSelections(field));
-  if (!fields) return undefined;
-  const entries: Array<readonly [string, Writer<{ rows: RowView[]; hasNextPage: boolean; hasPreviousPage: boolean }>]> = [];
-  for (const selected of fields) {
-    switch (selected.name) {
-      case "__typename":
-        entries.push([selected.key, () => JSON.stringify(type.name)]);
-        break;
-      case "hasNextPage":
-        entries.push([selected.key, (page) => String(page.hasNextPage)]);
-        break;
-      case "hasPreviousPage":
-        entries.push([selected.key, (page) => String(page.hasPreviousPage)]);
-        break;
-      case "startCursor":
-        entries.push([selected.key, (page) => (page.rows.length ? JSON.stringify(cursorOf(page.rows[0]!.row)) : "null")]);
-        break;
-      case "endCursor":
-        entries.push([selected.key, (page) => (page.rows.length ? JSON.stringify(cursorOf(page.rows[page.rows.length - 1]!.row)) : "null")]);
-        break;
-      default:
-        return undefined;
-    }
-  }
-  return objectWriter(entries);
+function pageInfoWriter(scope: CompileScope, field: SelectedField): Writer<Page> | undefined {
+  const cursorAt = (page: Page, index: number) => (page.rows.length ? JSON.stringify(cursorOf(page.rows.at(index)!.row)) : "null");
+  const writers: Record<string, Writer<Page>> = {
+    hasNextPage: (page) => String(page.hasNextPage),
+    hasPreviousPage: (page) => String(page.hasPreviousPage),
+    startCursor: (page) => cursorAt(page, 0),
+    endCursor: (page) => cursorAt(page, -1),
+  };
+  return compileObject<Page>(scope, field, (selected) => writers[selected.name]);
 }
 
 function edgeWriter(scope: CompileScope, field: SelectedField, needs: PageNeeds): Writer<RowView> | undefined {
-  const type = getNamedType(field.def.type);
-  if (!isObjectType(type) || !scope.requires(type)) return undefined;
-  const fields = scope.fieldsOf(type, subSelections(field));
-  if (!fields) return undefined;
-  const entries: Array<readonly [string, Writer<RowView>]> = [];
-  for (const selected of fields) {
-    if (selected.name === "__typename") entries.push([selected.key, () => JSON.stringify(type.name)]);
-    else if (selected.name === "cursor") entries.push([selected.key, (view) => JSON.stringify(cursorOf(view.row))]);
-    else if (selected.name === "node") {
-      const node = numberWriter(scope, selected, needs);
-      if (!node) return undefined;
-      entries.push([selected.key, node]);
-    } else return undefined;
-  }
-  return objectWriter(entries);
+  return compileObject<RowView>(scope, field, (selected) => {
+    if (selected.name === "cursor") return (view) => JSON.stringify(cursorOf(view.row));
+    return selected.name === "node" ? numberWriter(scope, selected, needs) : undefined;
+  });
 }
 
 /** Fields of PhoneNumber with a resolver of their own that this path writes the same way. */
@@ -181,88 +139,62 @@ const NUMBER_FIELDS: Record<string, { columns: NumberColumn[]; write: Writer<Row
   supportsOutbound: { columns: ["direction"], write: ({ row }) => String(allowsOutbound(row.direction as StoredNumber["direction"])) },
 };
 
+/** An exposed scalar or enum field read from the row's column `key`, or undefined for any other field. */
+function columnWriter(selected: SelectedField, key: (column: string) => string): { column: string; write: Writer<RowView> } | undefined {
+  const column = exposedProperty(selected);
+  const write = column && !selected.def.args.length && leafWriter(selected.def.type);
+  if (!column || !write) return undefined;
+  const at = key(column);
+  return { column, write: ({ row }) => (row[at] == null ? "null" : write(row[at])) };
+}
+
 function numberWriter(scope: CompileScope, field: SelectedField, needs: PageNeeds): Writer<RowView> | undefined {
-  const type = getNamedType(field.def.type);
-  if (!isObjectType(type) || type.name !== "PhoneNumber" || !scope.requires(type)) return undefined;
-  const fields = scope.fieldsOf(type, subSelections(field));
-  if (!fields) return undefined;
-  const entries: Array<readonly [string, Writer<RowView>]> = [];
-  for (const selected of fields) {
-    if (selected.name === "__typename") {
-      entries.push([selected.key, () => '"PhoneNumber"']);
-      continue;
-    }
-    if (!scope.requires(selected.def) || (selected.def.args.length && selected.name !== "agent")) return undefined;
-    if (selected.name === "id") {
-      entries.push([selected.key, ({ row }) => JSON.stringify(encodeGlobalID("PhoneNumber", row.id!))]);
-    } else if (selected.name === "agent") {
-      const agent = agentWriter(scope, selected, needs);
-      if (!agent) return undefined;
-      entries.push([selected.key, (view) => (view.row.agentId === null ? "null" : agent(view))]);
-    } else if (selected.name === "setupStatus") {
-      const status = setupStatusWriter(scope, selected, needs);
-      if (!status) return undefined;
-      entries.push([selected.key, status]);
-    } else if (NUMBER_FIELDS[selected.name]) {
-      const { columns, write } = NUMBER_FIELDS[selected.name]!;
-      for (const column of columns) needs.numberColumns.add(column);
-      entries.push([selected.key, write]);
-    } else {
-      const column = exposedProperty(selected) as NumberColumn | undefined;
-      const write = column && leafWriter(selected.def.type);
-      if (!column || !write) return undefined;
-      needs.numberColumns.add(column);
-      entries.push([selected.key, ({ row }) => (row[column] == null ? "null" : write(row[column]))]);
-    }
-  }
-  return objectWriter(entries);
+  return compileObject<RowView>(
+    scope,
+    field,
+    (selected) => {
+      if (selected.name === "id") return ({ row }) => JSON.stringify(encodeGlobalID("PhoneNumber", row.id!));
+      if (selected.name === "agent") {
+        const agent = agentWriter(scope, selected, needs);
+        return agent && ((view) => (view.row.agentId === null ? "null" : agent(view)));
+      }
+      if (selected.name === "setupStatus") return setupStatusWriter(scope, selected, needs);
+      const own = NUMBER_FIELDS[selected.name];
+      if (own) {
+        for (const column of own.columns) needs.numberColumns.add(column);
+        return own.write;
+      }
+      const exposed = columnWriter(selected, (column) => column);
+      if (exposed) needs.numberColumns.add(exposed.column as NumberColumn);
+      return exposed?.write;
+    },
+    "PhoneNumber",
+  );
 }
 
 function agentWriter(scope: CompileScope, field: SelectedField, needs: PageNeeds): Writer<RowView> | undefined {
-  const type = getNamedType(field.def.type) as GraphQLObjectType;
-  if (!isObjectType(type) || type.name !== "Agent" || !scope.requires(type)) return undefined;
-  const fields = scope.fieldsOf(type, subSelections(field));
-  if (!fields) return undefined;
-  const entries: Array<readonly [string, Writer<RowView>]> = [];
-  for (const selected of fields) {
-    if (selected.name === "__typename") {
-      entries.push([selected.key, () => '"Agent"']);
-      continue;
-    }
-    if (!scope.requires(selected.def)) return undefined;
-    if (selected.name === "id") {
-      entries.push([selected.key, ({ row }) => JSON.stringify(encodeGlobalID("Agent", row.agentId!))]);
-    } else if (selected.name === "phoneNumbers") {
-      const count = agentNumbersWriter(scope, selected);
-      if (!count) return undefined;
-      needs.agentCount = true;
-      entries.push([selected.key, count]);
-    } else {
-      const column = exposedProperty(selected) as keyof Agent | undefined;
-      const write = column && !selected.def.args.length && leafWriter(selected.def.type);
-      if (!column || !write) return undefined;
-      needs.agentColumns.add(column);
-      const key = `agent.${column}`;
-      entries.push([selected.key, ({ row }) => (row[key] == null ? "null" : write(row[key]))]);
-    }
-  }
-  return objectWriter(entries);
+  return compileObject<RowView>(
+    scope,
+    field,
+    (selected) => {
+      if (selected.name === "id") return ({ row }) => JSON.stringify(encodeGlobalID("Agent", row.agentId!));
+      if (selected.name === "phoneNumbers") {
+        const count = agentNumbersWriter(scope, selected);
+        if (count) needs.agentCount = true;
+        return count;
+      }
+      const exposed = columnWriter(selected, (column) => `agent.${column}`);
+      if (exposed) needs.agentColumns.add(exposed.column as keyof Agent);
+      return exposed?.write;
+    },
+    "Agent",
+  );
 }
 
 /** `agent { phoneNumbers { totalCount } }`: the count only, with no argument that could fail or page. */
 function agentNumbersWriter(scope: CompileScope, field: SelectedField): Writer<RowView> | undefined {
   if (field.nodes.some((node) => node.arguments?.some((arg) => arg.name.value !== "first" || arg.value.kind !== "IntValue" || Number(arg.value.value) < 0))) return undefined;
-  const type = getNamedType(field.def.type);
-  if (!isObjectType(type) || !scope.requires(type)) return undefined;
-  const fields = scope.fieldsOf(type, subSelections(field));
-  if (!fields) return undefined;
-  const entries: Array<readonly [string, Writer<RowView>]> = [];
-  for (const selected of fields) {
-    if (selected.name === "__typename") entries.push([selected.key, () => JSON.stringify(type.name)]);
-    else if (selected.name === "totalCount") entries.push([selected.key, ({ row }) => String(row["agent._count"])]);
-    else return undefined;
-  }
-  return objectWriter(entries);
+  return compileObject<RowView>(scope, field, (selected) => (selected.name === "totalCount" ? ({ row }) => String(row["agent._count"]) : undefined));
 }
 
 /** Setup status: computed by the domain's setupStatusOf from the columns the field declares, as its resolver does. */
@@ -276,14 +208,12 @@ function setupStatusWriter(scope: CompileScope, field: SelectedField, needs: Pag
   return ({ row, verification }) => write(setupStatusOf(storedNumber(row), verification));
 }
 
-const TRUNK_LISTS = ["inboundTrunkAddresses", "inboundTrunkAllowedSourceIps", "outboundTrunkAddresses", "outboundTrunkAllowedSourceIps"] as const;
-
 /**
  * The row made into what setupStatusOf reads of a stored number, in place (each row is read once):
  * lists never null, times as Dates, the agent's status.
  */
 function storedNumber(row: Row): StoredNumber {
-  for (const list of TRUNK_LISTS) row[list] ??= [];
+  for (const list of NUMBER_LISTS) row[list] ??= [];
   for (const time of ["suspendedAt", "forwardingConfirmedAt"]) if (typeof row[time] === "string") row[time] = new Date(`${row[time] as string}Z`);
   row.agent = row.agentId === null ? null : { status: row["agent.status"] };
   return row as unknown as StoredNumber;

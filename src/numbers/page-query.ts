@@ -69,7 +69,7 @@ const AGENT_DATES = ["createdAt", "updatedAt"] as const;
 /** Every column of Agent, as findMany returns them (json_build_object: cheaper than jsonb_set over to_jsonb). */
 const AGENT_COLUMNS = ["id", "organizationId", "name", "status", "createdAt", "updatedAt"] as const satisfies ReadonlyArray<keyof Agent>;
 /** The list columns, which may be NULL in the table and which findMany returns as empty lists. */
-const NUMBER_LISTS = ["inboundTrunkAddresses", "inboundTrunkAllowedSourceIps", "outboundTrunkAddresses", "outboundTrunkAllowedSourceIps"] as const;
+export const NUMBER_LISTS = ["inboundTrunkAddresses", "inboundTrunkAllowedSourceIps", "outboundTrunkAddresses", "outboundTrunkAllowedSourceIps"] as const;
 
 /**
  * How the agent of each row is loaded, or undefined when the planned query has a shape this path

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { numberSnapshot } from "../events/log.ts";
+import { recordNumberEvent } from "../events/log.ts";
 import { toCarrierError, type Carriers } from "../carriers/index.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { CarrierError, NumberReleasedError } from "../domain/errors.ts";
@@ -138,9 +138,7 @@ export class NumberReleases {
       });
       const row = await tx.phoneNumber.findUniqueOrThrow({ where: { id } });
       if (moved.count === 1) {
-        await tx.event.create({
-          data: { organizationId: row.organizationId, type: "NUMBER_RELEASED", phoneNumberId: id, payload: { phoneNumberId: id, e164: row.e164, releasedAt: releasedAt.toISOString(), phoneNumber: numberSnapshot(row) } },
-        });
+        await recordNumberEvent(tx, "NUMBER_RELEASED", row, { phoneNumberId: id, e164: row.e164, releasedAt: releasedAt.toISOString() });
       }
       return { number: row, moved: moved.count === 1 };
     });

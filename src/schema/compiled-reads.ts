@@ -1,6 +1,7 @@
 import type { Plugin } from "@envelop/core";
 import {
   getArgumentValues,
+  getNamedType,
   getNullableType,
   getVariableValues,
   isAbstractType,
@@ -139,6 +140,25 @@ export function objectWriter<T>(entries: ReadonlyArray<readonly [key: string, wr
     for (let i = 0; i < writers.length; i++) text += prefixes[i]! + writers[i]!(value);
     return `${text}}`;
   };
+}
+
+/**
+ * The writer of an object field's selection: `__typename` is written here, every other selected
+ * field by `write` (undefined: not compilable, and neither is the object). The field's type must be
+ * an object type (named `typename` when given) whose scopes, and its fields', are recorded.
+ */
+export function compileObject<T>(scope: CompileScope, field: SelectedField, write: (selected: SelectedField) => Writer<T> | undefined, typename?: string): Writer<T> | undefined {
+  const type = getNamedType(field.def.type);
+  if (!isObjectType(type) || (typename !== undefined && type.name !== typename) || !scope.requires(type)) return undefined;
+  const fields = scope.fieldsOf(type, subSelections(field));
+  if (!fields) return undefined;
+  const entries: Array<readonly [string, Writer<T>]> = [];
+  for (const selected of fields) {
+    const written = selected.name === "__typename" ? () => JSON.stringify(type.name) : scope.requires(selected.def) ? write(selected) : undefined;
+    if (!written) return undefined;
+    entries.push([selected.key, written]);
+  }
+  return objectWriter(entries);
 }
 
 /** PostgreSQL's text of a `timestamp(3)` (UTC, as Prisma stores DateTime) as the DateTime scalar writes it. */

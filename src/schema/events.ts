@@ -1,4 +1,5 @@
 // The event log in the schema: Query.events, each event with the snapshot recorded with it.
+import { createdBetween } from "../db/time-range.ts";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { GraphQLError } from "graphql";
 import { grants } from "../auth/scopes.ts";
@@ -81,9 +82,8 @@ function eventWhere(context: Context, filter: { types?: EventType[] | null; obje
     if (!decoded || !isUuid(decoded.id)) throw new GraphQLError(`${JSON.stringify(filter.objectId.slice(0, 60))} is not a valid id`, { extensions: { code: "BAD_USER_INPUT" } });
     Object.assign(where, decoded.typename === "PhoneNumber" ? { phoneNumberId: decoded.id } : { subjectType: decoded.typename, subjectId: decoded.id });
   }
-  if (filter?.createdAfter || filter?.createdBefore) {
-    where.createdAt = { ...(filter.createdAfter ? { gte: filter.createdAfter } : {}), ...(filter.createdBefore ? { lt: filter.createdBefore } : {}) };
-  }
+  const createdAt = createdBetween(filter);
+  if (createdAt) where.createdAt = createdAt;
   return where;
 }
 

@@ -1,5 +1,5 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
-import { verificationSnapshot } from "../events/log.ts";
+import { recordEvent, verificationSnapshot } from "../events/log.ts";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
@@ -285,20 +285,17 @@ export class VerificationService {
     return verification;
   }
 
-  async #record(tx: Prisma.TransactionClient, verification: Verification, previous: VerificationStatus) {
-    return tx.event.create({
-      data: {
-        organizationId: verification.organizationId,
-        type: "VERIFICATION_STATUS_CHANGED",
-        subjectType: "Verification",
-        subjectId: verification.id,
-        payload: {
-          ...({ verificationId: verification.id, previous, current: verification.status } satisfies VerificationStatusChangePayload),
-          verification: verificationSnapshot(verification),
-        } as unknown as Prisma.InputJsonValue,
+  async #record(tx: Prisma.TransactionClient, verification: Verification, previous: VerificationStatus): Promise<{ id: string }> {
+    const id = await recordEvent(tx, {
+      organizationId: verification.organizationId,
+      type: "VERIFICATION_STATUS_CHANGED",
+      subject: { type: "Verification", id: verification.id },
+      payload: {
+        ...({ verificationId: verification.id, previous, current: verification.status } satisfies VerificationStatusChangePayload),
+        verification: verificationSnapshot(verification),
       },
-      select: { id: true },
     });
+    return { id };
   }
 
   #publish(verification: Verification, event: { id: string } | undefined): void {

@@ -1,4 +1,5 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
+import { recordEvent } from "../events/log.ts";
 import type { Logger } from "pino";
 import type { Clock } from "../billing/periods.ts";
 import type { CustomerWebhookSettings } from "../config.ts";
@@ -225,14 +226,11 @@ export class WebhookDeliverer {
     const reason = `Disabled automatically: every delivery failed for ${hours} hours (since ${endpoint.failingSince!.toISOString()}). The last error: ${lastError}`.slice(0, 1000);
     const moved = await tx.webhookEndpoint.updateMany({ where: { id: endpointId, enabled: true }, data: { enabled: false, disabledAt: now, disabledReason: reason } });
     if (moved.count === 0) return false;
-    await tx.event.create({
-      data: {
-        organizationId: endpoint.organizationId,
-        type: "WEBHOOK_ENDPOINT_DISABLED",
-        subjectType: "WebhookEndpoint",
-        subjectId: endpointId,
-        payload: { webhookEndpointId: encodeGlobalID("WebhookEndpoint", endpointId), url: endpoint.url, reason, disabledAt: now.toISOString() },
-      },
+    await recordEvent(tx, {
+      organizationId: endpoint.organizationId,
+      type: "WEBHOOK_ENDPOINT_DISABLED",
+      subject: { type: "WebhookEndpoint", id: endpointId },
+      payload: { webhookEndpointId: encodeGlobalID("WebhookEndpoint", endpointId), url: endpoint.url, reason, disabledAt: now.toISOString() },
     });
     this.logger.warn({ endpointId, reason }, "webhook endpoint disabled");
     return true;

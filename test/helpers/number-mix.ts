@@ -1,4 +1,6 @@
+import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Agent } from "../../src/generated/prisma/client.ts";
+import type { PhoneNumberFilter, PhoneNumberOrder } from "../../src/numbers/service.ts";
 import { createOrganization, getEnvironment, type TestOrganization } from "./harness.ts";
 
 /**
@@ -50,3 +52,33 @@ export async function seedNumberMix(name: string, count: number): Promise<{ org:
   }
   return { org, agents, prefix };
 }
+
+/**
+ * The filters the list paths are compared on, for a seedNumberMix organization: every condition,
+ * LIKE wildcards, digits in a formatted number, blank text, repeated enum values, an agent, a date
+ * range (Dates: sent as GraphQL variables they become ISO strings).
+ */
+export function numberFilters(prefix: string, agent: Agent): Array<PhoneNumberFilter | null> {
+  return [
+    null,
+    { released: "INCLUDE" },
+    { released: "ONLY" },
+    { text: "line 3" },
+    { text: "50%_" },
+    { text: `(${prefix.slice(0, 3)}) ${prefix.slice(3)}1` },
+    { text: "   " },
+    { sources: ["SIP_TRUNK", "MANAGED", "SIP_TRUNK"] },
+    { statuses: ["PENDING", "FAILED"], released: "INCLUDE" },
+    { directions: ["INBOUND"] },
+    { agentId: encodeGlobalID("Agent", agent.id) },
+    { assigned: false },
+    { assigned: true, directions: ["BOTH", "OUTBOUND"] },
+    { createdAfter: new Date(Date.UTC(2026, 0, 1, 5)), createdBefore: new Date(Date.UTC(2026, 0, 1, 12)) },
+  ];
+}
+
+/** The default order and every field in both directions. */
+export const NUMBER_ORDERS: Array<PhoneNumberOrder | null> = [
+  null,
+  ...(["CREATED_AT", "UPDATED_AT", "E164", "LABEL", "MONTHLY_PRICE"] as const).flatMap((field) => (["ASC", "DESC"] as const).map((direction) => ({ field, direction }))),
+];

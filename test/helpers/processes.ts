@@ -84,3 +84,14 @@ export async function post(url: string, apiKey: string, query: string, variables
   });
   return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
 }
+
+/** Reads until `done` holds (every 200 ms), or fails after `timeoutMs` naming `what` and the last value. */
+export async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
