@@ -48,6 +48,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
       await billingJob.stop();
       await eventRetention.stop();
       await messageSender.stop();
+      await services.carriers.sandbox.stopReports();
       await webhookDeliverer.stop();
       await reviewerNotifier?.stop();
       await campaignsResumed;

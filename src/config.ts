@@ -34,6 +34,9 @@ const EnvSchema = z.object({
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   SANDBOX_STATE_FILE: z.string().optional(),
   SANDBOX_FAULTS: z.string().optional(),
+  SANDBOX_DELIVERY_DELAY_MS: z
+    .union([z.literal("off"), z.coerce.number().int().min(0).max(600_000)], { error: 'must be a whole number of milliseconds (0 to 600000) or "off"' })
+    .default(1_000),
   REVIEWER_WEBHOOK_URL: z.string().url().refine((url) => /^https?:/i.test(url), "must be an http(s) URL").optional(),
   REVIEWER_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   NOTIFICATION_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
@@ -120,6 +123,8 @@ export interface Config {
     sandboxStateFile?: string;
     /** Test-only fault switches for server processes: crash-after-order, crash-after-release, crash-after-send, delay-completion. */
     sandboxFaults: string[];
+    /** How long after accepting a message the sandbox carrier reports it DELIVERED (or FAILED); null: never (statuses only through /webhooks/sandbox). */
+    sandboxDeliveryDelayMs: number | null;
   };
   /** Where reviewers are told of new 10DLC verification submissions (the notification outbox). */
   reviewerWebhook: {
@@ -252,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       sandboxStateFile: e.SANDBOX_STATE_FILE,
       sandboxFaults: (e.SANDBOX_FAULTS ?? "").split(",").map((f) => f.trim()).filter(Boolean),
+      sandboxDeliveryDelayMs: e.SANDBOX_DELIVERY_DELAY_MS === "off" ? null : e.SANDBOX_DELIVERY_DELAY_MS,
     },
     reviewerWebhook: {
       url: e.REVIEWER_WEBHOOK_URL,

@@ -153,6 +153,12 @@ const EXAMPLES: Record<string, (world: World) => Call> = {
     variables: { input: { phoneNumberId: w.manualId, to: "+14155550123", body: "hello" } },
     targets: () => [w.manualId!],
   }),
+  simulateInboundMessage: (w) => ({
+    // The test run's server uses the sandbox carrier, so the organization's key may play it.
+    query: `mutation($input: SimulateInboundMessageInput!) { simulateInboundMessage(input: $input) { __typename } }`,
+    variables: { input: { phoneNumberId: w.manualId, from: "+14155550123", text: "hello from the sandbox" } },
+    targets: () => [w.manualId!],
+  }),
   setSmsHelpText: () => ({
     query: `mutation($input: SetSmsHelpTextInput!) { setSmsHelpText(input: $input) { __typename } }`,
     variables: { input: { helpText: "Acme support: reply STOP to opt out." } },

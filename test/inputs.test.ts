@@ -12,7 +12,7 @@ import { NUMBER_STATUSES } from "../src/domain/lifecycle.ts";
 import type { NumberDirection, NumberSource, SmsCampaignStatus, VerificationStatus } from "../src/domain/setup-status.ts";
 import { ENTITY_TYPES, SMS_USE_CASES, VerificationInput } from "../src/domain/verification.ts";
 import * as Stored from "../src/generated/prisma/enums.ts";
-import { SendMessageInput, SetSmsHelpTextInput } from "../src/messages/service.ts";
+import { SendMessageInput, SetSmsHelpTextInput, SimulateInboundMessageInput } from "../src/messages/service.ts";
 import {
   AssignPhoneNumberInput,
   CreateManualPhoneNumberInput,
@@ -47,6 +47,7 @@ const INPUTS: Record<string, z.ZodType> = {
   repairCarrierReconciliation: RepairCarrierReconciliationInput,
   sendMessage: SendMessageInput,
   setSmsHelpText: SetSmsHelpTextInput,
+  simulateInboundMessage: SimulateInboundMessageInput,
   saveVerificationDraft: VerificationInput,
   submitVerification: VerificationInput,
   decideVerification: DecideVerificationInput,

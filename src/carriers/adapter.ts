@@ -112,6 +112,8 @@ export type CarrierMessageEvent =
       carrierMessageId: string;
       status: "SENT" | "DELIVERED" | "FAILED";
       errorCode: string | null;
+      /** The carrier's words for a failure (Telnyx's error title and detail), when it gives any. */
+      reason?: string | null;
     }
   /** An event type Switchboard does not act on: acknowledged, nothing stored. */
   | { kind: "IGNORED"; eventId: string; eventType: string };

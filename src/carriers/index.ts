@@ -31,6 +31,7 @@ export function createCarriers(config: Config, logger: Logger): Carriers {
     if (fault === "delay-completion") sandbox.faults.delayCompletion = true;
     if (fault === "crash-after-send") sandbox.faults.crashAfterSend = true;
   }
+  sandbox.deliveryDelayMs = config.carrier.sandboxDeliveryDelayMs;
   const sandboxResilient = resilient(sandbox, options, logger);
   const telnyx =
     config.carrier.telnyx.apiKey &&

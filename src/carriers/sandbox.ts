@@ -32,6 +32,80 @@ export interface SandboxFaults {
 export interface SandboxMessage extends OutboundMessageRequest {
   carrierMessageId: string;
   requests: number;
+  /** The delivery report the sandbox owes Switchboard (absent while reports are off, and for messages of older versions). */
+  report?: SandboxReport;
+}
+
+/** A delivery report (Telnyx's `message.finalized`), kept in the carrier's state until Switchboard has taken it. */
+export interface SandboxReport {
+  /** The webhook event id: the same on every retry of this report. */
+  eventId: string;
+  status: "DELIVERED" | "FAILED";
+  /** Telnyx's delivery error code and title, for a FAILED report. */
+  errorCode: string | null;
+  title: string | null;
+  /** When it is due (ms since the epoch). */
+  dueAt: number;
+  /** When Switchboard took it (or the sandbox gave up); absent while it is owed. */
+  reportedAt?: number;
+}
+
+/**
+ * Hands one Telnyx-shaped webhook body to Switchboard (the same handling as a signed delivery to
+ * /webhooks/sandbox) and says what came of it: "RETRY_LATER" has the report delivered again.
+ */
+export type SandboxWebhookHandler = (rawBody: Buffer) => Promise<string>;
+
+/**
+ * Recipients the sandbox treats specially, in the 555 exchange of any NANP area code (real-looking
+ * test numbers stay clear of it): `+1 NPA 555-0400` is refused when sent (FAILED, CARRIER_REJECTED,
+ * never SENT); `+1 NPA 555-0404` is taken, then reported undeliverable (SENT, then FAILED with
+ * Telnyx's delivery code 40008). Every other recipient is reported DELIVERED.
+ */
+export const SANDBOX_REJECTED_RECIPIENT = /^\+1\d{3}5550400$/;
+export const SANDBOX_UNDELIVERABLE_RECIPIENT = /^\+1\d{3}5550404$/;
+
+/** Report retries: the first after 100 ms, doubling to at most 5 s, about two minutes in all (longer than a send's lease). */
+const REPORT_ATTEMPTS = 30;
+const reportRetryMs = (attempt: number) => Math.min(100 * 2 ** attempt, 5_000);
+
+/** A Telnyx message webhook body (`message.received` or `message.finalized`), as the sandbox delivers them. */
+export function sandboxWebhookBody(event: {
+  eventId: string;
+  eventType: "message.received" | "message.finalized";
+  carrierMessageId: string;
+  direction: "inbound" | "outbound";
+  from: string;
+  to: string;
+  /** The recipient's status: "webhook_delivered" (inbound), "delivered" or "delivery_failed". */
+  toStatus: string;
+  text?: string;
+  mediaUrls?: string[];
+  errors?: Array<{ code: string; title: string }>;
+  attempt?: number;
+}): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      data: {
+        record_type: "event",
+        id: event.eventId,
+        event_type: event.eventType,
+        occurred_at: new Date().toISOString(),
+        payload: {
+          record_type: "message",
+          id: event.carrierMessageId,
+          direction: event.direction,
+          type: event.mediaUrls?.length ? "MMS" : "SMS",
+          from: { phone_number: event.from },
+          to: [{ phone_number: event.to, status: event.toStatus }],
+          text: event.text ?? "",
+          media: (event.mediaUrls ?? []).map((url) => ({ url })),
+          errors: event.errors ?? [],
+        },
+      },
+      meta: { attempt: event.attempt ?? 1, delivered_to: "sandbox" },
+    }),
+  );
 }
 
 interface SandboxState {
@@ -95,7 +169,18 @@ export class SandboxCarrier implements CarrierAdapter {
   readonly sendsDedupedByReference = true;
   /** Calls made, by method, for tests that check nothing reached the carrier. */
   readonly calls: Record<string, number> = {};
+  /**
+   * How long after accepting a message the sandbox reports its delivery (SANDBOX_DELIVERY_DELAY_MS);
+   * null: no reports, messages stay SENT unless a status is posted to /webhooks/sandbox. Read at each
+   * send, so tests may change it.
+   */
+  deliveryDelayMs: number | null = null;
   #state: SandboxState = { orders: {}, numbers: {}, messages: {} };
+  #webhooks?: SandboxWebhookHandler;
+  /** Report timers by message reference, and reports being handed over now. */
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #reporting = new Set<Promise<void>>();
+  #stopped = false;
 
   constructor(private readonly stateFile?: string) {
     if (stateFile) {
@@ -225,16 +310,102 @@ export class SandboxCarrier implements CarrierAdapter {
       this.#save();
       return { carrierMessageId: existing.carrierMessageId, status: "QUEUED" };
     }
+    if (SANDBOX_REJECTED_RECIPIENT.test(request.to)) {
+      throw new CarrierFailure("REJECTED", `${request.to} cannot receive messages (the sandbox's rejected test number, +1 NPA 555-0400)`, this.name);
+    }
     const carrierMessageId = `sbx_msg_${randomUUID()}`;
-    this.#state.messages[request.reference] = { ...request, carrierMessageId, requests: 1 };
+    const report = this.deliveryDelayMs === null ? undefined : this.#plannedReport(request.to, this.deliveryDelayMs);
+    this.#state.messages[request.reference] = { ...request, carrierMessageId, requests: 1, ...(report ? { report } : {}) };
     this.sent.push({ ...request, carrierMessageId });
+    // The report is owed from here on: it is in the saved state before anything can crash.
     this.#save();
+    if (report) this.#schedule(request.reference, report.dueAt - Date.now(), 0);
     if (this.faults.crashAfterSend) process.kill(process.pid, "SIGKILL");
     if (this.faults.timeoutAfterSendNext > 0) {
       this.faults.timeoutAfterSendNext--;
       throw new CarrierFailure("TIMEOUT", "the carrier did not answer in time", this.name);
     }
     return { carrierMessageId, status: "QUEUED" };
+  }
+
+  /**
+   * Where the sandbox delivers its webhooks (delivery reports). Reports owed from before a restart
+   * (in the state file) are scheduled now, as a carrier keeps reporting while Switchboard is down.
+   */
+  onWebhook(handler: SandboxWebhookHandler): void {
+    this.#webhooks = handler;
+    for (const [reference, message] of Object.entries(this.#state.messages)) {
+      if (message.report && !message.report.reportedAt) this.#schedule(reference, message.report.dueAt - Date.now(), 0);
+    }
+  }
+
+  /** Stops reporting (at shutdown) and waits for a report being handed over; owed ones stay in the state. */
+  async stopReports(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    await Promise.all(this.#reporting);
+  }
+
+  /** Delivery reports still owed, for tests. */
+  pendingReports(): number {
+    return Object.values(this.#state.messages).filter((m) => m.report && !m.report.reportedAt).length;
+  }
+
+  #plannedReport(to: string, delayMs: number): SandboxReport {
+    const undeliverable = SANDBOX_UNDELIVERABLE_RECIPIENT.test(to);
+    return {
+      eventId: `sbx_evt_${randomUUID()}`,
+      status: undeliverable ? "FAILED" : "DELIVERED",
+      errorCode: undeliverable ? "40008" : null,
+      title: undeliverable ? "Undeliverable (the sandbox's undeliverable test number, +1 NPA 555-0404)" : null,
+      dueAt: Date.now() + delayMs,
+    };
+  }
+
+  #schedule(reference: string, delayMs: number, attempt: number): void {
+    if (this.#stopped || this.#timers.has(reference)) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(reference);
+      const reporting = this.#report(reference, attempt).finally(() => this.#reporting.delete(reporting));
+      this.#reporting.add(reporting);
+    }, Math.max(0, delayMs));
+    // A carrier's pending report never keeps the process alive.
+    timer.unref();
+    this.#timers.set(reference, timer);
+  }
+
+  /**
+   * Hands one owed report over, like a carrier posting `message.finalized`. Switchboard answers
+   * RETRY_LATER while the send's own answer is not recorded yet (the report overtook it, or a
+   * crash interrupted the send until its lease ends); the report comes again with the same event
+   * id, for about two minutes, then the sandbox gives up (the message stays SENT).
+   */
+  async #report(reference: string, attempt: number): Promise<void> {
+    const message = this.#state.messages[reference];
+    const report = message?.report;
+    if (!message || !report || report.reportedAt || this.#stopped) return;
+    let outcome = "RETRY_LATER";
+    if (this.#webhooks) {
+      const body = sandboxWebhookBody({
+        eventId: report.eventId,
+        eventType: "message.finalized",
+        carrierMessageId: message.carrierMessageId,
+        direction: "outbound",
+        from: message.from,
+        to: message.to,
+        toStatus: report.status === "DELIVERED" ? "delivered" : "delivery_failed",
+        errors: report.errorCode ? [{ code: report.errorCode, title: report.title ?? "" }] : [],
+        attempt: attempt + 1,
+      });
+      outcome = await this.#webhooks(body).catch(() => "RETRY_LATER");
+    }
+    if (outcome === "RETRY_LATER" && attempt + 1 < REPORT_ATTEMPTS) {
+      this.#schedule(reference, reportRetryMs(attempt), attempt + 1);
+      return;
+    }
+    report.reportedAt = Date.now();
+    this.#save();
   }
 
   async #enter(method: string): Promise<void> {

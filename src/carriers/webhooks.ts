@@ -104,7 +104,7 @@ interface TelnyxMessagePayload {
   to?: Array<{ phone_number?: string; status?: string }>;
   text?: string;
   media?: Array<{ url?: string }>;
-  errors?: Array<{ code?: string | number }>;
+  errors?: Array<{ code?: string | number; title?: string; detail?: string }>;
 }
 
 /** Reads a verified webhook body; undefined when it is not a message webhook Switchboard understands. */
@@ -131,8 +131,10 @@ export function parseMessageWebhook(rawBody: Buffer): CarrierMessageEvent | unde
     const carrierStatus = payload.to?.[0]?.status ?? (data.event_type === "message.sent" ? "sent" : "");
     const status = carrierStatus === "delivered" ? "DELIVERED" : carrierStatus === "sent" ? "SENT" : /fail|undeliverable|expired/.test(carrierStatus) ? "FAILED" : undefined;
     if (!status) return { kind: "IGNORED", eventId, eventType: `${data.event_type}:${carrierStatus}` };
-    const code = payload.errors?.[0]?.code;
-    return { kind: "STATUS", eventId, carrierMessageId: payload.id, status, errorCode: code === undefined ? null : String(code) };
+    const error = payload.errors?.[0];
+    const code = error?.code;
+    const words = [error?.title, error?.detail].filter((text): text is string => typeof text === "string" && text.trim() !== "");
+    return { kind: "STATUS", eventId, carrierMessageId: payload.id, status, errorCode: code === undefined ? null : String(code), reason: words.length > 0 ? words.join(": ").slice(0, 500) : null };
   }
   return { kind: "IGNORED", eventId, eventType: data.event_type };
 }

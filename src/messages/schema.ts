@@ -3,7 +3,7 @@ import { optionalIdArg } from "../schema/id-args.ts";
 import type { Context } from "../context.ts";
 import { CarrierError, NotFoundError, NumberReleasedError, RecipientOptedOutError, ValidationError, VerificationRequiredError } from "../domain/errors.ts";
 import type { Message } from "../generated/prisma/client.ts";
-import { carrierSpending } from "../limits/cost.ts";
+import { CARRIER_CALL_COST, carrierSpending } from "../limits/cost.ts";
 import type { MessageDirection, MessageStatus } from "../generated/prisma/enums.ts";
 import { builder, type EnumValues } from "../schema/builder.ts";
 import { MAX_BODY_LENGTH, MAX_MEDIA_URLS, type MessageFilter as MessageFilterValue } from "./service.ts";
@@ -46,7 +46,10 @@ export const MessageRef = builder.prismaNode("Message", {
       nullable: true,
       description: "Why a FAILED message failed, as a code: the carrier's delivery code, or CARRIER_REJECTED, CARRIER_UNAVAILABLE, CARRIER_TIMEOUT, CARRIER_OUTCOME_UNKNOWN for a send that never got through.",
     }),
-    failureReason: t.exposeString("failureReason", { nullable: true, description: "Why a FAILED outbound message could not be sent, in words (the carrier's last answer and the attempts made)." }),
+    failureReason: t.exposeString("failureReason", {
+      nullable: true,
+      description: "Why a FAILED outbound message failed, in words: the carrier's last answer and the attempts made, or the carrier's delivery report (its code and reason).",
+    }),
     sendAttempts: t.exposeInt("sendAttempts", { description: "Carrier calls made for an outbound message so far (0 for inbound messages)." }),
     toReleasedNumber: t.exposeBoolean("toReleasedNumber", {
       description: "Received after the number was released: kept for audit, never routed to an agent or subscriber.",
@@ -190,6 +193,37 @@ builder.mutationField("setSmsHelpText", (t) =>
     type: SetSmsHelpTextSuccess,
     errors: { types: [ValidationError] },
     resolve: async (_root, { input }, context) => ({ helpText: await context.services.messages.setHelpText(context.caller, input) }),
+  }),
+);
+
+const SimulateInboundMessageSuccess = builder.objectRef<{ inboundMessage: Message }>("SimulateInboundMessageSuccess").implement({
+  description: "The sandbox delivered the text: it is stored, answered if it was STOP, START or HELP, and published like any inbound message.",
+  fields: (t) => ({
+    inboundMessage: t.field({ type: MessageRef, description: "The inbound message as stored (direction INBOUND, status RECEIVED, carrier sandbox).", resolve: (r) => r.inboundMessage }),
+  }),
+});
+
+builder.mutationField("simulateInboundMessage", (t) =>
+  t.fieldWithInput({
+    description:
+      "Sandbox only: receives a text on one of the organization's numbers as if the sandbox carrier had delivered it by webhook, without signing anything. It takes the carrier webhook's path: stored with a MESSAGE_RECEIVED event, STOP/START/HELP recorded and answered (through the sandbox), published on messageReceived and sent to webhook endpoints. For callers whose messages go through the sandbox carrier (sb_test_ keys always; any key while the server's CARRIER is sandbox); otherwise, and for a number bought from another carrier, a ValidationError with NOT_PERMITTED.",
+    typeOptions: { description: "A text to receive." },
+    // It may answer STOP/HELP through the sandbox carrier: weighed like a carrier call, but it spends
+    // nothing at a real carrier, so it draws nothing from the carrier budget.
+    complexity: CARRIER_CALL_COST,
+    authScopes: { scope: "messages:send" },
+    input: {
+      phoneNumberId: t.input.id({ description: "The receiving number (one of the organization's, SMS-capable); or give its E.164 as to." }),
+      to: t.input.string({ maxLength: 64, description: 'The receiving number\'s E.164 (e.g. "+14155550100"), instead of phoneNumberId.' }),
+      from: t.input.string({ required: true, maxLength: 64, description: 'The sender in E.164, e.g. "+14155550123".' }),
+      text: t.input.string({ required: true, maxLength: MAX_BODY_LENGTH, description: "The text; STOP, START and HELP (and their synonyms) act as they would from a real handset." }),
+      mediaUrls: t.input.stringList({ maxLength: 2048, description: `https URLs of media (an MMS), at most ${MAX_MEDIA_URLS}.` }),
+    },
+    type: SimulateInboundMessageSuccess,
+    errors: { types: [ValidationError, NotFoundError, NumberReleasedError] },
+    resolve: async (_root, { input }, context) => ({
+      inboundMessage: await context.services.messages.simulateInbound(context.caller, input),
+    }),
   }),
 );
 

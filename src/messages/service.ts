@@ -18,8 +18,10 @@ import {
   type SmsRequirement,
 } from "../domain/errors.ts";
 import { check, LIVE_STATUSES } from "../domain/lifecycle.ts";
+import { sandboxWebhookBody } from "../carriers/sandbox.ts";
+import { parseMessageWebhook } from "../carriers/webhooks.ts";
 import { keywordOf, optOutReply, smsRequirementsMissing } from "../domain/messaging.ts";
-import { e164Field, globalId, parseInput } from "../domain/validation.ts";
+import { e164Field, globalId, issueCode, parseInput } from "../domain/validation.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { EventBus } from "../events/pubsub.ts";
 import type { Message, PhoneNumber, Prisma } from "../generated/prisma/client.ts";
@@ -60,6 +62,28 @@ export const SendMessageInput = z.object({
   idempotencyKey: z.string().trim().min(1, "Required").max(200, "At most 200 characters").nullish(),
 });
 
+/** The receiving number by its id or by its E.164: exactly one of them. */
+export const SimulateInboundMessageInput = z
+  .object({
+    phoneNumberId: globalId("PhoneNumber").nullish(),
+    to: e164Field.nullish(),
+    from: e164Field,
+  text: z.string().max(MAX_BODY_LENGTH, `At most ${MAX_BODY_LENGTH} characters`),
+  mediaUrls: z
+    .array(z.url({ protocol: /^https$/, message: "Must be an https URL" }))
+    .max(MAX_MEDIA_URLS, `At most ${MAX_MEDIA_URLS} media URLs`)
+    .nullish()
+    .transform((urls) => urls ?? []),
+  })
+  .superRefine((input, ctx) => {
+    if (input.phoneNumberId == null && input.to == null) {
+      ctx.addIssue({ code: "custom", path: ["phoneNumberId"], message: "Give the receiving number: phoneNumberId, or its E.164 as to", params: issueCode("REQUIRED") });
+    }
+    if (input.phoneNumberId != null && input.to != null) {
+      ctx.addIssue({ code: "custom", path: ["to"], message: "Give phoneNumberId or to, not both", params: issueCode("INVALID_VALUE") });
+    }
+  });
+
 /** The organization's answer to HELP; null or blank restores the default. */
 export const SetSmsHelpTextInput = z.object({
   helpText: z
@@ -84,7 +108,21 @@ export class MessageService {
     private readonly bus: EventBus,
     private readonly logger: Logger,
     private readonly sender: MessageSender,
-  ) {}
+  ) {
+    // The sandbox carrier's delivery reports take the path of a verified carrier webhook.
+    carriers.sandbox.onWebhook((rawBody) => this.#handleSandboxWebhook(rawBody));
+  }
+
+  async #handleSandboxWebhook(rawBody: Buffer): Promise<WebhookOutcome> {
+    const event = parseMessageWebhook(rawBody);
+    if (!event) throw new Error("the sandbox carrier sent a webhook Switchboard cannot read");
+    try {
+      return await this.handleWebhook("sandbox", event);
+    } catch (error) {
+      this.logger.warn({ err: error, eventId: event.eventId }, "a sandbox delivery report failed; the sandbox reports it again");
+      throw error;
+    }
+  }
 
   /** The list filter of PhoneNumber.messages and Query.messages. */
   where(organizationId: string, filter?: MessageFilter | null): Prisma.MessageWhereInput {
@@ -199,8 +237,13 @@ export class MessageService {
     const now = new Date();
     // Statuses only move forward (QUEUED -> SENT -> DELIVERED | FAILED): a late "sent" never overwrites "delivered".
     const from = event.status === "SENT" ? (["QUEUED"] as const) : (["QUEUED", "SENT"] as const);
+    const failureReason = [`${carrier} reported the delivery failed`, event.errorCode && `code ${event.errorCode}`, event.reason].filter(Boolean).join(": ");
     const stamp =
-      event.status === "SENT" ? { sentAt: now } : event.status === "DELIVERED" ? { deliveredAt: now } : { failedAt: now, errorCode: event.errorCode ?? "DELIVERY_FAILED" };
+      event.status === "SENT"
+        ? { sentAt: now }
+        : event.status === "DELIVERED"
+          ? { deliveredAt: now }
+          : { failedAt: now, errorCode: event.errorCode ?? "DELIVERY_FAILED", failureReason };
     return this.prisma.$transaction(async (tx) => {
       const moved = await tx.message.updateManyAndReturn({
         where: { carrier, carrierMessageId: event.carrierMessageId, direction: "OUTBOUND", status: { in: [...from] } },
@@ -304,6 +347,63 @@ export class MessageService {
       },
     });
     this.sender.kick();
+  }
+
+  /**
+   * Plays the sandbox carrier delivering an inbound SMS to one of the organization's numbers: the
+   * message takes the path of a verified carrier webhook (stored once with its MESSAGE_RECEIVED
+   * event, STOP/START/HELP answered through the sandbox, published on messageReceived, fanned out to
+   * webhook endpoints). Only for callers whose messages go through the sandbox carrier (test keys
+   * always; every key while CARRIER=sandbox), and not to a number bought from another carrier, whose
+   * inbound messages that carrier delivers.
+   */
+  async simulateInbound(caller: Caller, input: z.input<typeof SimulateInboundMessageInput>): Promise<Message> {
+    const carrier = this.carriers.forCaller(caller);
+    if (carrier.name !== "sandbox") {
+      throw new ValidationError([
+        {
+          path: ["input"],
+          code: "NOT_PERMITTED",
+          message: `simulateInboundMessage plays the sandbox carrier, and this caller's messages go through ${carrier.name}: use an sb_test_ key (test keys always use the sandbox)`,
+        },
+      ]);
+    }
+    const parsed = parseInput(SimulateInboundMessageInput, input);
+    const organizationId = caller.organizationId;
+    const number = await this.prisma.phoneNumber.findFirst({
+      where: parsed.phoneNumberId ? { id: parsed.phoneNumberId, organizationId } : { e164: parsed.to!.e164, organizationId },
+      // By E.164, the live number before any released one.
+      orderBy: [{ releasedAt: { sort: "desc", nulls: "first" } }, { id: "asc" }],
+    });
+    if (!number) throw new NotFoundError("PhoneNumber", (input.phoneNumberId ?? input.to)!);
+    if (number.status === "RELEASED") throw new NumberReleasedError(number.e164, number.releasedAt ?? number.updatedAt);
+    const problems: FieldError[] = [];
+    if (!(LIVE_STATUSES as readonly string[]).includes(number.status)) problems.push({ path: ["input", "to"], code: "INVALID_VALUE", message: `The number is ${number.status}: it receives no messages` });
+    if (!number.smsCapable) problems.push({ path: ["input", "to"], code: "INVALID_VALUE", message: "The number is not SMS-capable" });
+    if (number.carrier && number.carrier !== "sandbox") {
+      problems.push({ path: ["input", "to"], code: "NOT_PERMITTED", message: `The number was bought from ${number.carrier}, which delivers its inbound messages: simulate on a sandbox, manual or SIP trunk number` });
+    }
+    if (problems.length > 0) throw new ValidationError(problems);
+
+    const eventId = `sbx_evt_${randomUUID()}`;
+    const rawBody = sandboxWebhookBody({
+      eventId,
+      eventType: "message.received",
+      carrierMessageId: `sbx_msg_${randomUUID()}`,
+      direction: "inbound",
+      from: parsed.from.e164,
+      to: number.e164,
+      toStatus: "webhook_delivered",
+      text: parsed.text,
+      mediaUrls: parsed.mediaUrls,
+    });
+    const event = parseMessageWebhook(rawBody);
+    if (event?.kind !== "RECEIVED") throw new Error("the sandbox's inbound webhook body did not read as a received message");
+    const outcome = await this.handleWebhook("sandbox", event);
+    const message = await this.prisma.message.findUnique({ where: { carrier_carrierEventId: { carrier: "sandbox", carrierEventId: eventId } } });
+    // The number was released or moved between the check and the delivery.
+    if (outcome === "UNKNOWN_NUMBER" || !message || message.organizationId !== organizationId) throw new NotFoundError("PhoneNumber", (input.phoneNumberId ?? input.to)!);
+    return message;
   }
 
   /** Sets the organization's answer to HELP; null restores the default. */

@@ -69,6 +69,9 @@ async function start(): Promise<TestEnvironment> {
     MESSAGE_SEND_POLL_SECONDS: "0.1",
     MESSAGE_SEND_RETRY_MS: "20",
     MESSAGE_SEND_MAX_ATTEMPTS: "4",
+    // The sandbox's own delivery reports are off: tests post statuses themselves, or switch reports
+    // on for their messages (test/sandbox-messages.test.ts).
+    SANDBOX_DELIVERY_DELAY_MS: "off",
     // Carrier webhooks: tests sign deliveries with the matching keys (helpers/webhooks.ts).
     TELNYX_PUBLIC_KEY,
     SANDBOX_WEBHOOK_SECRET,
