@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { createApiKey } from "../src/apikeys/service.ts";
+import type { Carriers } from "../src/carriers/index.ts";
+import type { PrismaClient } from "../src/db/client.ts";
 import { decodeId } from "../src/domain/global-id.ts";
+import { createLogger } from "../src/logger.ts";
+import { MessageService } from "../src/messages/service.ts";
 import { graphql } from "./generated/gql.ts";
 import { Client, createOrganization, getEnvironment, type TestOrganization } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
@@ -326,5 +330,39 @@ describe("the sandbox plays the whole message lifecycle", () => {
     const forbidden = await reader.request(Simulate, { input: { phoneNumberId: number.id, from: uniqueE164(), text: "hi" } });
     assert.equal(forbidden.errors?.[0]?.extensions?.code, "FORBIDDEN");
     assert.equal((await client.data(Inbox)).messages!.totalCount, 0, "nothing refused was stored");
+  });
+
+  test("a status whose send is recorded while the status is being handled is applied, not lost", async () => {
+    const env = await getEnvironment();
+    const prisma = env.switchboard.database.prisma;
+    const { org, test: client } = await withTestKey("sbx-race");
+    const number = await smsNumber(client);
+    const message = await prisma.message.create({
+      data: { organizationId: org.id, phoneNumberId: rowId(number.id, "PhoneNumber"), direction: "OUTBOUND", from: number.e164, to: uniqueE164(), body: "racing", mediaUrls: [], status: "QUEUED", carrier: "sandbox", leasedUntil: new Date(Date.now() + 60_000) },
+    });
+    const carrierMessageId = `sbx_msg_race_${message.id}`;
+    // The sender's record of the send commits right after the status's first try: at its first count.
+    let raced = false;
+    const racing = new Proxy(prisma, {
+      get(target, property, receiver) {
+        if (property !== "message") return Reflect.get(target, property, receiver);
+        return new Proxy(target.message, {
+          get(messages, name, inner) {
+            if (name !== "count" || raced) return Reflect.get(messages, name, inner);
+            return async (args: Parameters<typeof messages.count>[0]) => {
+              raced = true;
+              await prisma.message.update({ where: { id: message.id }, data: { status: "SENT", sentAt: new Date(), carrierMessageId, leasedUntil: null } });
+              return messages.count(args);
+            };
+          },
+        });
+      },
+    }) as PrismaClient;
+    const carriers = { sandbox: { onWebhook: () => {} } } as unknown as Carriers;
+    const service = new MessageService(racing, carriers, env.switchboard.services.bus, createLogger("silent"), env.switchboard.services.messageSender);
+    const outcome = await service.handleWebhook("sandbox", { kind: "STATUS", eventId: "evt-race", carrierMessageId, status: "DELIVERED", errorCode: null });
+    assert.ok(raced, "the send was recorded mid-way");
+    assert.equal(outcome, "UPDATED");
+    assert.equal((await prisma.message.findUniqueOrThrow({ where: { id: message.id } })).status, "DELIVERED");
   });
 });

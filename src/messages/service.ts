@@ -217,18 +217,22 @@ export class MessageService {
       // A status can overtake the carrier's answer to the send (the message's carrier id is not stored
       // yet): while a send of this carrier is in flight, the carrier is asked to deliver it again.
       const known = await this.prisma.message.count({ where: { carrier, carrierMessageId: event.carrierMessageId } });
-      if (known > 0) return "IGNORED";
-      // In flight: a new message, or one whose send attempt holds a claim (its answer may be late or lost).
-      const inFlight = await this.prisma.message.count({
-        where: {
-          carrier,
-          direction: "OUTBOUND",
-          status: "QUEUED",
-          carrierMessageId: null,
-          OR: [{ createdAt: { gt: new Date(Date.now() - IN_FLIGHT_MS) } }, { leasedUntil: { not: null } }],
-        },
-      });
-      return inFlight > 0 ? "RETRY_LATER" : "IGNORED";
+      if (known === 0) {
+        // In flight: a new message, or one whose send attempt holds a claim (its answer may be late or lost).
+        const inFlight = await this.prisma.message.count({
+          where: {
+            carrier,
+            direction: "OUTBOUND",
+            status: "QUEUED",
+            carrierMessageId: null,
+            OR: [{ createdAt: { gt: new Date(Date.now() - IN_FLIGHT_MS) } }, { leasedUntil: { not: null } }],
+          },
+        });
+        if (inFlight > 0) return "RETRY_LATER";
+      }
+      // The send's record may have committed after the first try (between it and the counts): the
+      // status applies now. Otherwise it is late (the message moved past it) or for no message here.
+      return (await this.#updateStatus(carrier, event)) ? "UPDATED" : "IGNORED";
     }
     return this.#receive(carrier, event);
   }
