@@ -82,6 +82,41 @@ const MessageNode = graphql(`
   }
 `);
 
+const Simulate = graphql(`
+  mutation TxE2eSimulate($input: SimulateInboundMessageInput!) {
+    simulateInboundMessage(input: $input) {
+      __typename
+      ... on SimulateInboundMessageSuccess {
+        inboundMessage {
+          carrier
+          status
+        }
+      }
+      ... on ValidationError {
+        fieldErrors {
+          path
+          code
+          message
+        }
+      }
+    }
+  }
+`);
+
+const CreateManual = graphql(`
+  mutation TxE2eCreateManual($input: CreateManualPhoneNumberInput!) {
+    createManualPhoneNumber(input: $input) {
+      __typename
+      ... on CreateManualPhoneNumberSuccess {
+        phoneNumber {
+          id
+          e164
+        }
+      }
+    }
+  }
+`);
+
 type MessageState = {
   id: string;
   status: string;
@@ -117,6 +152,7 @@ describe(`sending through Telnyx end to end (${testTarget()} database)`, () => {
   let server: ServerProcess | undefined;
   let org: Client;
   let number: { id: string; e164: string };
+  let serverEnv: Record<string, string>;
   after(async () => {
     await server?.stop();
     await fake?.close();
@@ -148,6 +184,7 @@ describe(`sending through Telnyx end to end (${testTarget()} database)`, () => {
       MESSAGE_SEND_MAX_ATTEMPTS: "4",
       ORDER_POLL_SECONDS: "3600",
     });
+    serverEnv = env;
     const key = await organizationKeyFromCli("telnyx-send", env);
     const operator = await runScript("scripts/apikey.ts", ["create", "--operator", "--name", "telnyx e2e reviewer"], env);
     assert.equal(operator.code, 0, operator.stderr);
@@ -202,6 +239,25 @@ describe(`sending through Telnyx end to end (${testTarget()} database)`, () => {
     assert.equal((await postTelnyx(server!.url, statusUpdate(sent.carrierMessageId!, "message.sent", "sent"))).body.status, "IGNORED");
     assert.equal((await message(queued.id)).status, "DELIVERED");
     assert.equal(fake.requestsTo("POST", "/v2/messages").length, 1, "still one text in all");
+  });
+
+  test("simulateInboundMessage plays the sandbox: a live key whose messages go through Telnyx is refused; a test key of the organization may, on a number Telnyx does not carry", { timeout: 120_000 }, async () => {
+    const textsBefore = fake.requestsTo("POST", "/v2/messages").length;
+    const live = await org.request(Simulate, { input: { phoneNumberId: number.id, from: "+14155550126", text: "STOP" } });
+    const refused = as(live.data!.simulateInboundMessage, "ValidationError");
+    assert.deepEqual(refused.fieldErrors.map((e) => [e.path.join("."), e.code]), [["input", "NOT_PERMITTED"]]);
+    assert.match(refused.fieldErrors[0]!.message, /go through telnyx: use an sb_test_ key/);
+
+    // A test key of the same organization uses the sandbox, but not for a number Telnyx carries.
+    const created = await runScript("scripts/apikey.ts", ["create", "--org", "telnyx-send", "--test"], serverEnv);
+    assert.equal(created.code, 0, created.stderr);
+    const tester = processClient(server!.url, created.stdout.trim());
+    const onTelnyx = as((await tester.data(Simulate, { input: { phoneNumberId: number.id, from: "+14155550126", text: "STOP" } })).simulateInboundMessage, "ValidationError");
+    assert.deepEqual(onTelnyx.fieldErrors.map((e) => [e.path.join("."), e.code]), [["input.to", "NOT_PERMITTED"]]);
+    const manual = as((await tester.data(CreateManual, { input: { e164: "+14167340102", capabilities: { sms: true } } })).createManualPhoneNumber, "CreateManualPhoneNumberSuccess").phoneNumber;
+    const received = as((await tester.data(Simulate, { input: { to: manual.e164, from: "+14155550126", text: "hello" } })).simulateInboundMessage, "SimulateInboundMessageSuccess");
+    assert.deepEqual(received.inboundMessage, { carrier: "sandbox", status: "RECEIVED" });
+    assert.equal(fake.requestsTo("POST", "/v2/messages").length, textsBefore, "nothing reached Telnyx");
   });
 
   test("Telnyx refuses a message (422): it ends FAILED with Telnyx's reason, posted once and never retried", { timeout: 120_000 }, async () => {
