@@ -253,7 +253,7 @@ describe(`sending through Telnyx end to end (${testTarget()} database)`, () => {
     assert.equal(created.code, 0, created.stderr);
     const tester = processClient(server!.url, created.stdout.trim());
     const onTelnyx = as((await tester.data(Simulate, { input: { phoneNumberId: number.id, from: "+14155550126", text: "STOP" } })).simulateInboundMessage, "ValidationError");
-    assert.deepEqual(onTelnyx.fieldErrors.map((e) => [e.path.join("."), e.code]), [["input.to", "NOT_PERMITTED"]]);
+    assert.deepEqual(onTelnyx.fieldErrors.map((e) => [e.path.join("."), e.code]), [["input.phoneNumberId", "NOT_PERMITTED"]]);
     const manual = as((await tester.data(CreateManual, { input: { e164: "+14167340102", capabilities: { sms: true } } })).createManualPhoneNumber, "CreateManualPhoneNumberSuccess").phoneNumber;
     const received = as((await tester.data(Simulate, { input: { to: manual.e164, from: "+14155550126", text: "hello" } })).simulateInboundMessage, "SimulateInboundMessageSuccess");
     assert.deepEqual(received.inboundMessage, { carrier: "sandbox", status: "RECEIVED" });

@@ -316,13 +316,15 @@ describe("the sandbox plays the whole message lifecycle", () => {
     assert.equal((await simulate({ phoneNumberId: theirs.id, from: uniqueE164(), text: "hi" })).__typename, "NotFoundError", "another organization's number is not found");
     assert.equal((await simulate({ to: theirs.e164, from: uniqueE164(), text: "hi" })).__typename, "NotFoundError");
     const notSms = as(await simulate({ phoneNumberId: voiceOnly.id, from: uniqueE164(), text: "hi" }), "ValidationError");
-    assert.deepEqual(notSms.fieldErrors.map((e) => [e.path.join("."), e.code, e.message]), [["input.to", "INVALID_VALUE", "The number is not SMS-capable"]]);
+    assert.deepEqual(notSms.fieldErrors.map((e) => [e.path.join("."), e.code, e.message]), [["input.phoneNumberId", "INVALID_VALUE", "The number is not SMS-capable"]]);
 
     // A number bought from another carrier gets its texts from that carrier, not from the sandbox.
     const prisma = env.switchboard.database.prisma;
     await prisma.phoneNumber.update({ where: { id: rowId(number.id, "PhoneNumber") }, data: { carrier: "telnyx" } });
     const foreign = as(await simulate({ phoneNumberId: number.id, from: uniqueE164(), text: "hi" }), "ValidationError");
-    assert.deepEqual(foreign.fieldErrors.map((e) => [e.path.join("."), e.code]), [["input.to", "NOT_PERMITTED"]]);
+    assert.deepEqual(foreign.fieldErrors.map((e) => [e.path.join("."), e.code]), [["input.phoneNumberId", "NOT_PERMITTED"]]);
+    const foreignByE164 = as(await simulate({ to: number.e164, from: uniqueE164(), text: "hi" }), "ValidationError");
+    assert.deepEqual(foreignByE164.fieldErrors.map((e) => [e.path.join("."), e.code]), [["input.to", "NOT_PERMITTED"]]);
     await prisma.phoneNumber.update({ where: { id: rowId(number.id, "PhoneNumber") }, data: { carrier: null } });
 
     // It writes messages: messages:send is needed.

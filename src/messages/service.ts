@@ -68,12 +68,12 @@ export const SimulateInboundMessageInput = z
     phoneNumberId: globalId("PhoneNumber").nullish(),
     to: e164Field.nullish(),
     from: e164Field,
-  text: z.string().max(MAX_BODY_LENGTH, `At most ${MAX_BODY_LENGTH} characters`),
-  mediaUrls: z
-    .array(z.url({ protocol: /^https$/, message: "Must be an https URL" }))
-    .max(MAX_MEDIA_URLS, `At most ${MAX_MEDIA_URLS} media URLs`)
-    .nullish()
-    .transform((urls) => urls ?? []),
+    text: z.string().max(MAX_BODY_LENGTH, `At most ${MAX_BODY_LENGTH} characters`),
+    mediaUrls: z
+      .array(z.url({ protocol: /^https$/, message: "Must be an https URL" }))
+      .max(MAX_MEDIA_URLS, `At most ${MAX_MEDIA_URLS} media URLs`)
+      .nullish()
+      .transform((urls) => urls ?? []),
   })
   .superRefine((input, ctx) => {
     if (input.phoneNumberId == null && input.to == null) {
@@ -381,11 +381,12 @@ export class MessageService {
     });
     if (!number) throw new NotFoundError("PhoneNumber", (input.phoneNumberId ?? input.to)!);
     if (number.status === "RELEASED") throw new NumberReleasedError(number.e164, number.releasedAt ?? number.updatedAt);
+    const path = ["input", parsed.phoneNumberId ? "phoneNumberId" : "to"];
     const problems: FieldError[] = [];
-    if (!(LIVE_STATUSES as readonly string[]).includes(number.status)) problems.push({ path: ["input", "to"], code: "INVALID_VALUE", message: `The number is ${number.status}: it receives no messages` });
-    if (!number.smsCapable) problems.push({ path: ["input", "to"], code: "INVALID_VALUE", message: "The number is not SMS-capable" });
+    if (!(LIVE_STATUSES as readonly string[]).includes(number.status)) problems.push({ path, code: "INVALID_VALUE", message: `The number is ${number.status}: it receives no messages` });
+    if (!number.smsCapable) problems.push({ path, code: "INVALID_VALUE", message: "The number is not SMS-capable" });
     if (number.carrier && number.carrier !== "sandbox") {
-      problems.push({ path: ["input", "to"], code: "NOT_PERMITTED", message: `The number was bought from ${number.carrier}, which delivers its inbound messages: simulate on a sandbox, manual or SIP trunk number` });
+      problems.push({ path, code: "NOT_PERMITTED", message: `The number was bought from ${number.carrier}, which delivers its inbound messages: simulate on a sandbox, manual or SIP trunk number` });
     }
     if (problems.length > 0) throw new ValidationError(problems);
 
