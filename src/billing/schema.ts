@@ -78,7 +78,7 @@ builder.queryField("charges", (t) =>
       type: "Charge",
       cursor: "id",
       description: "The organization's charges, newest first.",
-      nullable: true,
+      nullable: false,
       authScopes: { scope: "billing:read" },
       args: { filter: t.arg({ type: ChargeFilter, description: "Narrows the list." }) },
       totalCount: (_parent, args, context) => context.prisma.charge.count({ where: context.services.billing.where(context.caller.organizationId, chargeFilter(args.filter)) }),
