@@ -311,8 +311,10 @@ describe("monthly billing", () => {
     );
     const reader = await org.clientWithScopes(["numbers:read"]);
     const secret = reader.headers["x-api-key"]!;
+    // Root fields are non-null: the first refusal nulls the response and ends it.
     const refused = await sendRaw(secret, `{ charges(first: 1) { totalCount } billingAccount { planName } }`);
-    assert.deepEqual(refused.body.errors?.map((e) => e.extensions?.code), ["FORBIDDEN", "FORBIDDEN"]);
+    assert.deepEqual(refused.body.errors?.map((e) => [e.extensions?.code, e.extensions?.requiredScopes]), [["FORBIDDEN", ["billing:read"]]]);
+    assert.equal(refused.body.data ?? null, null);
     const billingReader = (await org.clientWithScopes(["billing:read"])).headers["x-api-key"]!;
     const write = await sendRaw(billingReader, `mutation { updateBillingAccount(input: { includedNumbers: 2 }) { __typename } }`);
     assert.equal(write.body.errors?.[0]?.extensions?.code, "FORBIDDEN");
