@@ -57,7 +57,7 @@ describe("malformed input is the client's coded mistake", () => {
 
   test("dates PostgreSQL cannot store are refused as input, in literals and in variables", async () => {
     const org = await createOrganization("dates");
-    const literal = await send(org.secret, '{ messages(filter: { receivedBefore: "0000-01-01T00:00:00Z" }) { totalCount } }');
+    const literal = await send(org.secret, '{ messages(filter: { createdBefore: "0000-01-01T00:00:00Z" }) { totalCount } }');
     assert.equal(literal.body.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
     assert.match(literal.body.errors?.[0]?.message ?? "", /between the years 1 and 9999/);
     const variable = await send(org.secret, "query($d: DateTime) { phoneNumbers(filter: { createdAfter: $d }) { totalCount } }", { d: "0000-06-01T00:00:00Z" });

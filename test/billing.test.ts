@@ -70,8 +70,8 @@ describe("monthly billing", () => {
     const { payments, billing } = await services();
     await billing.runDue(); // whatever other tests left due is charged first
     const org = await createOrganization("billing-months");
-    const account = await send(org.secret, `mutation { updateBillingAccount(input: { planName: "Starter", includedNumbers: 1, currency: "usd", providerCustomerId: "cus_123" }) { __typename ... on UpdateBillingAccountSuccess { account { planName includedNumbers currency providerCustomerId } } } }`);
-    assert.deepEqual(account.data.updateBillingAccount.account, { planName: "Starter", includedNumbers: 1, currency: "USD", providerCustomerId: "cus_123" });
+    const account = await send(org.secret, `mutation { updateBillingAccount(input: { planName: "Starter", includedNumbers: 1, currency: "usd", providerCustomerId: "cus_123" }) { __typename ... on UpdateBillingAccountSuccess { billingAccount { planName includedNumbers currency providerCustomerId } } } }`);
+    assert.deepEqual(account.data.updateBillingAccount.billingAccount, { planName: "Starter", includedNumbers: 1, currency: "USD", providerCustomerId: "cus_123" });
 
     // Three bought numbers (the sandbox prices each at 100 cents upfront and 100 a month) and a manual one (no platform fee).
     const [first, second, third] = [await buy(org), await buy(org), await buy(org)];

@@ -598,7 +598,7 @@ describe("messages", () => {
     assert.deepEqual(backward, forward, "both directions list the same rows in the same order");
     assert.deepEqual([forward.slice(0, 3), forward.slice(5)], [["0", "1", "2"], ["5", "6", "7", "8"]]);
 
-    const window = { receivedAfter: new Date(base + 2 * 60_000).toISOString(), receivedBefore: new Date(base + 7 * 60_000).toISOString() };
+    const window = { createdAfter: new Date(base + 2 * 60_000).toISOString(), createdBefore: new Date(base + 7 * 60_000).toISOString() };
     const inWindow = await messagesOf(org, number.id, { filter: window });
     assert.deepEqual(inWindow.edges.map((e) => e.node.body.split(" ")[1]).sort(), ["2", "3", "4", "5", "6"]);
     assert.equal(inWindow.totalCount, 5);

@@ -63,8 +63,9 @@ const MessageFilter = builder.inputType("MessageFilter", {
   description: "Narrows a message list.",
   fields: (t) => ({
     direction: t.field({ type: MessageDirectionEnum, description: "Only this direction." }),
-    receivedAfter: t.field({ type: "DateTime", description: "Only messages at or after this time." }),
-    receivedBefore: t.field({ type: "DateTime", description: "Only messages before this time." }),
+    // The names of every other list's time filter (and of Message.createdAt, which they bound).
+    createdAfter: t.field({ type: "DateTime", description: "Only messages created (received, or accepted for sending) at or after this time." }),
+    createdBefore: t.field({ type: "DateTime", description: "Only messages created before this time." }),
     text: t.string({ maxLength: MAX_BODY_LENGTH, description: "Case-insensitive substring of the body, or digits of the other party's number." }),
   }),
 });
