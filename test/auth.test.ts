@@ -413,12 +413,17 @@ describe("scopes", () => {
       const create = await transport.request(CreateAgent, { input: { name: "forbidden" } });
       assertForbidden(create, "createAgent with agents:read");
       assert.deepEqual(create.errors?.[0]?.path, ["createAgent"]);
+      // The error names the scope to add, in words and as data.
+      assert.equal(create.errors?.[0]?.message, "Missing scope agents:write for Mutation.createAgent");
+      assert.deepEqual(create.errors?.[0]?.extensions?.requiredScopes, ["agents:write"]);
     }
     assert.equal(await (await prisma()).agent.count({ where: { organizationId: org.id } }), 0);
 
     const numbers = await reader.request(PhoneNumbers);
     assertForbidden(numbers, "phoneNumbers with agents:read");
     assert.equal(numbers.data?.phoneNumbers ?? null, null);
+    assert.equal(numbers.errors?.[0]?.message, "Missing scope numbers:read for Query.phoneNumbers");
+    assert.deepEqual(numbers.errors?.[0]?.extensions?.requiredScopes, ["numbers:read"]);
 
     const keys = await reader.request(ApiKeys, { first: 100 });
     assertForbidden(keys, "apiKeys without keys:admin");

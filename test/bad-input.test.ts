@@ -57,7 +57,7 @@ describe("malformed input is the client's coded mistake", () => {
 
   test("dates PostgreSQL cannot store are refused as input, in literals and in variables", async () => {
     const org = await createOrganization("dates");
-    const literal = await send(org.secret, '{ messages(filter: { receivedBefore: "0000-01-01T00:00:00Z" }) { totalCount } }');
+    const literal = await send(org.secret, '{ messages(filter: { createdBefore: "0000-01-01T00:00:00Z" }) { totalCount } }');
     assert.equal(literal.body.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
     assert.match(literal.body.errors?.[0]?.message ?? "", /between the years 1 and 9999/);
     const variable = await send(org.secret, "query($d: DateTime) { phoneNumbers(filter: { createdAfter: $d }) { totalCount } }", { d: "0000-06-01T00:00:00Z" });
@@ -66,11 +66,45 @@ describe("malformed input is the client's coded mistake", () => {
     assert.equal(fine.body.data?.phoneNumbers.totalCount, 0);
   });
 
-  test("Pothos' own argument checks (a negative first) are coded BAD_USER_INPUT", async () => {
-    const org = await createOrganization("negative-first");
-    const sent = await send(org.secret, "{ phoneNumbers(first: -1) { totalCount } }");
-    assert.equal(sent.body.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
-    assert.match(sent.body.errors?.[0]?.message ?? "", /non-negative/);
+  test("every argument error of a list is coded, with the argument's path: page sizes, cursors, ids", async () => {
+    const org = await createOrganization("list-arguments");
+    const cursor = base64("GPC:S:00000000-0000-4000-8000-000000000000");
+    const lists = ["phoneNumbers", "agents", "messages", "apiKeys", "optOuts", "charges", "events", "auditEvents", "webhookEndpoints"];
+    const cases: Array<[args: string, fieldErrors: Array<{ path: string[]; code: string }>, maximum?: number]> = [
+      ["first: -1", [{ path: ["first"], code: "OUT_OF_RANGE" }], 100],
+      ["last: -5", [{ path: ["last"], code: "OUT_OF_RANGE" }], 100],
+      // Not a silent cap: asking for more than a page holds is the client's mistake.
+      ["first: 10000", [{ path: ["first"], code: "OUT_OF_RANGE" }], 100],
+      ["first: 101", [{ path: ["first"], code: "OUT_OF_RANGE" }], 100],
+      [`last: 101, before: "${cursor}"`, [{ path: ["last"], code: "OUT_OF_RANGE" }], 100],
+      ["first: 1, last: 1", [{ path: ["last"], code: "INVALID_VALUE" }]],
+      ['after: "abc"', [{ path: ["after"], code: "INVALID_FORMAT" }]],
+      ['before: "abc"', [{ path: ["before"], code: "INVALID_FORMAT" }]],
+      [`after: "${cursor}", before: "${cursor}"`, [{ path: ["before"], code: "INVALID_VALUE" }]],
+    ];
+    for (const list of lists) {
+      for (const [args, fieldErrors, maximum] of cases) {
+        const query = `{ ${list}(${args}) { totalCount } }`;
+        const sent = await send(org.secret, query);
+        const error = sent.body.errors?.[0];
+        assert.equal(sent.status, 200, query);
+        assert.equal(error?.extensions?.code, "BAD_USER_INPUT", `${query}: ${JSON.stringify(sent.body)}`);
+        assert.deepEqual(error?.extensions?.fieldErrors?.map(({ path, code }: { path: string[]; code: string }) => ({ path, code })), fieldErrors, query);
+        assert.equal(error?.extensions?.maximum, maximum, query);
+        assert.deepEqual(error?.path, [list], query);
+      }
+    }
+    // The same on a list inside an object, and the largest page is still served.
+    const nested = await send(org.secret, "{ agents(first: 1) { edges { node { phoneNumbers(first: 500) { totalCount } } } } }");
+    assert.equal(nested.body.errors?.[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(nested.body));
+    assert.equal(nested.body.errors?.[0]?.extensions?.maximum, 100);
+    const largest = await send(org.secret, "{ phoneNumbers(first: 100) { totalCount } }");
+    assert.deepEqual(largest.body, { data: { phoneNumbers: { totalCount: 0 } } });
+    // Ids of another type or malformed ids.
+    for (const query of ['{ optOuts(phoneNumberId: "xx") { totalCount } }', '{ node(id: "xx") { id } }', '{ nodes(ids: ["xx"]) { id } }']) {
+      const sent = await send(org.secret, query);
+      assert.equal(sent.body.errors?.[0]?.extensions?.code, "BAD_USER_INPUT", `${query}: ${JSON.stringify(sent.body)}`);
+    }
   });
 
   test("GET with variables or extensions that are not JSON is a 400, not a 500", async () => {

@@ -70,8 +70,8 @@ describe("monthly billing", () => {
     const { payments, billing } = await services();
     await billing.runDue(); // whatever other tests left due is charged first
     const org = await createOrganization("billing-months");
-    const account = await send(org.secret, `mutation { updateBillingAccount(input: { planName: "Starter", includedNumbers: 1, currency: "usd", providerCustomerId: "cus_123" }) { __typename ... on UpdateBillingAccountSuccess { account { planName includedNumbers currency providerCustomerId } } } }`);
-    assert.deepEqual(account.data.updateBillingAccount.account, { planName: "Starter", includedNumbers: 1, currency: "USD", providerCustomerId: "cus_123" });
+    const account = await send(org.secret, `mutation { updateBillingAccount(input: { planName: "Starter", includedNumbers: 1, currency: "usd", providerCustomerId: "cus_123" }) { __typename ... on UpdateBillingAccountSuccess { billingAccount { planName includedNumbers currency providerCustomerId } } } }`);
+    assert.deepEqual(account.data.updateBillingAccount.billingAccount, { planName: "Starter", includedNumbers: 1, currency: "USD", providerCustomerId: "cus_123" });
 
     // Three bought numbers (the sandbox prices each at 100 cents upfront and 100 a month) and a manual one (no platform fee).
     const [first, second, third] = [await buy(org), await buy(org), await buy(org)];
@@ -311,8 +311,10 @@ describe("monthly billing", () => {
     );
     const reader = await org.clientWithScopes(["numbers:read"]);
     const secret = reader.headers["x-api-key"]!;
+    // Root fields are non-null: the first refusal nulls the response and ends it.
     const refused = await sendRaw(secret, `{ charges(first: 1) { totalCount } billingAccount { planName } }`);
-    assert.deepEqual(refused.body.errors?.map((e) => e.extensions?.code), ["FORBIDDEN", "FORBIDDEN"]);
+    assert.deepEqual(refused.body.errors?.map((e) => [e.extensions?.code, e.extensions?.requiredScopes]), [["FORBIDDEN", ["billing:read"]]]);
+    assert.equal(refused.body.data ?? null, null);
     const billingReader = (await org.clientWithScopes(["billing:read"])).headers["x-api-key"]!;
     const write = await sendRaw(billingReader, `mutation { updateBillingAccount(input: { includedNumbers: 2 }) { __typename } }`);
     assert.equal(write.body.errors?.[0]?.extensions?.code, "FORBIDDEN");

@@ -48,7 +48,7 @@ const Send = graphql(`
     sendMessage(input: $input) {
       __typename
       ... on SendMessageSuccess {
-        message {
+        sentMessage {
           id
           status
           carrier
@@ -211,7 +211,7 @@ describe(`sending through Telnyx end to end (${testTarget()} database)`, () => {
 
   test("sendMessage answers QUEUED; the sender posts it to Telnyx once and records SENT with Telnyx's id; a signed delivery webhook makes it DELIVERED", { timeout: 120_000 }, async () => {
     const input = { phoneNumberId: number.id, to: "+14155550123", body: "Your order shipped", idempotencyKey: "e2e-shipped" };
-    const queued = as((await org.data(Send, { input })).sendMessage, "SendMessageSuccess").message;
+    const queued = as((await org.data(Send, { input })).sendMessage, "SendMessageSuccess").sentMessage;
     assert.deepEqual([queued.status, queued.carrier, queued.from, queued.to], ["QUEUED", "telnyx", number.e164, "+14155550123"]);
 
     const sent = await settled(queued.id);
@@ -226,7 +226,7 @@ describe(`sending through Telnyx end to end (${testTarget()} database)`, () => {
     assert.deepEqual(fake.state.messages.map((m) => m.id), [sent.carrierMessageId], "the recorded carrier id is the one Telnyx gave");
 
     // The same idempotency key again: the message as it stands, not a second text.
-    const again = as((await org.data(Send, { input })).sendMessage, "SendMessageSuccess").message;
+    const again = as((await org.data(Send, { input })).sendMessage, "SendMessageSuccess").sentMessage;
     assert.deepEqual([again.id, again.status], [queued.id, "SENT"]);
 
     // Telnyx reports the delivery (message.finalized, signed with its Ed25519 key).
@@ -263,7 +263,7 @@ describe(`sending through Telnyx end to end (${testTarget()} database)`, () => {
   test("Telnyx refuses a message (422): it ends FAILED with Telnyx's reason, posted once and never retried", { timeout: 120_000 }, async () => {
     const textsBefore = fake.state.messages.length;
     fake.switches.rejectNextMessages = 1;
-    const queued = as((await org.data(Send, { input: { phoneNumberId: number.id, to: "+14155550124", body: "refused", idempotencyKey: "e2e-refused" } })).sendMessage, "SendMessageSuccess").message;
+    const queued = as((await org.data(Send, { input: { phoneNumberId: number.id, to: "+14155550124", body: "refused", idempotencyKey: "e2e-refused" } })).sendMessage, "SendMessageSuccess").sentMessage;
     assert.equal(queued.status, "QUEUED");
 
     const failed = await settled(queued.id);
@@ -283,7 +283,7 @@ describe(`sending through Telnyx end to end (${testTarget()} database)`, () => {
     const textsBefore = fake.state.messages.length;
     fake.switches.failStatus = 503;
     fake.switches.failNext = 2;
-    const queued = as((await org.data(Send, { input: { phoneNumberId: number.id, to: "+14155550125", body: "after an outage", idempotencyKey: "e2e-flaky" } })).sendMessage, "SendMessageSuccess").message;
+    const queued = as((await org.data(Send, { input: { phoneNumberId: number.id, to: "+14155550125", body: "after an outage", idempotencyKey: "e2e-flaky" } })).sendMessage, "SendMessageSuccess").sentMessage;
     assert.equal(queued.status, "QUEUED");
 
     const sent = await settled(queued.id);

@@ -96,7 +96,7 @@ const Send = graphql(`
     sendMessage(input: $input) {
       __typename
       ... on SendMessageSuccess {
-        message {
+        sentMessage {
           id
           status
           from
@@ -135,7 +135,7 @@ const OptOuts = graphql(`
       totalCount
       edges {
         node {
-          sender
+          recipient
           keyword
         }
       }
@@ -397,13 +397,13 @@ describe("messages", () => {
 
     await approveForSms(org, number.id);
     const input = { phoneNumberId: number.id, to: recipient, body: "Your order shipped", idempotencyKey: "order-42-shipped" };
-    const queued = as((await org.client.data(Send, { input })).sendMessage, "SendMessageSuccess").message;
+    const queued = as((await org.client.data(Send, { input })).sendMessage, "SendMessageSuccess").sentMessage;
     assert.deepEqual([queued.status, queued.from, queued.to, queued.direction], ["QUEUED", number.e164, recipient, "OUTBOUND"], "accepted into the outbox");
     const sent = await settled(org, queued.id);
     assert.equal(sent.status, "SENT", "the sender delivered it shortly after");
     assert.ok(sent.carrierMessageId && sent.sentAt);
     assert.equal(sent.sendAttempts, 1);
-    const again = as((await org.client.data(Send, { input })).sendMessage, "SendMessageSuccess").message;
+    const again = as((await org.client.data(Send, { input })).sendMessage, "SendMessageSuccess").sentMessage;
     assert.deepEqual([again.id, again.status, again.carrierMessageId], [queued.id, "SENT", sent.carrierMessageId], "the same key returns the message as it stands now");
     assert.equal(env.switchboard.services.carriers.sandbox.sent.filter((m) => m.carrierMessageId === sent.carrierMessageId).length, 1);
 
@@ -411,13 +411,13 @@ describe("messages", () => {
     const sandbox = env.switchboard.services.carriers.sandbox;
     const burst = { ...input, idempotencyKey: "burst-1", body: "burst" };
     const results = await Promise.all(Array.from({ length: 10 }, () => org.client.data(Send, { input: burst })));
-    const ids = new Set(results.map((r) => as(r.sendMessage, "SendMessageSuccess").message.id));
+    const ids = new Set(results.map((r) => as(r.sendMessage, "SendMessageSuccess").sentMessage.id));
     assert.equal(ids.size, 1);
     assert.equal((await settled(org, [...ids][0]!)).status, "SENT");
     assert.equal(sandbox.sent.filter((m) => m.text === "burst").length, 1);
     // The carrier is unavailable twice, then recovers: SENT after retries, sent once.
     sandbox.faults.unavailableNext = 2;
-    const flaky = as((await org.client.data(Send, { input: { ...input, idempotencyKey: "flaky-1", body: "flaky" } })).sendMessage, "SendMessageSuccess").message;
+    const flaky = as((await org.client.data(Send, { input: { ...input, idempotencyKey: "flaky-1", body: "flaky" } })).sendMessage, "SendMessageSuccess").sentMessage;
     assert.equal(flaky.status, "QUEUED");
     const recovered = await settled(org, flaky.id);
     assert.deepEqual([recovered.status, recovered.sendAttempts, recovered.failureReason], ["SENT", 3, null]);
@@ -425,7 +425,7 @@ describe("messages", () => {
     // The carrier took it but the answer was lost (a timeout): asked again with the same reference, it
     // answers with the first message, so the recipient gets one text.
     sandbox.faults.timeoutAfterSendNext = 1;
-    const unsure = as((await org.client.data(Send, { input: { ...input, idempotencyKey: "unsure-1", body: "unsure" } })).sendMessage, "SendMessageSuccess").message;
+    const unsure = as((await org.client.data(Send, { input: { ...input, idempotencyKey: "unsure-1", body: "unsure" } })).sendMessage, "SendMessageSuccess").sentMessage;
     const resolved = await settled(org, unsure.id);
     assert.deepEqual([resolved.status, resolved.sendAttempts], ["SENT", 2]);
     assert.equal(sandbox.sent.filter((m) => m.text === "unsure").length, 1);
@@ -435,14 +435,14 @@ describe("messages", () => {
     sandbox.faults.unavailableNext = 1_000;
     let gaveUp: MessageState;
     try {
-      const doomed = as((await org.client.data(Send, { input: { ...input, idempotencyKey: "doomed-1", body: "doomed" } })).sendMessage, "SendMessageSuccess").message;
+      const doomed = as((await org.client.data(Send, { input: { ...input, idempotencyKey: "doomed-1", body: "doomed" } })).sendMessage, "SendMessageSuccess").sentMessage;
       gaveUp = await settled(org, doomed.id);
     } finally {
       sandbox.faults.unavailableNext = 0;
     }
     assert.deepEqual([gaveUp.status, gaveUp.errorCode, gaveUp.sendAttempts, gaveUp.carrierMessageId], ["FAILED", "CARRIER_UNAVAILABLE", 4, null]);
     assert.match(gaveUp.failureReason ?? "", /4 attempts/);
-    const repeatedDoomed = as((await org.client.data(Send, { input: { ...input, idempotencyKey: "doomed-1", body: "doomed" } })).sendMessage, "SendMessageSuccess").message;
+    const repeatedDoomed = as((await org.client.data(Send, { input: { ...input, idempotencyKey: "doomed-1", body: "doomed" } })).sendMessage, "SendMessageSuccess").sentMessage;
     assert.equal(repeatedDoomed.status, "FAILED", "a repeat never calls a failed message sent");
     assert.equal(sandbox.sent.filter((m) => m.text === "doomed").length, 0);
 
@@ -453,7 +453,7 @@ describe("messages", () => {
     assert.equal(final.status, "DELIVERED");
     assert.ok(final.deliveredAt);
 
-    const otherQueued = as((await org.client.data(Send, { input: { phoneNumberId: number.id, to: uniqueE164(), body: "second" } })).sendMessage, "SendMessageSuccess").message;
+    const otherQueued = as((await org.client.data(Send, { input: { phoneNumberId: number.id, to: uniqueE164(), body: "second" } })).sendMessage, "SendMessageSuccess").sentMessage;
     const other = { id: otherQueued.id, carrierMessageId: (await settled(org, otherQueued.id)).carrierMessageId };
     await postSandbox(url, statusUpdate(other.carrierMessageId!, "message.sent", "sent"));
     await postSandbox(url, statusUpdate(other.carrierMessageId!, "message.finalized", "delivery_failed", "40008"));
@@ -485,13 +485,13 @@ describe("messages", () => {
     // The first carrier call hangs past the deadline (nothing reaches the carrier); the retry gets through.
     sandbox.faults.hangNext = 1;
     const answers = await Promise.all(Array.from({ length: 20 }, () => org.client.data(Send, { input })));
-    const messages = answers.map((a) => as(a.sendMessage, "SendMessageSuccess").message);
+    const messages = answers.map((a) => as(a.sendMessage, "SendMessageSuccess").sentMessage);
     assert.equal(new Set(messages.map((m) => m.id)).size, 1);
     assert.ok(messages.every((m) => m.status === "QUEUED" || m.status === "SENT"), messages.map((m) => m.status).join());
     const final = await settled(org, messages[0]!.id);
     assert.deepEqual([final.status, final.sendAttempts], ["SENT", 2]);
     assert.equal(sandbox.sent.filter((m) => m.text === "while hanging").length, 1);
-    const repeat = as((await org.client.data(Send, { input })).sendMessage, "SendMessageSuccess").message;
+    const repeat = as((await org.client.data(Send, { input })).sendMessage, "SendMessageSuccess").sentMessage;
     assert.equal(repeat.status, "SENT");
   });
 
@@ -531,7 +531,7 @@ describe("messages", () => {
     await postSandbox(url, inboundMessage(sender, number.e164, " Unsubscribe "));
     await eventually(() => repliesTo().length === 1, "the opt-out was answered");
     const listed = (await org.client.data(OptOuts, { phoneNumberId: number.id })).optOuts!;
-    assert.deepEqual(listed.edges.map((e) => e.node), [{ sender, keyword: "UNSUBSCRIBE" }]);
+    assert.deepEqual(listed.edges.map((e) => e.node), [{ recipient: sender, keyword: "UNSUBSCRIBE" }]);
     assert.match(repliesTo().at(-1)!, /unsubscribed/);
 
     const refused = as((await org.client.data(Send, { input: { phoneNumberId: number.id, to: sender, body: "promo" } })).sendMessage, "RecipientOptedOutError");
@@ -598,7 +598,7 @@ describe("messages", () => {
     assert.deepEqual(backward, forward, "both directions list the same rows in the same order");
     assert.deepEqual([forward.slice(0, 3), forward.slice(5)], [["0", "1", "2"], ["5", "6", "7", "8"]]);
 
-    const window = { receivedAfter: new Date(base + 2 * 60_000).toISOString(), receivedBefore: new Date(base + 7 * 60_000).toISOString() };
+    const window = { createdAfter: new Date(base + 2 * 60_000).toISOString(), createdBefore: new Date(base + 7 * 60_000).toISOString() };
     const inWindow = await messagesOf(org, number.id, { filter: window });
     assert.deepEqual(inWindow.edges.map((e) => e.node.body.split(" ")[1]).sort(), ["2", "3", "4", "5", "6"]);
     assert.equal(inWindow.totalCount, 5);

@@ -18,7 +18,7 @@ describe("mutations are authorized whole, before anything runs", () => {
     const statements = await statementsDuring(async () => {
       result = await send(headers, 'mutation($e: String!) { createManualPhoneNumber(input: { e164: $e }) { __typename } createAgent(input: { name: "A" }) { __typename } }', { e: e164 });
     });
-    assert.deepEqual(result.errors?.map((e) => [e.extensions?.code, e.message]), [["FORBIDDEN", "Missing scope for Mutation.createAgent"]]);
+    assert.deepEqual(result.errors?.map((e) => [e.extensions?.code, e.message]), [["FORBIDDEN", "Missing scope agents:write for Mutation.createAgent"]]);
     assert.equal(result.data ?? null, null);
     // Only the audit log records the refused call (test/audit.test.ts).
     assert.deepEqual(statements.filter((sql) => /INSERT|UPDATE/.test(sql) && !/"AuditEvent"/.test(sql)), [], "nothing written");

@@ -133,7 +133,7 @@ describe("platform operators review verifications; organizations cannot", () => 
     assert.deepEqual(codes(decided), ["FORBIDDEN"], "the * key no longer holds verification:review");
     const listed = await org.client.request(Submissions, { first: 1 });
     assert.deepEqual(codes(listed), ["FORBIDDEN"]);
-    assert.equal(listed.data?.verificationSubmissions, null);
+    assert.equal(listed.data ?? null, null, "a refused root connection nulls the response");
 
     const created = as((await org.client.data(CreateKey, { input: { name: "self-approval", scopes: ["numbers:read", "verification:review"] } })).createApiKey, "ValidationError") as {
       fieldErrors: Array<{ path: string[]; code: string; message: string }>;
@@ -250,8 +250,10 @@ describe("platform operators review verifications; organizations cannot", () => 
     assert.deepEqual(codes(await operator.client.request(OperatorViewerOrganization)), ["FORBIDDEN"], "an operator belongs to no organization");
 
     const data = await operator.client.request(CustomerData);
-    assert.deepEqual(codes(data)?.sort(), ["FORBIDDEN", "FORBIDDEN"]);
-    assert.deepEqual(data.data, { phoneNumbers: null, agents: null });
+    // Root connections are non-null: the first refused one nulls the whole response (and ends it).
+    assert.deepEqual(codes(data), ["FORBIDDEN"]);
+    assert.equal(data.errors?.[0]?.message, "Missing scope numbers:read for Query.phoneNumbers");
+    assert.equal(data.data ?? null, null);
     const node = await operator.client.request(CustomerNode, { id: agent.id });
     assert.equal(node.data?.node ?? null, null, JSON.stringify(node));
     assert.equal(((await org.client.data(OperatorViewer)).viewer as { operator: boolean }).operator, false);

@@ -20,7 +20,7 @@ import { post, runScript, startServerProcess, type ServerProcess } from "./helpe
 // database, and the sandbox carrier's own record (its state file) of what it was asked to send.
 
 const CREATE_NUMBER = 'mutation($e164: String!) { createManualPhoneNumber(input: { e164: $e164, capabilities: { sms: true } }) { __typename ... on CreateManualPhoneNumberSuccess { phoneNumber { id } } } }';
-const SEND = "mutation($n: ID!, $to: String!, $body: String!, $key: String!) { sendMessage(input: { phoneNumberId: $n, to: $to, body: $body, idempotencyKey: $key }) { __typename ... on SendMessageSuccess { message { id status } } } }";
+const SEND = "mutation($n: ID!, $to: String!, $body: String!, $key: String!) { sendMessage(input: { phoneNumberId: $n, to: $to, body: $body, idempotencyKey: $key }) { __typename ... on SendMessageSuccess { sentMessage { id status } } } }";
 const MESSAGES = "{ messages(first: 100, filter: { direction: OUTBOUND }) { totalCount edges { node { id body status carrierMessageId failureReason sendAttempts } } } }";
 
 interface Outbound {
@@ -108,7 +108,7 @@ describe("the message outbox across crashes", () => {
     assert.ok(accepted <= 15);
     // Repeating a key now reports the message as it is, not sent again.
     const repeat = await post(restarted.url, key, SEND, burst[0]);
-    assert.equal(repeat.body.data.sendMessage.message.status, "DELIVERED");
+    assert.equal(repeat.body.data.sendMessage.sentMessage.status, "DELIVERED");
     assert.equal(carrierRecord(dataDir).length, 15);
   });
 });
@@ -145,7 +145,7 @@ describe("two instances sending from one outbox", { skip }, () => {
     const number = (await post(a!.url, key, CREATE_NUMBER, { e164: "+442071838751" })).body.data.createManualPhoneNumber.phoneNumber;
     const sends = Array.from({ length: 40 }, (_, i) => ({ n: number.id, to: `+4420718388${String(10 + i)}`, body: `shared ${i}`, key: `shared-${i}` }));
     const answers = await Promise.all(sends.map((variables, i) => post((i % 2 ? b : a)!.url, key, SEND, variables)));
-    assert.ok(answers.every((r) => r.body.data.sendMessage.message.status === "QUEUED"));
+    assert.ok(answers.every((r) => r.body.data.sendMessage.sentMessage.status === "QUEUED"));
     const messages = await untilSettled(a!.url, key, 40);
     assert.deepEqual(messages.map((m) => m.status), Array(40).fill("SENT"));
 

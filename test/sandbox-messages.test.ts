@@ -36,7 +36,7 @@ const Send = graphql(`
     sendMessage(input: $input) {
       __typename
       ... on SendMessageSuccess {
-        message {
+        sentMessage {
           id
           status
           carrier
@@ -121,7 +121,7 @@ const OptOuts = graphql(`
       totalCount
       edges {
         node {
-          sender
+          recipient
           keyword
         }
       }
@@ -211,7 +211,7 @@ describe("the sandbox plays the whole message lifecycle", () => {
     // What SANDBOX_DELIVERY_DELAY_MS sets; the test run's server starts with reports off.
     sandbox.deliveryDelayMs = 50;
     try {
-      const queued = as((await client.data(Send, { input: { phoneNumberId: number.id, to: uniqueE164(), body: "Your order shipped" } })).sendMessage, "SendMessageSuccess").message;
+      const queued = as((await client.data(Send, { input: { phoneNumberId: number.id, to: uniqueE164(), body: "Your order shipped" } })).sendMessage, "SendMessageSuccess").sentMessage;
       assert.deepEqual([queued.status, queued.carrier], ["QUEUED", "sandbox"]);
       const delivered = await until(client, queued.id, (m) => m.status === "DELIVERED", "the message was never DELIVERED");
       assert.ok(delivered.sentAt && delivered.deliveredAt && delivered.carrierMessageId?.startsWith("sbx_msg_"));
@@ -223,13 +223,13 @@ describe("the sandbox plays the whole message lifecycle", () => {
 
       // Reported at once: the report may overtake the sender's own record of the send, and is then delivered again.
       sandbox.deliveryDelayMs = 0;
-      const prompt = as((await client.data(Send, { input: { phoneNumberId: number.id, to: uniqueE164(), body: "no delay" } })).sendMessage, "SendMessageSuccess").message;
+      const prompt = as((await client.data(Send, { input: { phoneNumberId: number.id, to: uniqueE164(), body: "no delay" } })).sendMessage, "SendMessageSuccess").sentMessage;
       await until(client, prompt.id, (m) => m.status === "DELIVERED", "the promptly reported message was never DELIVERED");
       assert.deepEqual((await statusEvents(org.id, prompt.id)).map(([status]) => status), ["SENT", "DELIVERED"]);
 
       // The undeliverable test recipient: taken (SENT), then reported failed with Telnyx's code and words.
       const undeliverable = `+1${number.e164.slice(2, 5)}5550404`;
-      const doomed = as((await client.data(Send, { input: { phoneNumberId: number.id, to: undeliverable, body: "nobody home" } })).sendMessage, "SendMessageSuccess").message;
+      const doomed = as((await client.data(Send, { input: { phoneNumberId: number.id, to: undeliverable, body: "nobody home" } })).sendMessage, "SendMessageSuccess").sentMessage;
       const failed = await until(client, doomed.id, (m) => m.status === "FAILED", "the undeliverable message never FAILED");
       assert.equal(failed.errorCode, "40008");
       assert.ok(failed.sentAt && failed.failedAt && !failed.deliveredAt);
@@ -237,7 +237,7 @@ describe("the sandbox plays the whole message lifecycle", () => {
       assert.deepEqual((await statusEvents(org.id, doomed.id)).map(([status]) => status), ["SENT", "FAILED"]);
 
       // The rejected test recipient: refused when sent, never SENT, asked once.
-      const rejected = as((await client.data(Send, { input: { phoneNumberId: number.id, to: "+12025550400", body: "refused" } })).sendMessage, "SendMessageSuccess").message;
+      const rejected = as((await client.data(Send, { input: { phoneNumberId: number.id, to: "+12025550400", body: "refused" } })).sendMessage, "SendMessageSuccess").sentMessage;
       const refused = await until(client, rejected.id, (m) => m.status !== "QUEUED", "the rejected message stayed QUEUED");
       assert.deepEqual([refused.status, refused.errorCode, refused.sentAt, refused.carrierMessageId], ["FAILED", "CARRIER_REJECTED", null, null]);
       assert.match(refused.failureReason ?? "", /cannot receive messages/);
@@ -280,8 +280,8 @@ describe("the sandbox plays the whole message lifecycle", () => {
     // STOP, to the number given by its id: the sender is opted out and told so (through the sandbox); sending to them is refused.
     as((await client.data(Simulate, { input: { phoneNumberId: number.id, from: sender, text: "STOP" } })).simulateInboundMessage, "SimulateInboundMessageSuccess");
     assert.equal((await stream.next()).data!.messageReceived.body, "STOP");
-    const optOuts = (await client.data(OptOuts, { phoneNumberId: number.id })).optOuts!;
-    assert.deepEqual(optOuts.edges.map((e) => e.node), [{ sender, keyword: "STOP" }]);
+    const optOuts = (await client.data(OptOuts, { phoneNumberId: number.id })).optOuts;
+    assert.deepEqual(optOuts.edges.map((e) => e.node), [{ recipient: sender, keyword: "STOP" }]);
     for (let i = 0; i < 200 && repliesTo().length < 1; i++) await new Promise((resolve) => setTimeout(resolve, 25));
     assert.match(repliesTo()[0] ?? "", /unsubscribed/);
     const refused = as((await client.data(Send, { input: { phoneNumberId: number.id, to: sender, body: "promo" } })).sendMessage, "RecipientOptedOutError");

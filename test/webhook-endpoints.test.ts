@@ -509,7 +509,7 @@ describe("webhook endpoints", () => {
     assert.equal(created.errors?.[0]?.extensions?.code, "FORBIDDEN");
     const listed = await reader.request(Endpoints);
     assert.equal(listed.errors?.[0]?.extensions?.code, "FORBIDDEN");
-    assert.equal(listed.data?.webhookEndpoints, null);
+    assert.equal(listed.data ?? null, null);
     const admin = await org.clientWithScopes(["webhooks:admin"]);
     const made = (await admin.data(CreateEndpoint, { input: { url: "https://203.0.113.10/hook", eventTypes: ["NUMBER_RELEASED"] } })).createWebhookEndpoint;
     assert.equal(made.__typename, "CreateWebhookEndpointSuccess");

@@ -76,7 +76,7 @@ builder.queryField("agents", (t) =>
       type: "Agent",
       cursor: "id",
       description: "The organization's agents, newest first unless ordered otherwise.",
-      nullable: true,
+      nullable: false,
       authScopes: { scope: "agents:read" },
       args: {
         filter: t.arg({ type: AgentFilter, description: "Narrows the list." }),

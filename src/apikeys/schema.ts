@@ -34,7 +34,7 @@ builder.queryField("apiKeys", (t) =>
       type: "ApiKey",
       cursor: "id",
       description: "The organization's API keys, newest first, revoked ones included.",
-      nullable: true,
+      nullable: false,
       authScopes: { scope: "keys:admin" },
       totalCount: (_parent, _args, context) => context.prisma.apiKey.count({ where: { organizationId: context.caller.organizationId } }),
       resolve: (query, _parent, _args, context) =>

@@ -99,7 +99,7 @@ builder.queryField("auditEvents", (t) =>
       type: "AuditEvent",
       cursor: "id",
       description: "The organization's audit log: every mutation called with its credentials, newest first. Needs audit:read.",
-      nullable: true,
+      nullable: false,
       authScopes: { scope: "audit:read" },
       args: { filter: t.arg({ type: AuditEventFilter, description: "Narrows the list." }) },
       totalCount: (_parent, args, context) => context.prisma.auditEvent.count({ where: auditWhere(context, args.filter) }),

@@ -1,7 +1,7 @@
-import { getOperationAST, GraphQLError, Kind, type DocumentNode, type FieldNode, type SelectionSetNode } from "graphql";
+import { getOperationAST, Kind, type DocumentNode, type FieldNode, type SelectionSetNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
-import { grants } from "./scopes.ts";
+import { forbiddenError, grants } from "./scopes.ts";
 
 /**
  * A mutation's root fields are authorized together, before any of them runs. Scope checks per
@@ -17,13 +17,13 @@ export function useMutationScopePreflight(): Plugin<Context> {
       const mutationType = args.schema.getMutationType();
       if (operation?.operation !== "mutation" || !mutationType) return;
       const caller = (args.contextValue as Context).caller;
-      const missing = rootFields(args.document, operation.selectionSet).filter(({ name }) => {
+      const missing = rootFields(args.document, operation.selectionSet).flatMap(({ name, responseKey }) => {
         const scope = (mutationType.getFields()[name]?.extensions.pothosOptions as { authScopes?: { scope?: string } } | undefined)?.authScopes?.scope;
-        return scope !== undefined && !grants(caller.scopes, scope);
+        return scope !== undefined && !grants(caller.scopes, scope) ? [{ name, responseKey, scope }] : [];
       });
       if (missing.length > 0) {
         setResultAndStopExecution({
-          errors: missing.map(({ name, responseKey }) => new GraphQLError(`Missing scope for ${mutationType.name}.${name}`, { path: [responseKey], extensions: { code: "FORBIDDEN" } })),
+          errors: missing.map(({ name, responseKey, scope }) => forbiddenError(`${mutationType.name}.${name}`, [scope], [responseKey])),
         });
       }
     },

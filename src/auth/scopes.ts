@@ -1,3 +1,5 @@
+import { GraphQLError } from "graphql";
+
 /** Every scope an organization's API key or JWT can carry; `*` grants all of them. */
 export const SCOPES = [
   "numbers:read",
@@ -35,4 +37,13 @@ export function isOperatorScope(value: string): boolean {
 /** Whether held scopes grant `required`. `*` stands for the organization scopes, never the operators'. */
 export function grants(held: ReadonlySet<string>, required: string): boolean {
   return held.has(required) || (held.has(ALL_SCOPES) && !isOperatorScope(required));
+}
+
+/**
+ * The FORBIDDEN error of a field the caller's scopes do not reach. It names the scope to add
+ * (message and `extensions.requiredScopes`), so a client need not look the field up in the schema.
+ */
+export function forbiddenError(coordinate: string, requiredScopes: readonly string[], path?: ReadonlyArray<string | number>): GraphQLError {
+  const named = requiredScopes.length === 0 ? "Missing scope" : `Missing scope ${requiredScopes.join(" or ")}`;
+  return new GraphQLError(`${named} for ${coordinate}`, { path, extensions: { code: "FORBIDDEN", requiredScopes: [...requiredScopes] } });
 }

@@ -78,7 +78,7 @@ builder.queryField("charges", (t) =>
       type: "Charge",
       cursor: "id",
       description: "The organization's charges, newest first.",
-      nullable: true,
+      nullable: false,
       authScopes: { scope: "billing:read" },
       args: { filter: t.arg({ type: ChargeFilter, description: "Narrows the list." }) },
       totalCount: (_parent, args, context) => context.prisma.charge.count({ where: context.services.billing.where(context.caller.organizationId, chargeFilter(args.filter)) }),
@@ -185,12 +185,13 @@ builder.mutationField("updateBillingAccount", (t) =>
       providerCustomerId: t.input.string({ maxLength: 255, description: "The customer at the payment provider (Stripe: cus_...)." }),
       providerPaymentMethodId: t.input.string({ maxLength: 255, description: "The payment method to charge off-session (Stripe: pm_...)." }),
     },
-    type: builder.objectRef<{ account: BillingAccount }>("UpdateBillingAccountSuccess").implement({
+    type: builder.objectRef<{ billingAccount: BillingAccount }>("UpdateBillingAccountSuccess").implement({
       description: "The billing account was changed.",
-      fields: (f) => ({ account: f.field({ type: BillingAccountRef, description: "The account, as it is now.", resolve: (r) => r.account }) }),
+      // Named as Query.billingAccount, as every other Success names its object after its type.
+      fields: (f) => ({ billingAccount: f.field({ type: BillingAccountRef, description: "The account, as it is now.", resolve: (r) => r.billingAccount }) }),
     }),
     errors: { types: [...ERRORS.validation] },
-    resolve: async (_root, { input }, context) => ({ account: await context.services.billing.updateAccount(context.caller, input) }),
+    resolve: async (_root, { input }, context) => ({ billingAccount: await context.services.billing.updateAccount(context.caller, input) }),
   }),
 );
 

@@ -66,8 +66,9 @@ const MessageFilter = builder.inputType("MessageFilter", {
   description: "Narrows a message list.",
   fields: (t) => ({
     direction: t.field({ type: MessageDirectionEnum, description: "Only this direction." }),
-    receivedAfter: t.field({ type: "DateTime", description: "Only messages at or after this time." }),
-    receivedBefore: t.field({ type: "DateTime", description: "Only messages before this time." }),
+    // The names of every other list's time filter (and of Message.createdAt, which they bound).
+    createdAfter: t.field({ type: "DateTime", description: "Only messages created (received, or accepted for sending) at or after this time." }),
+    createdBefore: t.field({ type: "DateTime", description: "Only messages created before this time." }),
     text: t.string({ maxLength: MAX_BODY_LENGTH, description: "Case-insensitive substring of the body, or digits of the other party's number." }),
   }),
 });
@@ -98,7 +99,7 @@ builder.queryField("messages", (t) =>
       type: "Message",
       cursor: "id",
       description: "Messages across all of the organization's numbers (released ones included), oldest first.",
-      nullable: true,
+      nullable: false,
       authScopes: { scope: "messages:read" },
       args: { filter: t.arg({ type: MessageFilter, description: "Narrows the list." }) },
       totalCount: (_parent, args, context) => context.prisma.message.count({ where: context.services.messages.where(context.caller.organizationId, args.filter) }),
@@ -117,10 +118,11 @@ builder.prismaNode("OptOut", {
   nullable: true,
   findUnique: (id, context) => ({ id, organizationId: context.caller.organizationId }),
   fields: (t) => ({
-    sender: t.exposeString("sender", { description: "The recipient who opted out, in E.164." }),
+    // The same names as RecipientOptedOutError's (the stored columns are `sender` and `createdAt`).
+    recipient: t.exposeString("sender", { description: "The recipient who opted out, in E.164." }),
     keyword: t.exposeString("keyword", { description: "The word they sent (STOP, UNSUBSCRIBE, ...)." }),
     phoneNumber: t.relation("phoneNumber", { description: "The number they opted out of." }),
-    createdAt: t.expose("createdAt", { type: "DateTime", description: "When they opted out." }),
+    optedOutAt: t.expose("createdAt", { type: "DateTime", description: "When they opted out." }),
   }),
 });
 
@@ -130,7 +132,7 @@ builder.queryField("optOuts", (t) =>
       type: "OptOut",
       cursor: "id",
       description: "Recipients who opted out of the organization's numbers, newest first.",
-      nullable: true,
+      nullable: false,
       authScopes: { scope: "messages:read" },
       args: { phoneNumberId: t.arg.id({ description: "Only opt-outs of this number." }) },
       totalCount: (_parent, args, context) => context.prisma.optOut.count({ where: optOutWhere(context, args.phoneNumberId) }),
@@ -149,11 +151,13 @@ function optOutWhere(context: Context, phoneNumberId: string | number | null | u
 
 // ---- Mutations -------------------------------------------------------------------------------
 
-const SendMessageSuccess = builder.objectRef<{ message: Message }>("SendMessageSuccess").implement({
+// `sentMessage`, not `message`: a payload union's members share one selection set with
+// `... on Error { message }` (a String), so no member may have an object field named `message`.
+const SendMessageSuccess = builder.objectRef<{ sentMessage: Message }>("SendMessageSuccess").implement({
   description:
-    "The message was accepted: a new one is QUEUED and sent asynchronously (SENT, or FAILED with failureReason). A repeated idempotencyKey returns the message as it stands, which may be FAILED: read message.status.",
+    "The message was accepted: a new one is QUEUED and sent asynchronously (SENT, or FAILED with failureReason). A repeated idempotencyKey returns the message as it stands, which may be FAILED: read sentMessage.status.",
   fields: (t) => ({
-    message: t.field({ type: MessageRef, description: "The message, as it is now (status and failureReason say whether it went out).", resolve: (r) => r.message }),
+    sentMessage: t.field({ type: MessageRef, description: "The message, as it is now (status and failureReason say whether it went out).", resolve: (r) => r.sentMessage }),
   }),
 });
 
@@ -174,7 +178,7 @@ builder.mutationField("sendMessage", (t) =>
     type: SendMessageSuccess,
     errors: { types: [ValidationError, NotFoundError, NumberReleasedError, VerificationRequiredError, RecipientOptedOutError, CarrierError] },
     resolve: async (_root, { input }, context) => ({
-      message: await context.services.messages.send(context.caller, input),
+      sentMessage: await context.services.messages.send(context.caller, input),
     }),
   }),
 );

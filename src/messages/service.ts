@@ -7,6 +7,7 @@ import type { CarrierMessageEvent } from "../carriers/adapter.ts";
 import type { Carriers } from "../carriers/index.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { likeLiteral } from "../db/like-literal.ts";
+import { createdBetween } from "../db/time-range.ts";
 import { digitsOf, parseE164 } from "../domain/e164.ts";
 import {
   NotFoundError,
@@ -35,8 +36,8 @@ export const MAX_MEDIA_URLS = 10;
 
 export interface MessageFilter {
   direction?: "INBOUND" | "OUTBOUND" | null;
-  receivedAfter?: Date | null;
-  receivedBefore?: Date | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
   text?: string | null;
 }
 
@@ -128,12 +129,8 @@ export class MessageService {
   where(organizationId: string, filter?: MessageFilter | null): Prisma.MessageWhereInput {
     const where: Prisma.MessageWhereInput = { organizationId };
     if (filter?.direction) where.direction = filter.direction;
-    if (filter?.receivedAfter || filter?.receivedBefore) {
-      where.createdAt = {
-        ...(filter.receivedAfter ? { gte: filter.receivedAfter } : {}),
-        ...(filter.receivedBefore ? { lt: filter.receivedBefore } : {}),
-      };
-    }
+    const created = createdBetween(filter);
+    if (created) where.createdAt = created;
     const text = filter?.text?.trim();
     if (text) {
       where.OR = [{ body: { contains: likeLiteral(text), mode: "insensitive" } }];

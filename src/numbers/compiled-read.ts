@@ -1,4 +1,5 @@
 import { formatPrismaCursor, parsePrismaCursor } from "@pothos/plugin-prisma";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../limits/cost.ts";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Context } from "../context.ts";
 import { isUuid } from "../domain/global-id.ts";
@@ -33,8 +34,8 @@ import type { PhoneNumberFilter, PhoneNumberOrder } from "./service.ts";
 type Row = Record<string, unknown> & { id: string | null; agentId: string | null };
 
 /** The connection defaults of the builder (src/schema/builder.ts). */
-const DEFAULT_SIZE = 20;
-const MAX_SIZE = 100;
+const DEFAULT_SIZE = DEFAULT_PAGE_SIZE;
+const MAX_SIZE = MAX_PAGE_SIZE;
 
 /** What the writers of one operation's page need from its statement. */
 interface PageNeeds {
@@ -73,7 +74,7 @@ export const compilePhoneNumbers: RootFieldCompiler = (scope, field) => {
     if (!args || !plainArguments(args)) return undefined;
     const { first, after, last, before } = args as { first?: number | null; after?: string | null; last?: unknown; before?: unknown };
     // Backward pages and bad sizes are the executor's (and its errors).
-    if (last != null || before != null || (first != null && first < 0)) return undefined;
+    if (last != null || before != null || (first != null && (first < 0 || first > MAX_SIZE))) return undefined;
     let cursorId: string | undefined;
     if (after != null) {
       try {
@@ -193,7 +194,7 @@ function agentWriter(scope: CompileScope, field: SelectedField, needs: PageNeeds
 
 /** `agent { phoneNumbers { totalCount } }`: the count only, with no argument that could fail or page. */
 function agentNumbersWriter(scope: CompileScope, field: SelectedField): Writer<RowView> | undefined {
-  if (field.nodes.some((node) => node.arguments?.some((arg) => arg.name.value !== "first" || arg.value.kind !== "IntValue" || Number(arg.value.value) < 0))) return undefined;
+  if (field.nodes.some((node) => node.arguments?.some((arg) => arg.name.value !== "first" || arg.value.kind !== "IntValue" || Number(arg.value.value) < 0 || Number(arg.value.value) > MAX_SIZE))) return undefined;
   return compileObject<RowView>(scope, field, (selected) => (selected.name === "totalCount" ? ({ row }) => String(row["agent._count"]) : undefined));
 }
 

@@ -3,13 +3,13 @@ import ComplexityPlugin from "@pothos/plugin-complexity";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin, { decodeGlobalID } from "@pothos/plugin-relay";
-import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from "@pothos/plugin-scope-auth";
 import WithInputPlugin from "@pothos/plugin-with-input";
 import { GraphQLError, GraphQLScalarType } from "graphql";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
-import { grants } from "../auth/scopes.ts";
+import { forbiddenError, grants } from "../auth/scopes.ts";
 import { isUuid } from "../domain/global-id.ts";
-import { fieldCost } from "../limits/cost.ts";
+import { DEFAULT_PAGE_SIZE, fieldCost, MAX_PAGE_SIZE } from "../limits/cost.ts";
 import type { Context } from "../context.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
@@ -66,6 +66,19 @@ const BoundedDateTime = (() => {
   });
 })();
 
+/** The scopes whose absence made an authorization fail (every field here requires one `scope`). */
+function scopesIn(failure: AuthFailure): string[] {
+  switch (failure.kind) {
+    case AuthScopeFailureType.AuthScope:
+      return failure.scope === "scope" && typeof failure.parameter === "string" ? [failure.parameter] : [];
+    case AuthScopeFailureType.AnyAuthScopes:
+    case AuthScopeFailureType.AllAuthScopes:
+      return [...new Set(failure.failures.flatMap(scopesIn))];
+    default:
+      return [];
+  }
+}
+
 const capitalize = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 export const builder = new SchemaBuilder<SchemaTypes>({
@@ -93,18 +106,16 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     authorizeOnSubscribe: true,
     authScopes: (context) => ({ scope: (required: string) => grants(context.caller.scopes, required) }),
     // A missing scope is a transport-level FORBIDDEN error on the field, never a union member.
-    unauthorizedError: (_parent, _context, info) =>
-      new GraphQLError(`Missing scope for ${info.parentType.name}.${info.fieldName}`, {
-        extensions: { code: "FORBIDDEN" },
-      }),
+    unauthorizedError: (_parent, _context, info, result) => forbiddenError(`${info.parentType.name}.${info.fieldName}`, scopesIn(result.failure)),
   },
   prisma: {
     client: (context) => context.prisma,
     dmmf: getDatamodel(),
     // Counts apply the connection's own `where`, so totalCount matches the listed rows.
     filterConnectionTotalCount: true,
-    maxConnectionSize: 100,
-    defaultConnectionSize: 20,
+    // A larger page is refused before this applies (src/schema/input-limits-plugin.ts).
+    maxConnectionSize: MAX_PAGE_SIZE,
+    defaultConnectionSize: DEFAULT_PAGE_SIZE,
   },
   relay: {
     clientMutationId: "omit",
@@ -159,8 +170,8 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     pageInfoFieldOptions: { description: "Pagination details of this page." },
     beforeArgOptions: { description: "Return items before this cursor." },
     afterArgOptions: { description: "Return items after this cursor." },
-    firstArgOptions: { description: "Return at most this many items from the start (max 100)." },
-    lastArgOptions: { description: "Return at most this many items from the end (max 100)." },
+    firstArgOptions: { description: `Return at most this many items from the start: 0 to ${MAX_PAGE_SIZE} (larger is BAD_USER_INPUT), ${DEFAULT_PAGE_SIZE} when neither first nor last is given.` },
+    lastArgOptions: { description: `Return at most this many items from the end: 0 to ${MAX_PAGE_SIZE} (larger is BAD_USER_INPUT); not with first.` },
   },
   complexity: {
     fieldComplexity: fieldCost as never,

@@ -15,10 +15,33 @@ import {
 import { builder } from "./builder.ts";
 
 export const ErrorCodeEnum = builder.enumType("ErrorCode", {
-  description: "Machine-readable kind of an expected error.",
-  values: Object.fromEntries(
-    ERROR_CODES.map((code) => [code, { description: `A ${code.toLowerCase().replaceAll("_", " ")} error.` }]),
-  ) as Record<(typeof ERROR_CODES)[number], { description: string }>,
+  description: "Machine-readable kind of an expected error (the `code` of every member of a payload union that implements Error).",
+  values: {
+    VALIDATION_FAILED: {
+      description: "ValidationError: the input was refused before anything changed; fieldErrors lists every problem with its input path and FieldErrorCode.",
+    },
+    NOT_FOUND: {
+      description: "NotFoundError: the id names nothing in the caller's organization (another organization's ids are not found either). Nothing changed.",
+    },
+    CONFLICT: {
+      description: "ConflictError: the change contradicts current state, e.g. an E.164 already live elsewhere or a number in the wrong lifecycle state. Read the object again before retrying.",
+    },
+    NUMBER_RELEASED: {
+      description: "NumberReleasedError: the number was released (irreversible); it can be read but not changed or used to send.",
+    },
+    CARRIER_ERROR: {
+      description: "CarrierError: the carrier refused or could not be reached; `reason` and `retryable` say whether trying again (with the same idempotency key) may work.",
+    },
+    VERIFICATION_REQUIRED: {
+      description: "VerificationRequiredError: a US number sends SMS only once the organization's 10DLC verification is APPROVED and the number is on a campaign; `missing` lists what is not.",
+    },
+    INVALID_TRANSITION: {
+      description: "VerificationTransitionError: the verification's state does not allow this step (e.g. approving a draft); the error names the current and the allowed states.",
+    },
+    OPTED_OUT: {
+      description: "RecipientOptedOutError: the recipient texted STOP to this number; nothing is sent to them until they text START.",
+    },
+  } satisfies Record<(typeof ERROR_CODES)[number], { description: string }>,
 });
 
 export const FieldErrorCodeEnum = builder.enumType("FieldErrorCode", {

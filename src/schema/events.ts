@@ -93,7 +93,7 @@ builder.queryField("events", (t) =>
       type: "Event",
       cursor: "id",
       description: "The organization's event log, newest first: only the types the caller's scopes read (numbers:read for a number's events, billing:read for charges and suspensions, messages:read, verification:read, keys:admin for API keys). Kept EVENT_RETENTION_DAYS.",
-      nullable: true,
+      nullable: false,
       args: { filter: t.arg({ type: EventFilter, description: "Narrows the list." }) },
       totalCount: (_parent, args, context) => context.prisma.event.count({ where: eventWhere(context, args.filter) }),
       resolve: (query, _parent, args, context) => context.prisma.event.findMany({ ...query, where: eventWhere(context, args.filter), orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),

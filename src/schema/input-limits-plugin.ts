@@ -15,6 +15,7 @@ import SchemaBuilder, {
 import { GraphQLError, type GraphQLFieldResolver } from "graphql";
 import { ValidationError, type FieldError } from "../domain/errors.ts";
 import { isUuid } from "../domain/global-id.ts";
+import { MAX_PAGE_SIZE } from "../limits/cost.ts";
 
 /**
  * Input hygiene for every field, in one place: before a resolver runs, its arguments are checked
@@ -144,7 +145,7 @@ export class InputLimitsPlugin<Types extends SchemaTypes> extends BasePlugin<Typ
     const refuse = nestedIn === undefined && expectsValidationError(fieldConfig) ? refuseAsValidationError : refuseAsBadUserInput(nestedIn);
     return (args) => {
       const problems = plan ? problemsIn(args, plan) : [];
-      if (connection) problems.push(...cursorProblems(args));
+      if (connection) problems.push(...cursorProblems(args), ...pageSizeProblems(args));
       if (problems.length > 0) refuse(problems);
     };
   }
@@ -173,7 +174,11 @@ function refuseAsValidationError(problems: Problems): never {
 function refuseAsBadUserInput(nestedIn: string | undefined) {
   return (problems: Problems): never => {
     const message = new ValidationError(problems).message;
-    throw new GraphQLError(nestedIn ? `${nestedIn}: ${message}` : message, { extensions: { code: "BAD_USER_INPUT", fieldErrors: problems } });
+    // A page size out of range also says the largest page, so a client can adjust without parsing text.
+    const pageSize = problems.some((problem) => problem.code === "OUT_OF_RANGE" && (problem.path[0] === "first" || problem.path[0] === "last"));
+    throw new GraphQLError(nestedIn ? `${nestedIn}: ${message}` : message, {
+      extensions: { code: "BAD_USER_INPUT", fieldErrors: problems, ...(pageSize ? { maximum: MAX_PAGE_SIZE } : {}) },
+    });
   };
 }
 
@@ -198,6 +203,25 @@ function cursorProblems(args: Record<string, unknown>): Problems {
   if (args.after != null && args.before != null) {
     problems.push({ path: ["before"], code: "INVALID_VALUE", message: "Give after or before, not both" });
   }
+  return problems;
+}
+
+/**
+ * Page sizes: a connection returns at most MAX_PAGE_SIZE items per page. A larger `first` or `last`
+ * is refused rather than silently cut, so a client that asked for 10,000 rows does not take 100
+ * for the whole list; `first` and `last` together have no clear meaning and are refused too.
+ */
+function pageSizeProblems(args: Record<string, unknown>): Problems {
+  const problems: Problems = [];
+  for (const name of ["first", "last"] as const) {
+    const size = args[name];
+    if (typeof size !== "number") continue;
+    if (size < 0) problems.push({ path: [name], code: "OUT_OF_RANGE", message: `Must be between 0 and ${MAX_PAGE_SIZE}` });
+    else if (size > MAX_PAGE_SIZE) {
+      problems.push({ path: [name], code: "OUT_OF_RANGE", message: `At most ${MAX_PAGE_SIZE} per page; page on with after: pageInfo.endCursor` });
+    }
+  }
+  if (args.first != null && args.last != null) problems.push({ path: ["last"], code: "INVALID_VALUE", message: "Give first or last, not both" });
   return problems;
 }
 

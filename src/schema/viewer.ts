@@ -1,3 +1,4 @@
+import { GraphQLError } from "graphql";
 import { builder } from "./builder.ts";
 
 interface Viewer {
@@ -24,6 +25,7 @@ const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
       description: "The organization the credentials belong to. FORBIDDEN for platform operator keys, which belong to none.",
       // Operators have no organization: a clear refusal rather than a masked "not found".
       authScopes: (_viewer, _args, context) => !context.caller.operator,
+      unauthorizedError: () => new GraphQLError("Platform operator keys belong to no organization", { extensions: { code: "FORBIDDEN" } }),
       resolve: (query, viewer, _args, context) =>
         context.prisma.organization.findUniqueOrThrow({ ...query, where: { id: viewer.organizationId } }),
     }),

@@ -240,7 +240,7 @@ builder.queryField("verificationSubmissions", (t) =>
       cursor: "id",
       description:
         "Platform operators' review queue: the submitted 10DLC verifications of every organization (drafts excluded), newest submission first. Needs verification:review, which only operator keys hold; organization keys get FORBIDDEN.",
-      nullable: true,
+      nullable: false,
       authScopes: { scope: "verification:review" },
       args: { filter: t.arg({ type: VerificationSubmissionFilter, description: "Narrows the list, e.g. to SUBMITTED ones." }) },
       totalCount: (_parent, args, context) => context.prisma.verification.count({ where: context.services.verification.submissionsWhere(args.filter) }),

@@ -97,7 +97,7 @@ builder.queryField("webhookEndpoints", (t) =>
       type: "WebhookEndpoint",
       cursor: "id",
       description: "The organization's webhook endpoints, newest first.",
-      nullable: true,
+      nullable: false,
       authScopes: { scope: "webhooks:admin" },
       totalCount: (_parent, _args, context) => context.prisma.webhookEndpoint.count({ where: { organizationId: context.caller.organizationId } }),
       resolve: (query, _parent, _args, context) =>

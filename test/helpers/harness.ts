@@ -125,7 +125,7 @@ export interface GraphQLResponse<T> {
   status: number;
   headers: Headers;
   data?: T | null;
-  errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string } }>;
+  errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string; [key: string]: unknown } }>;
 }
 
 /** What a Client calls: the test run's server, or only a URL (a server process of its own, over HTTP). */

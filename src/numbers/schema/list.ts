@@ -88,7 +88,7 @@ builder.queryField("phoneNumbers", (t) =>
       type: "PhoneNumber",
       cursor: "id",
       description: "The organization's phone numbers, filtered and sorted; newest first by default.",
-      nullable: true,
+      nullable: false,
       authScopes: { scope: "numbers:read" },
       args: {
         filter: t.arg({ type: PhoneNumberFilter, description: "Narrows the list." }),

@@ -1,7 +1,6 @@
 // Phone numbers in the schema: the mutations that register, change, route and release numbers.
 // Their inputs are declared once, in ../inputs.ts; each resolver hands `input` to the service as it is.
-import { GraphQLError } from "graphql";
-import { grants } from "../../auth/scopes.ts";
+import { forbiddenError, grants } from "../../auth/scopes.ts";
 import type { PhoneNumber } from "../../generated/prisma/client.ts";
 import { builder } from "../../schema/builder.ts";
 import { ERRORS } from "../../schema/mutation.ts";
@@ -116,7 +115,7 @@ builder.mutationField("updatePhoneNumber", (t) =>
     errors: { types: [...ERRORS.number] },
     resolve: async (_root, { input }, context) => {
       if (input.billing && !grants(context.caller.scopes, "billing:admin")) {
-        throw new GraphQLError("Changing billing needs the billing:admin scope", { extensions: { code: "FORBIDDEN" } });
+        throw forbiddenError("Mutation.updatePhoneNumber(input.billing)", ["billing:admin"]);
       }
       return { phoneNumber: await context.services.numbers.update(context.caller, input) };
     },
