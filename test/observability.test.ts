@@ -203,6 +203,34 @@ describe("Observability", () => {
       await client.dispose();
     });
 
+    test("charges sent to the payment provider are timed, and its declines counted", async () => {
+      const env = await getEnvironment();
+      const url = await env.url();
+      const { billing, payments } = env.switchboard.services;
+      const org = await createOrganization("metrics-payments");
+      const buy = async () => {
+        const bought = await post(url, { query: 'mutation Buy { provisionPhoneNumber(input: { areaCode: "303" }) { __typename } }' }, { "x-api-key": org.secret });
+        assert.equal(bought.body.data?.provisionPhoneNumber.__typename, "ProvisionPhoneNumberSuccess", JSON.stringify(bought.body));
+      };
+      const charged = (text: string, outcome: string) => sample(text, "switchboard_payment_call_duration_seconds_count", { provider: "sandbox", outcome });
+      const declined = (text: string) => sample(text, "switchboard_payment_call_failures_total", { provider: "sandbox", outcome: "failed" });
+      await billing.runDue(); // whatever other tests left due is charged first
+      const before = await scrape(url);
+      await buy();
+      await billing.runDue();
+      const afterCharge = await scrape(url);
+      assert.ok(charged(afterCharge, "succeeded") >= charged(before, "succeeded") + 1);
+      assert.ok(sample(afterCharge, "switchboard_carrier_call_duration_seconds_count", { carrier: "sandbox", operation: "placeOrder", outcome: "ok" }) >= 1);
+      try {
+        payments.sandbox.switches.declineNext = 1;
+        await buy();
+        await billing.runDue();
+      } finally {
+        payments.sandbox.switches.declineNext = 0;
+      }
+      assert.equal(declined(await scrape(url)), declined(afterCharge) + 1);
+    });
+
     test("with METRICS_PORT, /metrics, /healthz and /readyz are served there and /metrics leaves the public port", async () => {
       const org = await createOrganization("metrics-port");
       const { url, opsUrl } = await observedApp({ config: { metricsPort: 0 } });
