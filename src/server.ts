@@ -51,7 +51,8 @@ export interface App {
 }
 
 /**
- * Builds the server: yoga on /graphql (HTTP and SSE) and a health route. It does not listen, so
+ * Builds the server: yoga on /graphql (HTTP and SSE), the webhooks and the operations routes
+ * (health, readiness, metrics; src/observability/). It does not listen, so
  * tests run it in-process through `yoga.fetch` or start it on a port.
  */
 export function createApp({ config, prisma, sql, services, logger, metrics = new Metrics(), tracingPlugins = [] }: AppDependencies): App {
@@ -98,7 +99,7 @@ export function createApp({ config, prisma, sql, services, logger, metrics = new
         services,
         loaders: createLoaders(prisma),
         // Every line a request writes names it (WebSocket operations: their connection's id).
-        logger: logger.child({ requestId: (initial as unknown as { extra?: SocketExtra }).extra?.requestId ?? requestLog.requestIdOf((initial as unknown as { request?: Request }).request), org: caller.organizationId, subject: caller.subject }),
+        logger: logger.child({ requestId: socketCaller ? (initial as unknown as { extra: SocketExtra }).extra.requestId : requestLog.requestIdOf(initial.request), org: caller.organizationId, subject: caller.subject }),
       };
     },
   });

@@ -52,7 +52,7 @@ export function usePrometheusMetrics(metrics: Metrics): Plugin {
           ...operation(params, false),
           statusCode: params.response?.status ?? 0,
         }),
-      }) as never,
+      }),
       graphql_envelop_request_time_summary: false,
       graphql_envelop_phase_parse: false,
       graphql_envelop_phase_validate: false,
