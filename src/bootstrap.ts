@@ -9,6 +9,8 @@ import { startMessageSender } from "./jobs/message-sender.ts";
 import { startOrderPoller } from "./jobs/order-poller.ts";
 import { startReviewerNotifier } from "./jobs/reviewer-notifier.ts";
 import { startWebhookDeliverer } from "./jobs/webhook-deliverer.ts";
+import { Metrics } from "./observability/metrics.ts";
+import type { Tracing } from "./observability/tracing.ts";
 import { createApp, type App } from "./server.ts";
 import { createServices, type Services } from "./services.ts";
 
@@ -25,16 +27,20 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
   const secrets = await loadSecretBox(config, logger);
   const database = await openDatabase(config, logger, options);
   const bus = createEventBus(config.redisUrl, logger);
-  const services = createServices(database.prisma, config, secrets, logger, bus);
+  // One registry per app: the carriers, payments, jobs and the server report into it.
+  const metrics = new Metrics();
+  const services = createServices(database.prisma, config, secrets, logger, bus, metrics);
   await services.rateLimits.connected(5_000, logger);
-  const app = createApp({ config, prisma: database.prisma, sql: database.sql, services, logger });
-  const orderPoller = startOrderPoller(services.provisioning, services.releases, config.carrier.orderPollSeconds, logger);
-  const billingJob = startBillingJob(services.billing, config.billing.pollSeconds, logger);
-  const eventRetention = startEventRetention(database.prisma, config.eventRetentionDays, logger);
-  const messageSender = startMessageSender(services.messageSender, config.messageSending.pollSeconds, logger);
-  const webhookDeliverer = startWebhookDeliverer(services.webhookDeliverer, config.customerWebhooks.pollSeconds, logger);
+  // The OpenTelemetry SDK is loaded only when an exporter is configured.
+  const tracing: Tracing | undefined = config.tracing ? await (await import("./observability/tracing.ts")).startTracing(config.tracing, logger) : undefined;
+  const app = createApp({ config, prisma: database.prisma, sql: database.sql, services, logger, metrics, tracingPlugins: tracing ? [tracing.plugin] : [] });
+  const orderPoller = startOrderPoller(services.provisioning, services.releases, config.carrier.orderPollSeconds, logger, metrics);
+  const billingJob = startBillingJob(services.billing, config.billing.pollSeconds, logger, metrics);
+  const eventRetention = startEventRetention(database.prisma, config.eventRetentionDays, logger, metrics);
+  const messageSender = startMessageSender(services.messageSender, config.messageSending.pollSeconds, logger, metrics);
+  const webhookDeliverer = startWebhookDeliverer(services.webhookDeliverer, config.customerWebhooks.pollSeconds, logger, metrics);
   const reviewerNotifier = services.reviewerNotifications
-    ? startReviewerNotifier(services.reviewerNotifications, config.reviewerWebhook.pollSeconds, logger)
+    ? startReviewerNotifier(services.reviewerNotifications, config.reviewerWebhook.pollSeconds, logger, metrics)
     : undefined;
   if (!reviewerNotifier) logger.warn("REVIEWER_WEBHOOK_URL is not set: verification submissions queue reviewer notifications that wait until it is");
   // SMS campaign assignments a crash interrupted (an approval committed, its numbers still PENDING) finish now.
@@ -54,6 +60,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
       await campaignsResumed;
       await bus.close();
       await services.rateLimits.close();
+      await tracing?.shutdown();
       await database.close();
     },
   };

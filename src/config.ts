@@ -9,6 +9,11 @@ import type { RateLimitSettings } from "./limits/rate-limits.ts";
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default("127.0.0.1"),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  OTEL_TRACES_EXPORTER: z.enum(["otlp", "none"], { message: "only otlp or none is supported" }).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).max(200).default("switchboard"),
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default("./data"),
   ENCRYPTION_KEY: z
@@ -104,6 +109,10 @@ const EnvSchema = z.object({
 export interface Config {
   port: number;
   host: string;
+  /** Serve /metrics, /healthz and /readyz on this port (of HOST) instead; /metrics then leaves the public port. */
+  metricsPort?: number;
+  /** OpenTelemetry traces, exported over OTLP/HTTP; absent when no exporter is configured (nothing OTel is loaded). */
+  tracing?: { url: string; serviceName: string };
   /** PostgreSQL server URL; absent means the embedded PGlite database in `dataDir`. */
   databaseUrl?: string;
   dataDir: string;
@@ -220,6 +229,20 @@ export interface CustomerWebhookSettings {
 
 export class ConfigError extends Error {}
 
+/**
+ * Traces are on when an OTLP endpoint is configured (the standard variables: the traces endpoint
+ * as it is, or the base endpoint plus /v1/traces), or OTEL_TRACES_EXPORTER=otlp alone (the
+ * standard default, http://localhost:4318/v1/traces); OTEL_TRACES_EXPORTER=none turns them off.
+ */
+function tracingSettings(e: z.infer<typeof EnvSchema>): Config["tracing"] {
+  if (e.OTEL_TRACES_EXPORTER === "none") return undefined;
+  const url =
+    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces` : undefined) ??
+    (e.OTEL_TRACES_EXPORTER === "otlp" ? "http://localhost:4318/v1/traces" : undefined);
+  return url ? { url, serviceName: e.OTEL_SERVICE_NAME } : undefined;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== "")));
   if (!parsed.success) {
@@ -236,9 +259,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.CARRIER === "telnyx" && !e.TELNYX_API_KEY) {
     throw new ConfigError("Invalid configuration:\n  TELNYX_API_KEY: required with CARRIER=telnyx");
   }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError("Invalid configuration:\n  METRICS_PORT: must differ from PORT (leave it unset to serve /metrics on PORT)");
+  }
   return {
     port: e.PORT,
     host: e.HOST,
+    metricsPort: e.METRICS_PORT,
+    tracing: tracingSettings(e),
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     encryptionKey: e.ENCRYPTION_KEY,

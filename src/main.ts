@@ -45,6 +45,15 @@ async function main(): Promise<void> {
     httpServer.once("error", reject);
     httpServer.listen(config.port, config.host, resolve);
   });
+  const { operationsServer } = switchboard.app;
+  if (operationsServer) {
+    await new Promise<void>((resolve, reject) => {
+      operationsServer.once("error", reject);
+      operationsServer.listen(config.metricsPort, config.host, resolve);
+    });
+    const ops = operationsServer.address() as AddressInfo;
+    logger.info({ metrics: `http://${ops.address}:${ops.port}/metrics` }, "metrics, liveness and readiness are served on their own port");
+  }
   const address = httpServer.address() as AddressInfo;
   logger.info(
     { url: `http://${address.address}:${address.port}/graphql`, database: switchboard.database.mode, startupMs: Date.now() - started },

@@ -14,6 +14,11 @@ import { createLoaders } from "./loaders.ts";
 import { createWebhookHandler } from "./messages/webhook-route.ts";
 import { createPaymentWebhookHandler } from "./billing/webhook-route.ts";
 import { compilePhoneNumbers } from "./numbers/compiled-read.ts";
+import { createOperationsRoutes, createOperationsServer, observeRequest } from "./observability/http.ts";
+import { Metrics } from "./observability/metrics.ts";
+import { readOutboxDepths } from "./observability/outboxes.ts";
+import { usePrometheusMetrics } from "./observability/prometheus.ts";
+import { useRequestLog } from "./observability/request-log.ts";
 import { attachWebSockets, type SocketExtra } from "./websocket.ts";
 import { useCompiledReads } from "./schema/compiled-reads.ts";
 import { schema } from "./schema/index.ts";
@@ -25,12 +30,19 @@ export interface AppDependencies {
   sql: SqlReader;
   services: Services;
   logger: Logger;
+  /** This app's Prometheus metrics (its own registry); a fresh set when not given. */
+  metrics?: Metrics;
+  /** Envelop plugins of an OpenTelemetry tracer (src/observability/tracing.ts), when traces are exported. */
+  tracingPlugins?: Plugin[];
 }
 
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, Context>;
-  /** An HTTP server serving /graphql and /health; not yet listening. */
+  /** An HTTP server serving /graphql, the webhooks, /healthz, /readyz and (without METRICS_PORT) /metrics; not yet listening. */
   httpServer: Server;
+  /** With METRICS_PORT: the server of /metrics, /healthz and /readyz alone; not yet listening. */
+  operationsServer?: Server;
+  metrics: Metrics;
   /**
    * Stops accepting connections and resolves once every request already received has finished,
    * even those whose client went away (their resolvers still run), so the database can close.
@@ -39,10 +51,13 @@ export interface App {
 }
 
 /**
- * Builds the server: yoga on /graphql (HTTP and SSE) and a health route. It does not listen, so
+ * Builds the server: yoga on /graphql (HTTP and SSE), the webhooks and the operations routes
+ * (health, readiness, metrics; src/observability/). It does not listen, so
  * tests run it in-process through `yoga.fetch` or start it on a port.
  */
-export function createApp({ config, prisma, sql, services, logger }: AppDependencies): App {
+export function createApp({ config, prisma, sql, services, logger, metrics = new Metrics(), tracingPlugins = [] }: AppDependencies): App {
+  metrics.trackOutboxes(() => readOutboxDepths(sql, 2_000));
+  const requestLog = useRequestLog({ logger, metrics });
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -61,6 +76,8 @@ export function createApp({ config, prisma, sql, services, logger }: AppDependen
     // through, and Pothos' argument checks (a negative `first`, ...) are coded as the client's mistake.
     maskedErrors: { maskError: codePothosValidationErrors },
     plugins: [useMalformedParamsAsBadRequest(),
+      // First, so they see every operation's outcome, refusals included (a refusing plugin stops the ones after it).
+      ...observabilityPlugins(metrics, requestLog, tracingPlugins),
       // Before the scope preflight, so a mutation it refuses (FORBIDDEN) is recorded too.
       useAuditLog({ prisma, logger }),
       useMutationScopePreflight(),
@@ -81,7 +98,8 @@ export function createApp({ config, prisma, sql, services, logger }: AppDependen
         sql,
         services,
         loaders: createLoaders(prisma),
-        logger: logger.child({ org: caller.organizationId, subject: caller.subject }),
+        // Every line a request writes names it (WebSocket operations: their connection's id).
+        logger: logger.child({ requestId: socketCaller ? (initial as unknown as { extra: SocketExtra }).extra.requestId : requestLog.requestIdOf(initial.request), org: caller.organizationId, subject: caller.subject }),
       };
     },
   });
@@ -101,11 +119,12 @@ export function createApp({ config, prisma, sql, services, logger }: AppDependen
   const inFlight = new Set<Promise<unknown>>();
   const webhook = createWebhookHandler({ config, prisma, messages: services.messages, logger });
   const paymentWebhook = createPaymentWebhookHandler({ providers: [...new Set([services.payments.sandbox, services.payments.live])], billing: services.billing, prisma, logger });
+  const operations = createOperationsRoutes({ metrics, sql, bus: services.bus, logger });
+  // With METRICS_PORT, /metrics leaves the public port; liveness and readiness answer on both.
+  const operationsServer = config.metricsPort === undefined ? undefined : createOperationsServer(operations);
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.url === "/health") {
-      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
-      return;
-    }
+    observeRequest(req, res, logger);
+    if (operations.handle(req, res, !operationsServer)) return;
     const handled = Promise.resolve(webhook(req, res) ?? paymentWebhook(req, res) ?? withBodyLimit(req, res, config.maxBodyBytes, () => yoga.requestListener(req, res))).catch((error) =>
       logger.error({ err: error }, "request failed"),
     );
@@ -116,6 +135,8 @@ export function createApp({ config, prisma, sql, services, logger }: AppDependen
   const sockets = attachWebSockets({ yoga, httpServer, services, config, logger });
 
   const drain = async () => {
+    operationsServer?.close();
+    operationsServer?.closeAllConnections();
     // Subscribers are told the server is going away (1001) so their clients reconnect elsewhere.
     await sockets.close();
     const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
@@ -139,7 +160,12 @@ export function createApp({ config, prisma, sql, services, logger }: AppDependen
     }
   };
 
-  return { yoga, httpServer, drain };
+  return { yoga, httpServer, operationsServer, metrics, drain };
+}
+
+/** Metrics, the request log and traces: the same plugins for every transport. */
+function observabilityPlugins(metrics: Metrics, requestLog: Plugin, tracingPlugins: Plugin[]): Plugin[] {
+  return [usePrometheusMetrics(metrics), requestLog, ...tracingPlugins];
 }
 
 /**

@@ -21,6 +21,8 @@ import { PhoneNumberService } from "./numbers/service.ts";
 import { ProvisioningService } from "./numbers/provisioning.ts";
 import { NumberReleases } from "./numbers/release.ts";
 import { createCarriers, type Carriers } from "./carriers/index.ts";
+import type { Metrics } from "./observability/metrics.ts";
+import { instrumentPayments } from "./observability/payments.ts";
 import { SmsCampaigns } from "./verification/campaigns.ts";
 import { ReviewerNotifications } from "./verification/reviewer-notifications.ts";
 import { currentVerificationStatus, VerificationService } from "./verification/service.ts";
@@ -63,10 +65,10 @@ export interface Services {
   webhookDeliverer: WebhookDeliverer;
 }
 
-export function createServices(prisma: PrismaClient, config: Config, secrets: SecretBox, logger: Logger, bus: EventBus): Services {
+export function createServices(prisma: PrismaClient, config: Config, secrets: SecretBox, logger: Logger, bus: EventBus, metrics?: Metrics): Services {
   const authenticator = new Authenticator(prisma, config, logger);
   const setupStatus = new SetupStatusChanges(prisma, bus, logger, (organizationId) => currentVerificationStatus(prisma, organizationId));
-  const carriers = createCarriers(config, logger);
+  const carriers = createCarriers(config, logger, metrics);
   const campaigns = new SmsCampaigns(prisma, setupStatus, logger);
   // Numbers that become eligible later (bought and activated, added, made SMS-capable) join the campaign of an approved organization.
   setupStatus.afterRefresh((numbers) => campaigns.assignNewlyEligible(numbers));
@@ -77,11 +79,15 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   const clock = new AdjustableClock();
   const sandboxPayments = new SandboxPayments(config.billing.sandboxWebhookSecret);
   const livePayments: PaymentProvider = config.billing.provider === "stripe" ? createStripe(config) : sandboxPayments;
+  // Billing's charges are timed and counted; the raw providers stay in `payments` (webhooks, tests).
+  const [chargeSandbox, chargeLive] = metrics ? [instrumentPayments(sandboxPayments, metrics), instrumentPayments(livePayments, metrics)] : [sandboxPayments, livePayments];
   // A number bought from the sandbox carrier while the live carrier is another (a test key's) is charged by the sandbox.
-  const providerFor = (number: { carrier: string | null }) => (config.carrier.name !== "sandbox" && number.carrier === "sandbox" ? sandboxPayments : livePayments);
+  const providerFor = (number: { carrier: string | null }) => (config.carrier.name !== "sandbox" && number.carrier === "sandbox" ? chargeSandbox : chargeLive);
   const billing = new BillingService(prisma, providerFor, setupStatus, clock, { ...config.billing, leaseMs: config.billing.paymentTimeoutMs * 2 + 1_000, batchSize: 100 }, logger);
   const webhookDeliverer = new WebhookDeliverer(prisma, secrets, config.customerWebhooks, clock, logger);
   const messageSender = new MessageSender(prisma, carriers, { ...config.messageSending, leaseMs: recoverAfterMs }, logger);
+  const subscriptionBounds = new SubscriptionBounds(config.maxSubscriptionsPerKey, config.subscriptionMaxBacklog);
+  metrics?.trackSubscriptions(() => subscriptionBounds.total);
   return {
     authenticator,
     setupStatus,
@@ -101,7 +107,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     messages: new MessageService(prisma, carriers, bus, logger, messageSender),
     messageSender,
     rateLimits: new RateLimits({ ...config.rateLimits, redisUrl: config.redisUrl }, logger),
-    subscriptionBounds: new SubscriptionBounds(config.maxSubscriptionsPerKey, config.subscriptionMaxBacklog),
+    subscriptionBounds,
     webhookEndpoints: new WebhookEndpoints(prisma, secrets, config.customerWebhooks, clock, undefined, () => webhookDeliverer.kick()),
     webhookDeliverer,
     reviewerNotifications: url ? new ReviewerNotifications(prisma, { url, secret, maxAttempts, timeoutMs }, logger) : undefined,

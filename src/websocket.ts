@@ -9,9 +9,10 @@ import type { Caller } from "./auth/caller.ts";
 import type { Config } from "./config.ts";
 import type { Context } from "./context.ts";
 import type { Services } from "./services.ts";
+import { requestIdFrom } from "./observability/request-id.ts";
 
 /** Per-socket state: the caller authenticated at connection time and its active subscriptions. */
-export type SocketExtra = Extra & Record<PropertyKey, unknown> & { caller?: Caller };
+export type SocketExtra = Extra & Record<PropertyKey, unknown> & { caller?: Caller; requestId?: string };
 
 type Params = Record<string, unknown> | undefined;
 
@@ -48,6 +49,12 @@ export function attachWebSockets({
 }): { close(): Promise<void> } {
   // Frames larger than maxPayload close the socket (1009) before they are parsed.
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.wsMaxPayloadBytes });
+  // The connection's id (the client's sane x-request-id, or a new one; see src/observability/http.ts)
+  // is echoed on the upgrade response and names every operation of the socket in the logs.
+  wsServer.on("headers", (headers, request) => {
+    request.headers["x-request-id"] = requestIdFrom(request.headers["x-request-id"]);
+    headers.push(`x-request-id: ${request.headers["x-request-id"]}`);
+  });
   /** Each socket's open subscriptions, with what releases each one's place in the per-key bound. */
   const active = new Map<WsContext<Params, SocketExtra>, Map<string, () => void>>();
 
@@ -62,6 +69,7 @@ export function attachWebSockets({
       execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args) as never,
       onConnect: async (ctx) => {
+        ctx.extra.requestId = requestIdFrom(ctx.extra.request.headers["x-request-id"]);
         // An address that failed to authenticate too often is refused before its credentials are looked at.
         const address = ctx.extra.request.socket.remoteAddress ?? "unknown";
         if (services.rateLimits.checkAddress(address)) return false;

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { Caller } from "../auth/caller.ts";
 import type { Config } from "../config.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { CarrierError } from "../domain/errors.ts";
 import { CarrierFailure, type CarrierAdapter } from "./adapter.ts";
 import { resilient } from "./resilient.ts";
@@ -18,7 +19,7 @@ export interface Carriers {
   byName(name: string): CarrierAdapter;
 }
 
-export function createCarriers(config: Config, logger: Logger): Carriers {
+export function createCarriers(config: Config, logger: Logger, metrics?: Metrics): Carriers {
   const options = {
     timeoutMs: config.carrier.timeoutMs,
     retries: config.carrier.retries,
@@ -32,7 +33,7 @@ export function createCarriers(config: Config, logger: Logger): Carriers {
     if (fault === "crash-after-send") sandbox.faults.crashAfterSend = true;
   }
   sandbox.deliveryDelayMs = config.carrier.sandboxDeliveryDelayMs;
-  const sandboxResilient = resilient(sandbox, options, logger);
+  const sandboxResilient = resilient(sandbox, options, logger, metrics);
   const telnyx =
     config.carrier.telnyx.apiKey &&
     resilient(
@@ -47,6 +48,7 @@ export function createCarriers(config: Config, logger: Logger): Carriers {
       }),
       options,
       logger,
+      metrics,
     );
   const live = config.carrier.name === "telnyx" && telnyx ? telnyx : sandboxResilient;
   return {

@@ -11,6 +11,7 @@ import {
   wrap,
 } from "cockatiel";
 import type { Logger } from "pino";
+import type { Metrics } from "../observability/metrics.ts";
 import { CarrierFailure, type CarrierAdapter } from "./adapter.ts";
 
 export interface ResilienceOptions {
@@ -31,21 +32,38 @@ const transient = (error: unknown) => (error instanceof CarrierFailure && error.
  * Wraps a carrier with cockatiel policies: a deadline per call, bounded exponential-backoff
  * retries for idempotent calls (everything but placing an order, which the provisioning service
  * recovers by reference instead), and a circuit breaker shared by all calls, so a carrier outage
- * fails fast with a CarrierFailure instead of piling up requests.
+ * fails fast with a CarrierFailure instead of piling up requests. Each call is timed and its
+ * failures counted in `metrics`, which also reports the breaker's state.
  */
-export function resilient(carrier: CarrierAdapter, options: ResilienceOptions, logger: Logger): CarrierAdapter {
+export function resilient(carrier: CarrierAdapter, options: ResilienceOptions, logger: Logger, metrics?: Metrics): CarrierAdapter {
   const breaker = circuitBreaker(handleWhen(transient), {
     halfOpenAfter: options.breakerHalfOpenMs,
     breaker: new ConsecutiveBreaker(options.breakerThreshold),
   });
   breaker.onBreak(() => logger.warn({ carrier: carrier.name }, "carrier circuit opened: failing fast"));
   breaker.onReset(() => logger.info({ carrier: carrier.name }, "carrier circuit closed"));
+  metrics?.trackBreaker(carrier.name, () => breaker.state);
   const deadline = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
   const retrying = retry(handleWhen(transient), { maxAttempts: options.retries, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }) });
   const once = wrap(breaker, deadline);
   const safe = wrap(retrying, breaker, deadline);
 
   const call = async <T>(policy: typeof once | typeof safe, method: string, fn: () => Promise<T>): Promise<T> => {
+    const end = metrics?.carrierCalls.startTimer({ carrier: carrier.name, operation: method });
+    try {
+      const result = await attempt(policy, method, fn);
+      end?.({ outcome: "ok" });
+      return result;
+    } catch (error) {
+      const kind = error instanceof CarrierFailure ? error.kind : "UNKNOWN";
+      end?.({ outcome: kind });
+      metrics?.carrierFailures.inc({ carrier: carrier.name, operation: method, kind });
+      throw error;
+    }
+  };
+
+  /** One call through the policies; every failure comes out as a CarrierFailure. */
+  const attempt = async <T>(policy: typeof once | typeof safe, method: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await policy.execute(fn);
     } catch (error) {

@@ -30,6 +30,8 @@ export type Channels = {
 export interface EventBus {
   pubsub: PubSub<Channels>;
   kind: "in-process" | "redis";
+  /** Resolves when Redis answers a PING (readiness); in-process pub/sub has nothing to check. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,7 +40,7 @@ export interface EventBus {
  * reaches subscribers connected to any other.
  */
 export function createEventBus(redisUrl: string | undefined, logger: Logger): EventBus {
-  if (!redisUrl) return { pubsub: createPubSub<Channels>({ repeaterBuffer: new BurstBuffer() }), kind: "in-process", close: async () => {} };
+  if (!redisUrl) return { pubsub: createPubSub<Channels>({ repeaterBuffer: new BurstBuffer() }), kind: "in-process", ping: async () => {}, close: async () => {} };
   const options = { maxRetriesPerRequest: null, lazyConnect: false };
   const publishClient = new Redis(redisUrl, options);
   const subscribeClient = new Redis(redisUrl, options);
@@ -48,8 +50,14 @@ export function createEventBus(redisUrl: string | undefined, logger: Logger): Ev
   return {
     pubsub: createPubSub<Channels>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }), repeaterBuffer: new BurstBuffer() }),
     kind: "redis",
+    async ping() {
+      // A disconnected client would queue the PING until Redis is back: not ready now.
+      if (publishClient.status !== "ready") throw new Error(`Redis connection is ${publishClient.status}`);
+      await publishClient.ping();
+    },
     async close() {
-      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+      // QUIT waits for Redis to answer: a client that is not connected is dropped instead of waiting for ever.
+      await Promise.allSettled([publishClient, subscribeClient].map((client) => (client.status === "ready" ? client.quit() : client.disconnect())));
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { BillingService } from "../billing/service.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { startIntervalJob, type IntervalJob } from "./interval-job.ts";
 
 /**
@@ -8,6 +9,6 @@ import { startIntervalJob, type IntervalJob } from "./interval-job.ts";
  * instances at once: numbers and charges are claimed with FOR UPDATE SKIP LOCKED, a period's charge
  * is unique, and the provider is called with an idempotency key (see BillingService).
  */
-export function startBillingJob(billing: BillingService, intervalSeconds: number, logger: Logger): IntervalJob {
-  return startIntervalJob("billing", () => billing.runDue(), intervalSeconds, logger);
+export function startBillingJob(billing: BillingService, intervalSeconds: number, logger: Logger, metrics?: Metrics): IntervalJob {
+  return startIntervalJob("billing", () => billing.runDue(), intervalSeconds, logger, metrics);
 }

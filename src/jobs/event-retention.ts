@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { PrismaClient } from "../db/client.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { startIntervalJob, type IntervalJob } from "./interval-job.ts";
 
 const BATCH = 5_000;
@@ -21,6 +22,6 @@ export async function pruneEvents(prisma: PrismaClient, retentionDays: number, n
 }
 
 /** Hourly (and at start): the event log keeps EVENT_RETENTION_DAYS. */
-export function startEventRetention(prisma: PrismaClient, retentionDays: number, logger: Logger): IntervalJob {
-  return startIntervalJob("event retention", async () => ({ eventsDeleted: await pruneEvents(prisma, retentionDays) }), 3600, logger);
+export function startEventRetention(prisma: PrismaClient, retentionDays: number, logger: Logger, metrics?: Metrics): IntervalJob {
+  return startIntervalJob("event retention", async () => ({ eventsDeleted: await pruneEvents(prisma, retentionDays) }), 3600, logger, metrics);
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { MessageSender } from "../messages/sender.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { startIntervalJob, type IntervalJob } from "./interval-job.ts";
 
 /**
@@ -7,8 +8,8 @@ import { startIntervalJob, type IntervalJob } from "./interval-job.ts";
  * messages that are due (new ones, retries after a backoff, and those a crash interrupted). Safe on
  * several instances at once: each attempt claims its message first (see MessageSender).
  */
-export function startMessageSender(sender: MessageSender, intervalSeconds: number, logger: Logger): IntervalJob {
-  const job = startIntervalJob("message sender", () => sender.sendDue(), intervalSeconds, logger);
+export function startMessageSender(sender: MessageSender, intervalSeconds: number, logger: Logger, metrics?: Metrics): IntervalJob {
+  const job = startIntervalJob("message sender", () => sender.sendDue(), intervalSeconds, logger, metrics);
   sender.onWake(() => job.runSoon());
   return job;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { ProvisioningService } from "../numbers/provisioning.ts";
 import type { NumberReleases } from "../numbers/release.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { startIntervalJob, type IntervalJob } from "./interval-job.ts";
 
 /**
@@ -8,7 +9,7 @@ import { startIntervalJob, type IntervalJob } from "./interval-job.ts";
  * orders whose answer was lost, and finishes interrupted releases, including after a crash. Safe on several instances at once: every
  * transition it makes is guarded on the previous state.
  */
-export function startOrderPoller(provisioning: ProvisioningService, releases: NumberReleases, intervalSeconds: number, logger: Logger): IntervalJob {
+export function startOrderPoller(provisioning: ProvisioningService, releases: NumberReleases, intervalSeconds: number, logger: Logger, metrics?: Metrics): IntervalJob {
   return startIntervalJob(
     "carrier orders and releases",
     async () => ({
@@ -18,5 +19,6 @@ export function startOrderPoller(provisioning: ProvisioningService, releases: Nu
     }),
     intervalSeconds,
     logger,
+    metrics,
   );
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { WebhookDeliverer } from "../webhooks/deliverer.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { startIntervalJob, type IntervalJob } from "./interval-job.ts";
 
 /**
@@ -8,8 +9,8 @@ import { startIntervalJob, type IntervalJob } from "./interval-job.ts";
  * interrupted). Safe on several instances at once: each attempt claims its delivery first (see
  * WebhookDeliverer).
  */
-export function startWebhookDeliverer(deliverer: WebhookDeliverer, intervalSeconds: number, logger: Logger): IntervalJob {
-  const job = startIntervalJob("webhook deliverer", () => deliverer.run(), intervalSeconds, logger);
+export function startWebhookDeliverer(deliverer: WebhookDeliverer, intervalSeconds: number, logger: Logger, metrics?: Metrics): IntervalJob {
+  const job = startIntervalJob("webhook deliverer", () => deliverer.run(), intervalSeconds, logger, metrics);
   deliverer.onWake(() => job.runSoon());
   return job;
 }

@@ -29,7 +29,7 @@ interface Measured {
   budget?: BudgetState;
 }
 
-type YogaContext = Context & { request?: Request; extra?: unknown };
+type YogaContext = Omit<Context, "logger"> & { logger?: Logger; request?: Request; extra?: unknown };
 
 /**
  * Every operation is bounded before it runs, on HTTP, SSE and WebSocket alike (they share yoga's
@@ -48,7 +48,8 @@ export function useOperationLimits(deps: {
 
   /** One line per refusal, so operators see who hits which limit (never the document or its variables). */
   const logRefusal = (context: YogaContext, operationName: string | null | undefined, error: GraphQLError) =>
-    logger.info({ code: error.extensions.code, budget: error.extensions.budget, subject: context.caller?.subject, operationName: operationName ?? undefined }, error.message);
+    // The request's own logger when there is one: its line then names the request id.
+    (context.logger ?? logger).info({ code: error.extensions.code, budget: error.extensions.budget, subject: context.caller?.subject, operationName: operationName ?? undefined }, error.message);
   const measured = new WeakMap<Request, Measured>();
 
   /** Depth, breadth, cost and rate budgets of the operation about to run; an error refuses it. */

@@ -4,6 +4,7 @@
  */
 export class SubscriptionBounds {
   readonly #open = new Map<string, number>();
+  #total = 0;
 
   constructor(
     readonly maxPerKey: number,
@@ -15,14 +16,21 @@ export class SubscriptionBounds {
     const open = this.#open.get(subject) ?? 0;
     if (open >= this.maxPerKey) return `At most ${this.maxPerKey} subscriptions per API key`;
     this.#open.set(subject, open + 1);
+    this.#total += 1;
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      this.#total -= 1;
       const left = (this.#open.get(subject) ?? 1) - 1;
       if (left <= 0) this.#open.delete(subject);
       else this.#open.set(subject, left);
     };
+  }
+
+  /** Open subscriptions of every key on this instance. */
+  get total(): number {
+    return this.#total;
   }
 
   openFor(subject: string): number {
