@@ -16,6 +16,8 @@ import { createPaymentWebhookHandler } from "./billing/webhook-route.ts";
 import { compilePhoneNumbers } from "./numbers/compiled-read.ts";
 import { attachWebSockets, type SocketExtra } from "./websocket.ts";
 import { useCompiledReads } from "./schema/compiled-reads.ts";
+import { useGraphiQLPage } from "./graphiql.ts";
+import { useCompression } from "./http/compression.ts";
 import { schema } from "./schema/index.ts";
 import type { Services } from "./services.ts";
 
@@ -52,15 +54,15 @@ export function createApp({ config, prisma, sql, services, logger }: AppDependen
       warn: (...args) => logger.warn(args.length === 1 ? args[0] : args),
       error: (...args) => logger.error(args.length === 1 ? args[0] : args),
     },
-    graphiql: config.graphiql ? { title: "Switchboard", defaultQuery: "{ viewer { organization { name } scopes } }" } : false,
-    // GraphiQL's assets are bundled, not loaded from a CDN that these machines and many firewalls
-    // cannot reach. The bundle is loaded when the page is first asked for: held from the start it
-    // cost every server about 70 MB of memory.
-    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
+    // GraphiQL is served by useGraphiQLPage (src/graphiql.ts), from a bundle (no CDN that these
+    // machines and many firewalls cannot reach), rendered and compressed once.
+    graphiql: false,
     // Unexpected errors are masked; GraphQLErrors we raise (UNAUTHENTICATED, FORBIDDEN, ...) pass
     // through, and Pothos' argument checks (a negative `first`, ...) are coded as the client's mistake.
     maskedErrors: { maskError: codePothosValidationErrors },
-    plugins: [useMalformedParamsAsBadRequest(),
+    plugins: [
+      ...(config.graphiql ? [useGraphiQLPage({ schema, endpoint: "/graphql", compression: config.compression.enabled })] : []),
+      useMalformedParamsAsBadRequest(),
       // Before the scope preflight, so a mutation it refuses (FORBIDDEN) is recorded too.
       useAuditLog({ prisma, logger }),
       useMutationScopePreflight(),
@@ -69,6 +71,8 @@ export function createApp({ config, prisma, sql, services, logger }: AppDependen
       useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger }),
       // After the limits, so every subscriber is bounded and charged before it joins a shared stream.
       useSharedSubscriptions(config.subscriptionMaxBacklog),
+      // Last, so it compresses the answer every other plugin has finished with.
+      useCompression(config.compression),
     ],
     context: async (initial): Promise<Context> => {
       // HTTP and SSE authenticate from headers; WebSocket operations carry the caller that
