@@ -76,6 +76,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(20),
   RATE_LIMIT_MIN_COST: z.coerce.number().int().min(0).max(1_000_000).default(10),
   GRAPHIQL: z.enum(["true", "false"]).default("true"),
+  COMPRESSION: z.enum(["true", "false"]).default("true"),
+  COMPRESSION_MIN_BYTES: z.coerce.number().int().min(0).max(1_073_741_824).default(1024),
   COMPILED_READS: z.enum(["true", "false"]).default("true"),
   EVENT_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(90),
   BILLING_POLL_SECONDS: z.coerce.number().min(0.05).max(86_400).default(60),
@@ -202,6 +204,8 @@ export interface Config {
   wsMaxInFlight: number;
   rateLimits: Omit<RateLimitSettings, "redisUrl">;
   graphiql: boolean;
+  /** gzip/brotli for answers of at least `minBytes` (by Accept-Encoding); never for event streams. */
+  compression: { enabled: boolean; minBytes: number };
   /** Answer the hot list reads it recognizes with one compiled statement (src/schema/compiled-reads.ts); false runs every operation through the executor. */
   compiledReads: boolean;
   /** Create a demo organization and print its key on the first start of an empty embedded database. */
@@ -342,6 +346,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       minimumRequestCost: e.RATE_LIMIT_MIN_COST,
     },
     graphiql: e.GRAPHIQL === "true",
+    compression: { enabled: e.COMPRESSION === "true", minBytes: e.COMPRESSION_MIN_BYTES },
     compiledReads: e.COMPILED_READS === "true",
     seedDemo: e.SEED_DEMO === "true",
     customerWebhooks: {

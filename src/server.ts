@@ -21,6 +21,8 @@ import { usePrometheusMetrics } from "./observability/prometheus.ts";
 import { useRequestLog } from "./observability/request-log.ts";
 import { attachWebSockets, type SocketExtra } from "./websocket.ts";
 import { useCompiledReads } from "./schema/compiled-reads.ts";
+import { useGraphiQLPage } from "./graphiql.ts";
+import { useCompression } from "./http/compression.ts";
 import { schema } from "./schema/index.ts";
 import type { Services } from "./services.ts";
 
@@ -67,17 +69,16 @@ export function createApp({ config, prisma, sql, services, logger, metrics = new
       warn: (...args) => logger.warn(args.length === 1 ? args[0] : args),
       error: (...args) => logger.error(args.length === 1 ? args[0] : args),
     },
-    graphiql: config.graphiql ? { title: "Switchboard", defaultQuery: "{ viewer { organization { name } scopes } }" } : false,
-    // GraphiQL's assets are bundled, not loaded from a CDN that these machines and many firewalls
-    // cannot reach. The bundle is loaded when the page is first asked for: held from the start it
-    // cost every server about 70 MB of memory.
-    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
+    // GraphiQL is served by useGraphiQLPage (src/graphiql.ts), from a bundle (no CDN that these
+    // machines and many firewalls cannot reach), rendered and compressed once.
+    graphiql: false,
     // Unexpected errors are masked; GraphQLErrors we raise (UNAUTHENTICATED, FORBIDDEN, ...) pass
     // through, and Pothos' argument checks (a negative `first`, ...) are coded as the client's mistake.
     maskedErrors: { maskError: codePothosValidationErrors },
     plugins: [useMalformedParamsAsBadRequest(),
       // First, so they see every operation's outcome, refusals included (a refusing plugin stops the ones after it).
       ...observabilityPlugins(metrics, requestLog, tracingPlugins),
+      ...(config.graphiql ? [useGraphiQLPage({ schema, endpoint: "/graphql", compression: config.compression.enabled })] : []),
       // Before the scope preflight, so a mutation it refuses (FORBIDDEN) is recorded too.
       useAuditLog({ prisma, logger }),
       useMutationScopePreflight(),
@@ -86,6 +87,8 @@ export function createApp({ config, prisma, sql, services, logger, metrics = new
       useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger }),
       // After the limits, so every subscriber is bounded and charged before it joins a shared stream.
       useSharedSubscriptions(config.subscriptionMaxBacklog),
+      // Last, so it compresses the answer every other plugin has finished with.
+      useCompression(config.compression),
     ],
     context: async (initial): Promise<Context> => {
       // HTTP and SSE authenticate from headers; WebSocket operations carry the caller that

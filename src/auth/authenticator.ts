@@ -49,7 +49,10 @@ export class Authenticator {
     if (apiKey) return this.#fromApiKey(apiKey);
     if (bearer) return bearer.split(".").length === 3 ? this.#fromJwt(bearer) : this.#fromApiKey(bearer);
     if (headers.authorization) throw unauthenticated("The Authorization header must be `Bearer <API key or JWT>`.");
-    throw unauthenticated("Authentication required: send an API key in X-API-Key or Authorization: Bearer.");
+    // Also what GraphiQL shows for a query run before its key header is filled in, so it says where.
+    throw unauthenticated(
+      'Authentication required: send an API key in the X-API-Key header or as Authorization: Bearer <key>. In GraphiQL, paste it into "x-api-key" in the Headers tab.',
+    );
   }
 
   /** Forgets cached lookups of a key (after revocation) so this instance refuses it at once. */
@@ -58,7 +61,7 @@ export class Authenticator {
   }
 
   async #fromApiKey(secret: string): Promise<Caller> {
-    if (!API_KEY_PATTERN.test(secret)) throw unauthenticated("Invalid API key.");
+    if (!API_KEY_PATTERN.test(secret)) throw unauthenticated("Invalid API key: keys look like sb_live_… or sb_test_… followed by letters and digits.");
     const secretHash = hashApiKeySecret(secret);
     const now = Date.now();
     const cached = this.#cache.get(secretHash);
