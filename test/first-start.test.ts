@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { post, runScript, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
+import { post, runCli, type ServerProcess, startServerProcess } from "./helpers/processes.ts";
 
 // The newcomer's story on a fresh machine: `npm start` with no configuration, the printed key,
 // an agent and numbers, then the apikey CLI with the server running and stopped.
@@ -41,7 +41,7 @@ describe("first start of the embedded default", () => {
     assert.deepEqual(number.body.data?.createManualPhoneNumber?.phoneNumber, { e164: "+14155550142", agent: { name: "Ava" } }, JSON.stringify(number.body));
 
     // The CLI reaches the running server's embedded database through the server.
-    const whileRunning = await runScript("scripts/apikey.ts", ["create", "--org", "Demo", "--scopes", "numbers:read"], env);
+    const whileRunning = await runCli(["apikey", "create", "--org", "Demo", "--scopes", "numbers:read"], env);
     assert.equal(whileRunning.code, 0, whileRunning.stderr);
     assert.match(whileRunning.stderr, /server is running/);
     const readOnlyKey = whileRunning.stdout.trim();
@@ -54,7 +54,7 @@ describe("first start of the embedded default", () => {
     assert.ok(!existsSync(path.join(dataDir, "embedded-server.json")), "the stopped server releases DATA_DIR");
 
     // With the server stopped, the CLI opens DATA_DIR itself.
-    const whileStopped = await runScript("scripts/apikey.ts", ["create", "--org", "Other", "--scopes", "agents:read,agents:write"], env);
+    const whileStopped = await runCli(["apikey", "create", "--org", "Other", "--create-org", "--scopes", "agents:read,agents:write"], env);
     assert.equal(whileStopped.code, 0, whileStopped.stderr);
     assert.match(whileStopped.stderr, /server is not running/);
     const otherKey = whileStopped.stdout.trim();
@@ -74,7 +74,7 @@ describe("first start of the embedded default", () => {
   });
 
   test("bad configuration is refused with a clear message and exit code 2", async () => {
-    const result = await runScript("src/main.ts", [], { PORT: "not-a-port", DATA_DIR: path.join(tmpdir(), "never-created") });
+    const result = await runCli(["serve"], { PORT: "not-a-port", DATA_DIR: path.join(tmpdir(), "never-created") });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /PORT/);
   });

@@ -4,7 +4,7 @@ import { decodeId } from "../src/domain/global-id.ts";
 import { graphql } from "./generated/gql.ts";
 import { startFakeTelnyx, type FakeTelnyx } from "./helpers/fake-telnyx.ts";
 import { organizationKeyFromCli, processClient, processEnvironment, testTarget, type Client } from "./helpers/harness.ts";
-import { runScript, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
+import { runCli, type ServerProcess, startServerProcess } from "./helpers/processes.ts";
 import { as, completeInput, Decide, Submit } from "./helpers/verification.ts";
 import { postTelnyx, statusUpdate, TELNYX_PUBLIC_KEY } from "./helpers/webhooks.ts";
 
@@ -149,7 +149,7 @@ describe(`sending through Telnyx end to end (${testTarget()} database)`, () => {
       ORDER_POLL_SECONDS: "3600",
     });
     const key = await organizationKeyFromCli("telnyx-send", env);
-    const operator = await runScript("scripts/apikey.ts", ["create", "--operator", "--name", "telnyx e2e reviewer"], env);
+    const operator = await runCli(["apikey", "create", "--operator", "--name", "telnyx e2e reviewer"], env);
     assert.equal(operator.code, 0, operator.stderr);
     server = await startServerProcess(env);
     org = processClient(server.url, key);
