@@ -175,13 +175,17 @@ describe("the production entry and its processes", () => {
     assert.equal(top.code, 0, top.stderr);
     assert.match(top.stdout, /Usage: switchboard <command>/);
     assert.match(top.stdout, /serve .*\n.*migrate .*\n.*apikey /);
+    // A taken port makes a real start fail with exit 2 at once; help never gets that far.
+    const holder = net.createServer().listen(0, "127.0.0.1");
+    await once(holder, "listening");
+    const taken = String((holder.address() as net.AddressInfo).port);
     for (const command of ["serve", "migrate", "apikey"]) {
-      // A port that is taken would make a real start fail with exit 2; help never gets that far.
-      const result = await runCli([command, "--help"], { PORT: "1", DATA_DIR: path.join(tmpdir(), "switchboard-never-created") });
+      const result = await runCli([command, "--help"], { PORT: taken, HOST: "127.0.0.1", DATA_DIR: path.join(tmpdir(), "switchboard-never-created") });
       assert.equal(result.code, 0, `${command} --help: ${result.stderr}`);
       assert.match(result.stdout, new RegExp(`switchboard ${command}`));
       assert.doesNotMatch(result.stdout, /listening/);
     }
+    await new Promise((resolve) => holder.close(resolve));
     assert.ok(!existsSync(path.join(tmpdir(), "switchboard-never-created")));
     const unknownOption = await runCli(["serve", "--port", "4000"], {});
     assert.equal(unknownOption.code, 2);
