@@ -1,6 +1,6 @@
 // Fan-out benchmark of live setup status: N idle WebSocket subscribers (graphql-transport-ws),
 // one change, the time until every subscriber has the event, and the server's memory per idle
-// subscription. The server runs as its own process (`src/main.ts`), the subscribers here.
+// subscription. The server runs as its own process (`switchboard serve`), the subscribers here.
 //   npm run bench:fanout                     N = 1,000 and 10,000, embedded database
 //   BENCH_SUBSCRIBERS=500 npm run bench:fanout
 //   BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench:fanout
@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
-import { post, runScript, startServerProcess } from "../test/helpers/processes.ts";
+import { post, runCli, startServerProcess } from "../test/helpers/processes.ts";
 import { createScratchDatabase } from "../test/helpers/scratch-database.ts";
 
 const sizes = (process.env.BENCH_SUBSCRIBERS ?? "1000,10000").split(",").map(Number);
@@ -72,10 +72,10 @@ async function run(n: number) {
     const scratch = await createScratchDatabase(serverUrl, `switchboard_fanout_${process.pid}_${n}`);
     env.DATABASE_URL = scratch.url;
     dropDatabase = scratch.drop;
-    const migrated = await runScript("scripts/migrate.ts", [], env);
+    const migrated = await runCli(["migrate"], env);
     if (migrated.code !== 0) throw new Error(migrated.stderr);
   }
-  const created = await runScript("scripts/apikey.ts", ["create", "--org", "fanout"], env);
+  const created = await runCli(["apikey", "create", "--org", "fanout", "--create-org"], env);
   if (created.code !== 0) throw new Error(created.stderr);
   const apiKey = created.stdout.trim();
   const server = await startServerProcess({ ...env, LOG_LEVEL: "info" });

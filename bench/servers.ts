@@ -36,6 +36,6 @@ const profileArgs = (name: string) => (profileDir ? ["--cpu-prof", `--cpu-prof-d
 
 /** `nodeArgs`: further Node options for the server process (bench/soak.ts's `--heap` adds `--inspect`). */
 export const startSwitchboard = (databaseUrl: string, applicationName = "bench-switchboard", nodeArgs: string[] = []) =>
-  startServer("switchboard", "src/main.ts", switchboardEnv(databaseUrl, applicationName), [...profileArgs(applicationName), ...nodeArgs]);
+  startServer("switchboard", "src/cli/index.ts serve", switchboardEnv(databaseUrl, applicationName), [...profileArgs(applicationName), ...nodeArgs]);
 export const startReference = (databaseUrl: string, applicationName = "bench-reference") =>
   startServer("reference", "bench/reference-server.ts", { DATABASE_URL: databaseUrl, PGAPPNAME: applicationName }, profileArgs(applicationName));

@@ -1,18 +1,47 @@
-// Watches live setup-status changes over WebSocket (graphql-ws), as a dashboard would:
-//   SB_KEY=sb_live_... npm run watch                 every number of the organization
-//   SB_KEY=sb_live_... npm run watch -- <number id>  one number
-// SB_URL defaults to http://127.0.0.1:4000. Stop with Ctrl-C.
+// Watches live setup-status changes over WebSocket (graphql-ws), as a dashboard would.
+// `npm run watch -- --help` explains it; stop it with Ctrl-C (or SIGTERM).
+import { parseArgs } from "node:util";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 
-const apiKey = process.env.SB_KEY;
-if (!apiKey) {
-  console.error("Set SB_KEY to an API key with numbers:read (the key printed on the server's first start works).");
+const USAGE = `Usage: SB_KEY=<key> npm run watch [-- <phone number id>]
+
+Prints every setup-status change of the organization's numbers (or of one number) as it happens,
+over the same WebSocket subscription a dashboard uses, and reconnects when the server goes away.
+
+  SB_KEY   an API key with numbers:read (the key printed on the server's first start works)
+  SB_URL   the server, e.g. http://127.0.0.1:4000; without it http://HOST:PORT from the same
+           HOST and PORT the server reads (defaults 127.0.0.1 and 4000)`;
+
+function refuse(message: string): never {
+  process.stderr.write(`${message}\n`);
   process.exit(2);
 }
-const url = `${(process.env.SB_URL ?? "http://127.0.0.1:4000").replace(/^http/, "ws")}/graphql`;
-const phoneNumberId = process.argv[2];
 
+let parsed;
+try {
+  parsed = parseArgs({ allowPositionals: true, options: { help: { type: "boolean", short: "h" } } });
+} catch (error) {
+  refuse(`watch: ${(error as Error).message.split("\n")[0]!.replace(/\. To specify a positional.*$/, "")} (see npm run watch -- --help)`);
+}
+if (parsed.values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (parsed.positionals.length > 1) refuse(`watch: one phone number id at most (see npm run watch -- --help)`);
+const phoneNumberId = parsed.positionals[0];
+const apiKey = process.env.SB_KEY;
+if (!apiKey) refuse("watch: set SB_KEY to an API key with numbers:read (the key printed on the server's first start works); see npm run watch -- --help");
+
+/** SB_URL, or the address the server itself listens on by the same HOST and PORT (a wildcard HOST is reached on loopback). */
+function serverUrl(): string {
+  if (process.env.SB_URL) return process.env.SB_URL.replace(/\/+$/, "").replace(/\/graphql$/, "");
+  const host = !process.env.HOST || process.env.HOST === "0.0.0.0" ? "127.0.0.1" : process.env.HOST === "::" ? "[::1]" : process.env.HOST;
+  return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${process.env.PORT || "4000"}`;
+}
+const url = `${serverUrl().replace(/^http/, "ws")}/graphql`;
+
+let attempt = 0;
 const client = createClient({
   url,
   webSocketImpl: WebSocket,
@@ -20,8 +49,15 @@ const client = createClient({
   retryAttempts: Infinity,
   shouldRetry: () => true,
   on: {
-    connected: () => console.error(`connected to ${url}; waiting for setup-status changes${phoneNumberId ? ` of ${phoneNumberId}` : ""}...`),
-    closed: (event) => console.error(`connection closed (${(event as { code?: number }).code ?? "?"}); reconnecting`),
+    connecting: () => console.error(attempt++ === 0 ? `connecting to ${url} ...` : `reconnecting to ${url} (attempt ${attempt}) ...`),
+    connected: () => {
+      attempt = 0;
+      console.error(`connected to ${url}; waiting for setup-status changes${phoneNumberId ? ` of ${phoneNumberId}` : ""}...`);
+    },
+    closed: (event) => {
+      const { code, reason } = event as { code?: number; reason?: string };
+      console.error(`connection to ${url} closed (${code ?? "?"}${reason ? `: ${reason}` : ""})`);
+    },
   },
 });
 
@@ -37,10 +73,12 @@ const events = client.iterate({
   variables: { phoneNumberId },
 });
 
-process.on("SIGINT", () => {
-  void client.dispose();
-  process.exit(0);
-});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    void client.dispose();
+    process.exit(0);
+  });
+}
 
 for await (const result of events) {
   if (result.errors) {

@@ -7,7 +7,7 @@ import { after, describe, test } from "node:test";
 import { createPrismaClient } from "../src/db/client.ts";
 import { startFakeStripe, type FakeStripe } from "./helpers/fake-stripe.ts";
 import { createScratchDatabase, organizationKeyFromCli, processEnvironment, testTarget } from "./helpers/harness.ts";
-import { post, runScript, startServerProcess, type ServerProcess, waitFor } from "./helpers/processes.ts";
+import { post, runCli, type ServerProcess, startServerProcess, waitFor } from "./helpers/processes.ts";
 
 // The billing job as it runs in production: server processes of their own charging through the
 // Stripe provider, against a local Stripe-shaped server (test/helpers/fake-stripe.ts) that keeps
@@ -104,7 +104,7 @@ describe("the billing job in server processes", () => {
       const url = await createScratchDatabase("switchboard_billing_two");
       const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-billing-two-"));
       const env = { ...stripeEnv(stripe), DATABASE_URL: url, DATA_DIR: dataDir, ENCRYPTION_KEY: randomBytes(32).toString("hex"), SEED_DEMO: "false" };
-      const migrated = await runScript("scripts/migrate.ts", [], env);
+      const migrated = await runCli(["migrate"], env);
       assert.equal(migrated.code, 0, migrated.stderr);
       const key = await organizationKeyFromCli("billing-two", env);
       const prisma = createPrismaClient(url, 1);

@@ -4,7 +4,7 @@ import { decodeId } from "../src/domain/global-id.ts";
 import { graphql } from "./generated/gql.ts";
 import { startFakeTelnyx, type FakeTelnyx } from "./helpers/fake-telnyx.ts";
 import { organizationKeyFromCli, processClient, processEnvironment, testTarget, type Client } from "./helpers/harness.ts";
-import { runScript, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
+import { runCli, type ServerProcess, startServerProcess } from "./helpers/processes.ts";
 import { as, completeInput, Decide, Submit } from "./helpers/verification.ts";
 import { postTelnyx, statusUpdate, TELNYX_PUBLIC_KEY } from "./helpers/webhooks.ts";
 
@@ -186,7 +186,7 @@ describe(`sending through Telnyx end to end (${testTarget()} database)`, () => {
     });
     serverEnv = env;
     const key = await organizationKeyFromCli("telnyx-send", env);
-    const operator = await runScript("scripts/apikey.ts", ["create", "--operator", "--name", "telnyx e2e reviewer"], env);
+    const operator = await runCli(["apikey", "create", "--operator", "--name", "telnyx e2e reviewer"], env);
     assert.equal(operator.code, 0, operator.stderr);
     server = await startServerProcess(env);
     org = processClient(server.url, key);
@@ -249,7 +249,7 @@ describe(`sending through Telnyx end to end (${testTarget()} database)`, () => {
     assert.match(refused.fieldErrors[0]!.message, /go through telnyx: use an sb_test_ key/);
 
     // A test key of the same organization uses the sandbox, but not for a number Telnyx carries.
-    const created = await runScript("scripts/apikey.ts", ["create", "--org", "telnyx-send", "--test"], serverEnv);
+    const created = await runCli(["apikey", "create", "--org", "telnyx-send", "--test"], serverEnv);
     assert.equal(created.code, 0, created.stderr);
     const tester = processClient(server!.url, created.stdout.trim());
     const onTelnyx = as((await tester.data(Simulate, { input: { phoneNumberId: number.id, from: "+14155550126", text: "STOP" } })).simulateInboundMessage, "ValidationError");

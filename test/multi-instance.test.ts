@@ -5,7 +5,7 @@ import WebSocket from "ws";
 import { graphql } from "./generated/gql.ts";
 import { createScratchDatabase } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
-import { post, runScript, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
+import { post, runCli, type ServerProcess, startServerProcess } from "./helpers/processes.ts";
 import { subscribe, wsClient } from "./helpers/subscriptions.ts";
 
 const databaseUrl = process.env.TEST_DATABASE_URL;
@@ -42,9 +42,9 @@ describe("two instances behind one database and Redis", { skip }, () => {
       ENCRYPTION_KEY: randomBytes(32).toString("hex"),
       WS_KEEPALIVE_SECONDS: "1",
     };
-    const migrated = await runScript("scripts/migrate.ts", [], env);
+    const migrated = await runCli(["migrate"], env);
     assert.equal(migrated.code, 0, migrated.stderr);
-    const created = await runScript("scripts/apikey.ts", ["create", "--org", "multi", "--scopes", "numbers:read,numbers:write"], env);
+    const created = await runCli(["apikey", "create", "--org", "multi", "--create-org", "--scopes", "numbers:read,numbers:write"], env);
     assert.equal(created.code, 0, created.stderr);
     const secret = created.stdout.trim();
 
@@ -94,9 +94,9 @@ describe("two instances behind one database and Redis", { skip }, () => {
       RATE_LIMIT_MIN_COST: "10",
       RATE_LIMIT_WINDOW_SECONDS: "3600",
     };
-    const migrated = await runScript("scripts/migrate.ts", [], env);
+    const migrated = await runCli(["migrate"], env);
     assert.equal(migrated.code, 0, migrated.stderr);
-    const created = await runScript("scripts/apikey.ts", ["create", "--org", "multi-rl", "--scopes", "numbers:read"], env);
+    const created = await runCli(["apikey", "create", "--org", "multi-rl", "--create-org", "--scopes", "numbers:read"], env);
     assert.equal(created.code, 0, created.stderr);
     const secret = created.stdout.trim();
     const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);

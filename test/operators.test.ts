@@ -5,7 +5,7 @@ import { SignJWT } from "jose";
 import { generateApiKeySecret } from "../src/auth/api-key-secret.ts";
 import { graphql } from "./generated/gql.ts";
 import { Client, createOperator, createOrganization, getEnvironment, type GraphQLResponse } from "./helpers/harness.ts";
-import { runScript } from "./helpers/processes.ts";
+import { runCli } from "./helpers/processes.ts";
 import { as, completeInput, Decide, decide, submitComplete } from "./helpers/verification.ts";
 
 // Issue 10, "Reviewers are not applicants": verification:review belongs to platform operator keys
@@ -264,14 +264,14 @@ describe("platform operators review verifications; organizations cannot", () => 
     const cliEnv = { DATA_DIR: env.config.dataDir, DATABASE_URL: env.config.databaseUrl ?? "", LOG_LEVEL: "silent" };
     const name = `reviewer-${process.pid}-${Date.now()}`;
 
-    const created = await runScript("scripts/apikey.ts", ["create", "--operator", "--name", name], cliEnv);
+    const created = await runCli(["apikey", "create", "--operator", "--name", name], cliEnv);
     assert.equal(created.code, 0, created.stderr);
     const secret = created.stdout.trim();
     assert.match(secret, /^sb_live_[A-Za-z0-9]+$/, "stdout is the secret alone");
     assert.match(created.stderr, /operator key .* shown only once/);
     assert.ok(!created.stderr.includes(secret), "the secret is printed once, on stdout");
 
-    const listed = await runScript("scripts/apikey.ts", ["list", "--operators"], cliEnv);
+    const listed = await runCli(["apikey", "list", "--operators"], cliEnv);
     assert.equal(listed.code, 0, listed.stderr);
     const line = listed.stdout.split("\n").find((l) => l.endsWith(name));
     assert.ok(line, listed.stdout);
@@ -283,10 +283,10 @@ describe("platform operators review verifications; organizations cannot", () => 
     assert.ok((await operator.data(Submissions, { first: 1 })).verificationSubmissions, "the CLI's key reviews");
 
     const org = await createOrganization("op-cli");
-    const refused = await runScript("scripts/apikey.ts", ["create", "--org", org.name, "--scopes", "numbers:read,verification:review"], cliEnv);
+    const refused = await runCli(["apikey", "create", "--org", org.name, "--scopes", "numbers:read,verification:review"], cliEnv);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /verification:review belongs to operator keys/);
-    const mixed = await runScript("scripts/apikey.ts", ["create", "--operator", "--org", org.name, "--name", "x"], cliEnv);
+    const mixed = await runCli(["apikey", "create", "--operator", "--org", org.name, "--name", "x"], cliEnv);
     assert.equal(mixed.code, 2);
     assert.match(mixed.stderr, /belongs to no organization/);
     const prisma = env.switchboard.database.prisma;

@@ -14,7 +14,7 @@ import { createLogger } from "../src/logger.ts";
 import { MessageSender } from "../src/messages/sender.ts";
 import { createOrganization, createScratchDatabase, getEnvironment, organizationKeyFromCli, processEnvironment, testTarget } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
-import { post, runScript, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
+import { post, runCli, type ServerProcess, startServerProcess } from "./helpers/processes.ts";
 
 // The message outbox seen from outside: real server processes, killed mid-send or sharing one
 // database, and the sandbox carrier's own record (its state file) of what it was asked to send.
@@ -136,7 +136,7 @@ describe("two instances sending from one outbox", { skip }, () => {
     };
     const dataDirs = [await mkdtemp(path.join(tmpdir(), "switchboard-outbox-a-")), await mkdtemp(path.join(tmpdir(), "switchboard-outbox-b-"))];
     dirs.push(...dataDirs);
-    const migrated = await runScript("scripts/migrate.ts", [], shared);
+    const migrated = await runCli(["migrate"], shared);
     assert.equal(migrated.code, 0, migrated.stderr);
     const key = await organizationKeyFromCli("outbox-multi", shared);
     // Each instance's sandbox keeps its own record, so a message both sent would show in both.

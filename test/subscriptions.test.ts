@@ -6,7 +6,7 @@ import { after, describe, test } from "node:test";
 import { graphql } from "./generated/gql.ts";
 import { createOrganization, getEnvironment, type TestOrganization } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
-import { post, runScript, startServerProcess } from "./helpers/processes.ts";
+import { post, runCli, startServerProcess } from "./helpers/processes.ts";
 import { subscribe, wsClient } from "./helpers/subscriptions.ts";
 
 const SetupStatusChanged = graphql(`
@@ -266,7 +266,7 @@ describe("subscription bounds per API key", () => {
   test("a key may hold at most MAX_SUBSCRIPTIONS_PER_KEY subscriptions across connections; closing one frees its place", { timeout: 120_000 }, async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-bounds-"));
     const env = { DATA_DIR: dataDir, DATABASE_URL: "", ENCRYPTION_KEY: "", SEED_DEMO: "false", MAX_SUBSCRIPTIONS_PER_KEY: "2" };
-    const key = (await runScript("scripts/apikey.ts", ["create", "--org", "bounds"], env)).stdout.trim();
+    const key = (await runCli(["apikey", "create", "--org", "bounds", "--create-org"], env)).stdout.trim();
     const server = await startServerProcess(env);
     const clients: Array<ReturnType<typeof wsClient>> = [];
     try {

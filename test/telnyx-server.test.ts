@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { startFakeTelnyx, type FakeTelnyx } from "./helpers/fake-telnyx.ts";
-import { post, runScript, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
+import { post, runCli, type ServerProcess, startServerProcess } from "./helpers/processes.ts";
 
 // The whole server with CARRIER=telnyx, talking to a local server that answers Telnyx's endpoints.
 describe("Switchboard with CARRIER=telnyx", () => {
@@ -30,8 +30,8 @@ describe("Switchboard with CARRIER=telnyx", () => {
       TELNYX_BASE_URL: fake.url,
       ORDER_POLL_SECONDS: "0.2",
     };
-    const live = (await runScript("scripts/apikey.ts", ["create", "--org", "telnyx"], env)).stdout.trim();
-    const sandboxKey = (await runScript("scripts/apikey.ts", ["create", "--org", "telnyx", "--test"], env)).stdout.trim();
+    const live = (await runCli(["apikey", "create", "--org", "telnyx", "--create-org"], env)).stdout.trim();
+    const sandboxKey = (await runCli(["apikey", "create", "--org", "telnyx", "--test"], env)).stdout.trim();
     assert.match(live, /^sb_live_/);
     assert.match(sandboxKey, /^sb_test_/);
     server = await startServerProcess(env);

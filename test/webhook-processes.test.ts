@@ -6,7 +6,7 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import { createScratchDatabase, organizationKeyFromCli, processEnvironment, testTarget } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
-import { post, runScript, startServerProcess, type ServerProcess, waitFor } from "./helpers/processes.ts";
+import { post, runCli, type ServerProcess, startServerProcess, waitFor } from "./helpers/processes.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { verifySwitchboardWebhook } from "./helpers/verify-webhook.mjs";
 
@@ -104,7 +104,7 @@ describe("webhook delivery in server processes", () => {
       const url = await createScratchDatabase("switchboard_webhooks_two");
       const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-webhooks-two-"));
       const env = { ...settings, WEBHOOK_ALLOW_LOOPBACK: "true", DATABASE_URL: url, DATA_DIR: dataDir, ENCRYPTION_KEY: randomBytes(32).toString("hex"), SEED_DEMO: "false" };
-      const migrated = await runScript("scripts/migrate.ts", [], env);
+      const migrated = await runCli(["migrate"], env);
       assert.equal(migrated.code, 0, migrated.stderr);
       const key = await organizationKeyFromCli("webhooks-two", env);
       const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);

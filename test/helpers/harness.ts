@@ -10,7 +10,7 @@ import { startSwitchboard, type Switchboard } from "../../src/bootstrap.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { SANDBOX_WEBHOOK_SECRET, TELNYX_PUBLIC_KEY } from "./webhooks.ts";
-import { runScript } from "./processes.ts";
+import { runCli } from "./processes.ts";
 import { createScratchDatabase as createServerDatabase } from "./scratch-database.ts";
 
 /**
@@ -269,7 +269,7 @@ export async function processEnvironment(prefix: string, settings: Record<string
   const databaseUrl = testTarget() === "postgres" ? await createScratchDatabase(prefix.replaceAll("-", "_")) : "";
   const env = { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, ENCRYPTION_KEY: databaseUrl ? randomBytes(32).toString("hex") : "", SEED_DEMO: "false", ...settings };
   if (databaseUrl) {
-    const migrated = await runScript("scripts/migrate.ts", [], env);
+    const migrated = await runCli(["migrate"], env);
     if (migrated.code !== 0) throw new Error(`migrating ${prefix} failed: ${migrated.stderr}`);
   }
   return env;
@@ -277,7 +277,7 @@ export async function processEnvironment(prefix: string, settings: Record<string
 
 /** An all-scopes key of a new organization, made with the apikey CLI as an operator would. */
 export async function organizationKeyFromCli(organization: string, env: Record<string, string>): Promise<string> {
-  const created = await runScript("scripts/apikey.ts", ["create", "--org", organization], env);
+  const created = await runCli(["apikey", "create", "--org", organization, "--create-org"], env);
   if (created.code !== 0) throw new Error(`apikey create failed: ${created.stderr}`);
   return created.stdout.trim();
 }

@@ -14,13 +14,16 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
+/** The `switchboard` command run from its TypeScript source (tests need no build), e.g. `[...SWITCHBOARD, "serve"]`. */
+export const SWITCHBOARD = ["--import", "tsx", "src/cli/index.ts"];
+
 /**
- * Starts `npm start`'s entry point as its own process and waits until it listens.
+ * Starts `switchboard serve` (what `npm start` runs) as its own process and waits until it listens.
  * SERVER_NODE_ARGS adds Node options (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile a benchmark's server).
  */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const nodeArgs = (process.env.SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, [...nodeArgs, ...SWITCHBOARD, "serve"], {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -73,6 +76,11 @@ export async function runScript(script: string, args: string[], env: Record<stri
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const [code] = await once(child, "exit");
   return { code: code as number | null, stdout, stderr };
+}
+
+/** Runs `switchboard <args>` (e.g. `["apikey", "create", "--org", "acme", "--create-org"]`) to completion. */
+export async function runCli(args: string[], env: Record<string, string>) {
+  return runScript("src/cli/index.ts", args, env);
 }
 
 /** A GraphQL POST over real HTTP. */
