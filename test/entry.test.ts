@@ -253,5 +253,16 @@ describe("the apikey CLI", () => {
     const unknown = await runCli(["apikey", "revoke", "--id", "QXBpS2V5OjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA=="], await cliEnv());
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /No API key/);
+
+    // A prefix two keys share revokes neither and names both.
+    const twins = await Promise.all(
+      ["twin a", "twin b"].map((name) =>
+        prisma.apiKey.create({ data: { organizationId: organization.id, name, mode: "LIVE", prefix: "sb_live_Tw1n", secretHash: `twin-${name}-${Date.now()}`, scopes: ["*"] } }),
+      ),
+    );
+    const ambiguous = await runCli(["apikey", "revoke", "--id", "sb_live_Tw1n…"], await cliEnv());
+    assert.equal(ambiguous.code, 2);
+    for (const twin of twins) assert.ok(ambiguous.stderr.includes(twin.id), ambiguous.stderr);
+    for (const twin of twins) assert.equal((await prisma.apiKey.findUniqueOrThrow({ where: { id: twin.id } })).revokedAt, null);
   });
 });

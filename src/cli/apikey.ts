@@ -47,8 +47,11 @@ function apiKeyIdFromGlobalId(id: string): string | undefined {
 async function findKey(prisma: PrismaClient, id: string) {
   const rawId = UUID.test(id) ? id : apiKeyIdFromGlobalId(id);
   if (rawId) return prisma.apiKey.findUnique({ where: { id: rawId } });
-  // Keys are stored with the prefix part of the secret; `list` prints it followed by "…".
-  return prisma.apiKey.findFirst({ where: { prefix: id.replace(/…$/, "") } });
+  // Keys are stored with the prefix part of the secret; `list` prints it followed by "…". Two keys
+  // may share a prefix: then none is revoked and the ids are named, so the wrong key is never revoked.
+  const matches = await prisma.apiKey.findMany({ where: { prefix: id.replace(/…$/, "") }, take: 10 });
+  if (matches.length > 1) throw new CliError(`Prefix ${id} matches ${matches.length} keys (${matches.map((key) => key.id).join(", ")}): give one of their ids`);
+  return matches[0] ?? null;
 }
 
 export async function apikey(args: string[]): Promise<void> {
