@@ -12,20 +12,26 @@ import { EMBEDDED_LOCK_FILE, startEmbeddedPostgres, type EmbeddedLock, type Embe
 import { testTarget } from "./helpers/harness.ts";
 import { runScript } from "./helpers/processes.ts";
 
-/** What a client that skips authentication gets: the server's bytes until it closes the connection. */
-async function unauthenticatedQuery(host: string, port: number, sql: string): Promise<Buffer> {
+/** A typed frontend message. */
+function frontendMessage(type: string, body: Buffer): Buffer {
+  const header = Buffer.alloc(5);
+  header.write(type, 0, "latin1");
+  header.writeInt32BE(4 + body.length, 1);
+  return Buffer.concat([header, body]);
+}
+
+/**
+ * What a client that does not authenticate gets: it sends the startup message and then `next`
+ * straight away; the server's bytes until it closes the connection.
+ */
+async function withoutAuthenticating(host: string, port: number, next: Buffer): Promise<Buffer> {
   const socket = connect(port, host);
   await once(socket, "connect");
   const parameters = Buffer.from("user\0postgres\0database\0postgres\0\0", "utf8");
   const startup = Buffer.alloc(8);
   startup.writeInt32BE(8 + parameters.length, 0);
   startup.writeInt32BE(196_608, 4);
-  const text = Buffer.from(`${sql}\0`, "utf8");
-  const query = Buffer.alloc(5);
-  query.write("Q", 0, "latin1");
-  query.writeInt32BE(4 + text.length, 1);
-  // The startup message, then a query straight away, as if no password were asked for.
-  socket.write(Buffer.concat([startup, parameters, query, text]));
+  socket.write(Buffer.concat([startup, parameters, next]));
   const received: Buffer[] = [];
   socket.on("data", (chunk: Buffer) => received.push(chunk));
   await once(socket, "close");
@@ -85,11 +91,19 @@ describe("access to the embedded database", { skip: testTarget() === "postgres" 
       return true;
     });
 
-    // A client that ignores the request for a password and sends a query gets no rows: FATAL 28P01, then the connection closes.
-    const reply = await unauthenticatedQuery(url.hostname, Number(url.port), "SELECT * FROM pg_catalog.pg_tables");
-    const types = messageTypes(reply);
-    assert.deepEqual(types, ["R", "E"], `the server asks for a password, then refuses: ${types.join(",")}`);
-    assert.match(reply.toString("utf8"), /28P01/);
+    // A client that ignores the request for a password and sends a query gets no rows: FATAL 28P01,
+    // then the connection closes. So does one that answers the request with garbage.
+    const port = Number(url.port);
+    for (const next of [
+      frontendMessage("Q", Buffer.from("SELECT * FROM pg_catalog.pg_tables\0", "utf8")),
+      frontendMessage("p", Buffer.from("SCRAM-SHA-256\0\0\0\0\x05n,,r=", "latin1")),
+      frontendMessage("p", Buffer.from("not a SASL message at all", "utf8")),
+    ]) {
+      const reply = await withoutAuthenticating(url.hostname, port, next);
+      const types = messageTypes(reply);
+      assert.deepEqual(types, ["R", "E"], `the server asks for a password, then refuses: ${types.join(",")}`);
+      assert.match(reply.toString("utf8"), /28P01/);
+    }
 
     // The CLI finds the URL in the lock and goes through the running "server" (this process): it
     // applies the migrations through the Prisma CLI (a child process given the URL), then creates a key.

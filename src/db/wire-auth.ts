@@ -208,8 +208,9 @@ function serveConnection(socket: Socket, verifier: ScramVerifier, upstream: stri
     try {
       while (state !== "done" && step());
     } catch (error) {
-      if (!(error instanceof AuthenticationFailed)) throw error;
-      refuse("28P01", `password authentication failed for user "${user}"`);
+      // Whatever a client sends, it never crashes the server: a malformed exchange is refused too.
+      if (error instanceof AuthenticationFailed) refuse("28P01", `password authentication failed for user "${user}"`);
+      else refuse("08P01", "invalid authentication exchange");
     }
   }
   socket.on("data", onData);
