@@ -164,8 +164,9 @@ export interface VariantServer {
  * real processes where the process is the point (kill -9, signals, several instances).
  *
  * `database: "shared"` (the default) runs it on the run's database, as a second instance: its jobs
- * poll once an hour unless `settings` say otherwise, so it never works on other tests' rows, and it
- * has a DATA_DIR of its own (the sandbox carrier's state). `database: "own"` gives it a fresh one
+ * poll once an hour unless `settings` say otherwise (each still runs once at start, as on every
+ * instance, over whatever other tests left), and it has a DATA_DIR of its own (the sandbox
+ * carrier's state). `database: "own"` gives it a fresh one
  * (a new embedded database, or a scratch database on the postgres target): for settings that
  * would touch everything in a shared one (another carrier with its order job running).
  */
