@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rm } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { parse } from "graphql";
 import WebSocket from "ws";
 import { createApiKey } from "../src/apikeys/service.ts";
 import { createPrismaClient } from "../src/db/client.ts";
 import { readEmbeddedLock } from "../src/db/embedded.ts";
-import { createScratchDatabase, testTarget } from "./helpers/harness.ts";
+import { createDataDir, createScratchDatabase, testTarget } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
 import { startServerProcess, type ServerProcess } from "./helpers/processes.ts";
 import { subscribe, wsClient } from "./helpers/subscriptions.ts";
@@ -127,7 +125,7 @@ describe("abuse: hostile requests against a running server are refused before th
   }
 
   before(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-abuse-"));
+    dataDir = await createDataDir("switchboard-abuse");
     const databaseUrl = testTarget() === "postgres" ? await createScratchDatabase("switchboard_abuse") : "";
     server = await startServerProcess({
       DATA_DIR: dataDir,

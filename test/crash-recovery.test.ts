@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { post, runCli, type ServerProcess, startServerProcess } from "./helpers/processes.ts";
+import { createDataDir } from "./helpers/harness.ts";
+import { post, runCli, startServerProcess, type ServerProcess } from "./helpers/processes.ts";
 
 // The process is killed (SIGKILL) right after the carrier committed an order and before anything
 // was written back. On restart the order job finds the order by its reference and records it.
@@ -17,7 +17,7 @@ describe("crash between the carrier order and the database write", () => {
   });
 
   test("nothing bought is lost: the restarted server records the order and the number becomes ACTIVE", { timeout: 120_000 }, async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-crash-"));
+    dataDir = await createDataDir("switchboard-crash");
     const env = { DATA_DIR: dataDir, DATABASE_URL: "", ENCRYPTION_KEY: "", SEED_DEMO: "false", CARRIER_TIMEOUT_MS: "200", ORDER_POLL_SECONDS: "0.2" };
     const created = await runCli(["apikey", "create", "--org", "crash", "--create-org"], env);
     assert.equal(created.code, 0, created.stderr);

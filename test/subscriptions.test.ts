@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, describe, test } from "node:test";
 import { graphql } from "./generated/gql.ts";
-import { createOrganization, getEnvironment, type TestOrganization } from "./helpers/harness.ts";
+import { createOrganization, getEnvironment, startVariant, type TestOrganization } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
-import { post, runCli, startServerProcess } from "./helpers/processes.ts";
+import { post } from "./helpers/processes.ts";
 import { subscribe, wsClient } from "./helpers/subscriptions.ts";
 
 const SetupStatusChanged = graphql(`
@@ -264,10 +261,9 @@ describe("live setup status", () => {
 
 describe("subscription bounds per API key", () => {
   test("a key may hold at most MAX_SUBSCRIPTIONS_PER_KEY subscriptions across connections; closing one frees its place", { timeout: 120_000 }, async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-bounds-"));
-    const env = { DATA_DIR: dataDir, DATABASE_URL: "", ENCRYPTION_KEY: "", SEED_DEMO: "false", MAX_SUBSCRIPTIONS_PER_KEY: "2" };
-    const key = (await runCli(["apikey", "create", "--org", "bounds", "--create-org"], env)).stdout.trim();
-    const server = await startServerProcess(env);
+    // A server in this process with the one limit changed, on the run's database.
+    const server = await startVariant({ MAX_SUBSCRIPTIONS_PER_KEY: "2" });
+    const key = (await createOrganization("bounds")).secret;
     const clients: Array<ReturnType<typeof wsClient>> = [];
     try {
       const open = async () => {
@@ -289,8 +285,7 @@ describe("subscription bounds per API key", () => {
       assert.equal(event.data?.phoneNumberSetupStatusChanged.current.status, "ACTION_REQUIRED");
     } finally {
       for (const client of clients) await client.dispose();
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      await server.close();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,6 +8,8 @@ import { print } from "graphql";
 import { createApiKey, createOperatorKey } from "../../src/apikeys/service.ts";
 import { startSwitchboard, type Switchboard } from "../../src/bootstrap.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
+import { readEmbeddedLock, startEmbeddedPostgres } from "../../src/db/embedded.ts";
+import { migrateDatabase } from "../../src/db/migrate.ts";
 import { createLogger } from "../../src/logger.ts";
 import { SANDBOX_WEBHOOK_SECRET, TELNYX_PUBLIC_KEY } from "./webhooks.ts";
 import { runCli } from "./processes.ts";
@@ -26,6 +28,8 @@ export interface TestEnvironment {
   statements: string[];
   /** Every log line at level error or above, as JSON text. */
   errorLogs: string[];
+  /** The settings (environment variables) the run's server was configured with. */
+  settings: Record<string, string>;
   /** The server on a real port (started on first use). */
   url(): Promise<string>;
 }
@@ -46,10 +50,41 @@ export async function createScratchDatabase(prefix: string): Promise<string> {
   return scratch.url;
 }
 
+let template: Promise<string> | undefined;
+
+/**
+ * An embedded database with every migration applied and nothing else, made once per run (PGlite's
+ * initdb and the migrations take seconds, several times that on a busy machine), then stopped.
+ */
+function embeddedTemplate(): Promise<string> {
+  return (template ??= (async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "switchboard-template-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const embedded = await startEmbeddedPostgres(dir);
+    try {
+      await migrateDatabase(embedded.url, createLogger("silent"));
+    } finally {
+      await embedded.stop();
+    }
+    return embedded.dataDir;
+  })());
+}
+
+/**
+ * A fresh DATA_DIR, removed when the run ends. On the embedded target it holds a copy of the
+ * migrated template database, so a server (in this process or its own) starts as on an existing
+ * DATA_DIR; tests of the very first start make their own empty one (first-start.test.ts).
+ */
+export async function createDataDir(prefix: string): Promise<string> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), `${prefix}-`));
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  if (testTarget() === "embedded") await cp(await embeddedTemplate(), path.join(dataDir, "pglite"), { recursive: true });
+  return dataDir;
+}
+
 async function start(): Promise<TestEnvironment> {
   const target = testTarget();
-  const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-test-"));
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const dataDir = await createDataDir("switchboard-test");
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
@@ -102,6 +137,7 @@ async function start(): Promise<TestEnvironment> {
     target,
     statements,
     errorLogs,
+    settings: env,
     url: () =>
       (listening ??= new Promise<string>((resolve) => {
         switchboard.app.httpServer.listen(0, "127.0.0.1", () => {
@@ -114,6 +150,58 @@ async function start(): Promise<TestEnvironment> {
 
 export function getEnvironment(): Promise<TestEnvironment> {
   return (environment ??= start());
+}
+
+export interface VariantServer {
+  switchboard: Switchboard;
+  config: Config;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Another Switchboard in this process, with some settings changed (a limit, the carrier), listening
+ * on a loopback port: for configuration variants, where a server process of its own would only
+ * cost a start (tsx, the database, migrations) and nothing is tested about the process. Keep
+ * real processes where the process is the point (kill -9, signals, several instances).
+ *
+ * `database: "shared"` (the default) runs it on the run's database, as a second instance: its jobs
+ * poll once an hour unless `settings` say otherwise (each still runs once at start, as on every
+ * instance, over whatever other tests left), and it has a DATA_DIR of its own (the sandbox
+ * carrier's state). `database: "own"` gives it a fresh one
+ * (a new embedded database, or a scratch database on the postgres target): for settings that
+ * would touch everything in a shared one (another carrier with its order job running).
+ */
+export async function startVariant(settings: Record<string, string>, options: { database?: "shared" | "own" } = {}): Promise<VariantServer> {
+  const env = await getEnvironment();
+  const dataDir = options.database === "own" ? await createDataDir("switchboard-variant") : await mkdtemp(path.join(tmpdir(), "switchboard-variant-"));
+  if (options.database !== "own") cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  let database: Record<string, string>;
+  if (options.database === "own") {
+    database = { DATABASE_URL: env.target === "postgres" ? await createScratchDatabase("switchboard_variant") : "" };
+  } else if (env.target === "postgres") {
+    database = { DATABASE_URL: env.config.databaseUrl! };
+  } else {
+    // The run's embedded database, through its loopback port (with the password its lock holds);
+    // one connection, as the embedded database wants.
+    const lock = await readEmbeddedLock(env.config.dataDir);
+    if (!lock) throw new Error("the test run's embedded database has no lock file");
+    database = { DATABASE_URL: lock.url, DATABASE_POOL_SIZE: "1" };
+  }
+  const quietJobs = options.database === "own" ? {} : { ORDER_POLL_SECONDS: "3600", BILLING_POLL_SECONDS: "3600", MESSAGE_SEND_POLL_SECONDS: "3600", WEBHOOK_POLL_SECONDS: "3600", NOTIFICATION_POLL_SECONDS: "3600" };
+  const config = loadConfig({ ...env.settings, ...quietJobs, DATA_DIR: dataDir, ...database, ...settings });
+  const switchboard = await startSwitchboard(config, createLogger(process.env.LOG_LEVEL ? config.logLevel : "silent"));
+  const httpServer = switchboard.app.httpServer;
+  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
+      await switchboard.app.drain();
+      await switchboard.close();
+    })());
+  cleanups.unshift(close);
+  return { switchboard, config, url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`, close };
 }
 
 /** Stops the server and removes what the run created. */
@@ -260,12 +348,11 @@ export async function sendRaw(auth: string | Record<string, string>, query: stri
 }
 
 /**
- * The environment of a server process of its own (kill -9 tests): a fresh DATA_DIR, and on the
+ * The environment of a server process of its own (kill -9 tests): a fresh DATA_DIR (createDataDir), and on the
  * postgres target a fresh scratch database, migrated; both removed when the run ends.
  */
 export async function processEnvironment(prefix: string, settings: Record<string, string>): Promise<Record<string, string>> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), `${prefix}-`));
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const dataDir = await createDataDir(prefix);
   const databaseUrl = testTarget() === "postgres" ? await createScratchDatabase(prefix.replaceAll("-", "_")) : "";
   const env = { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, ENCRYPTION_KEY: databaseUrl ? randomBytes(32).toString("hex") : "", SEED_DEMO: "false", ...settings };
   if (databaseUrl) {
