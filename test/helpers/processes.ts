@@ -21,6 +21,12 @@ export const SWITCHBOARD = ["--import", "tsx", "src/cli/index.ts"];
  * Starts `switchboard serve` (what `npm start` runs) as its own process and waits until it listens.
  * SERVER_NODE_ARGS adds Node options (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile a benchmark's server).
  */
+/** Server processes still running; killed when the test process exits (a cancelled test does not stop its own). */
+const started = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of started) child.kill("SIGKILL");
+});
+
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const nodeArgs = (process.env.SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, ...SWITCHBOARD, "serve"], {
@@ -28,12 +34,18 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  started.add(child);
+  child.once("exit", () => started.delete(child));
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${stdout}\n${stderr}`)), 60_000);
+    const timer = setTimeout(() => {
+      // A server that never started is not left behind holding its port and DATA_DIR.
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start in 60 s:\n${stdout}\n${stderr}`));
+    }, 60_000);
     const check = () => {
       const match = stdout.match(/"url":"(http:\/\/[^"]+)\/graphql"/);
       if (match) {
