@@ -10,7 +10,7 @@ import { after, describe, test } from "node:test";
 import pg from "pg";
 import { EMBEDDED_LOCK_FILE, startEmbeddedPostgres, type EmbeddedLock, type EmbeddedPostgres } from "../src/db/embedded.ts";
 import { testTarget } from "./helpers/harness.ts";
-import { runScript } from "./helpers/processes.ts";
+import { runCli } from "./helpers/processes.ts";
 
 /** A typed frontend message. */
 function frontendMessage(type: string, body: Buffer): Buffer {
@@ -108,7 +108,7 @@ describe("access to the embedded database", { skip: testTarget() === "postgres" 
     // The CLI finds the URL in the lock and goes through the running "server" (this process): it
     // applies the migrations through the Prisma CLI (a child process given the URL), then creates a key.
     const env = { DATA_DIR: dataDir, DATABASE_URL: "", ENCRYPTION_KEY: "" };
-    const created = await runScript("scripts/apikey.ts", ["create", "--org", "Embedded access", "--scopes", "numbers:read"], env);
+    const created = await runCli(["apikey", "create", "--org", "Embedded access", "--create-org", "--scopes", "numbers:read"], env);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stderr, /server is running/);
     assert.match(created.stdout, /^sb_live_/);
