@@ -60,6 +60,23 @@ export function useRequestLog(deps: { logger: Logger; metrics: Metrics }): Plugi
     );
   };
 
+  /**
+   * An operation about to run: over HTTP/SSE its request's record is completed (logged when the
+   * response starts); over a WebSocket the returned function logs it once its result is known.
+   */
+  const startOperation = (args: { contextValue: unknown; document: Parameters<typeof getOperationAST>[0]; operationName?: string | null }) => {
+    const context = args.contextValue as YogaContext;
+    const described = describe(context, args);
+    const operation = context.request && operations.get(context.request);
+    if (operation) {
+      Object.assign(operation, described);
+      return undefined;
+    }
+    if (!context.extra) return undefined;
+    const started = performance.now();
+    return (result: ExecutionResult | undefined) => logSocketOperation(context, described, started, result);
+  };
+
   return {
     requestIdOf: (request) => (request ? operations.get(request)?.requestId : undefined),
     onRequest({ request }) {
@@ -85,38 +102,16 @@ export function useRequestLog(deps: { logger: Logger; metrics: Metrics }): Plugi
       };
     },
     onExecute({ args }) {
-      const context = args.contextValue as YogaContext;
-      const described = describe(context, args);
-      const operation = context.request && operations.get(context.request);
-      if (operation) {
-        Object.assign(operation, described);
-        return;
-      }
-      if (!context.extra) return;
-      const started = performance.now();
-      return {
-        onExecuteDone({ result }) {
-          logSocketOperation(context, described, started, Symbol.asyncIterator in result ? undefined : (result as ExecutionResult));
-        },
-      };
+      const log = startOperation(args);
+      if (!log) return;
+      return { onExecuteDone: ({ result }) => log(Symbol.asyncIterator in result ? undefined : (result as ExecutionResult)) };
     },
     onSubscribe({ args }) {
-      const context = args.contextValue as YogaContext;
-      const described = describe(context, args);
-      const operation = context.request && operations.get(context.request);
-      if (operation) {
-        Object.assign(operation, described);
-        return;
-      }
-      if (!context.extra) return;
-      const started = performance.now();
+      const log = startOperation(args);
+      if (!log) return;
       return {
-        onSubscribeResult({ result }) {
-          logSocketOperation(context, described, started, Symbol.asyncIterator in result ? undefined : (result as ExecutionResult));
-        },
-        onSubscribeError({ error }) {
-          logSocketOperation(context, described, started, { errors: [error as GraphQLError] });
-        },
+        onSubscribeResult: ({ result }) => log(Symbol.asyncIterator in result ? undefined : (result as ExecutionResult)),
+        onSubscribeError: ({ error }) => log({ errors: [error as GraphQLError] }),
       };
     },
     onExecutionResult({ request, result }) {
