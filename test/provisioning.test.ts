@@ -135,7 +135,7 @@ describe("buying numbers from the carrier (sandbox)", () => {
       [{ areaCode: "41" }, [["areaCode"]]],
       [{ limit: 0 }, [["limit"]]],
       [{ limit: 51 }, [["limit"]]],
-      [{ country: "XX", areaCode: "4155", contains: "x1" }, [["country"], ["areaCode"], ["contains"]]],
+      [{ country: "XX", areaCode: "4155", contains: "x-1" }, [["country"], ["areaCode"], ["contains"]]],
     ] as Array<[Record<string, unknown>, string[][]]>) {
       const result = await org.client.request(Search, variables as never);
       const error = result.errors?.[0] as { extensions?: { code?: string; fieldErrors?: Array<{ path: string[] }> } } | undefined;

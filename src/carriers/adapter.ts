@@ -6,15 +6,26 @@
 
 export const NUMBER_FEATURES = ["voice", "sms", "mms"] as const;
 export type NumberFeature = (typeof NUMBER_FEATURES)[number];
+export type { PhoneNumberType } from "../domain/number-type.ts";
+import type { PhoneNumberType } from "../domain/number-type.ts";
 
 export interface SearchCriteria {
   /** ISO 3166-1 alpha-2, e.g. "US". */
   country: string;
   /** National destination code, e.g. "415" (3 digits in NANP countries). */
   areaCode?: string;
-  /** Digits the number must contain. */
+  /** Digits the number must contain (vanity letters already turned into keypad digits). */
   contains?: string;
+  /** Only numbers of this type; absent: whatever the carrier offers (local numbers, mostly). */
+  numberType?: PhoneNumberType;
+  /** City (rate center), matched case-insensitively. */
   locality?: string;
+  /** State or province code, e.g. "CA", "ON" (US and CA). */
+  region?: string;
+  /** A postal code of the country, normalised (src/domain/number-type.ts); only where `searchesByPostalCode`. */
+  postalCode?: string;
+  /** An E.164 number the results should be near (same area code; the carrier orders by closeness where it can). */
+  nearNumber?: string;
   features?: NumberFeature[];
   /** 1..50. */
   limit: number;
@@ -26,6 +37,8 @@ export interface AvailableNumber {
   locality: string | null;
   region: string | null;
   country: string;
+  /** LOCAL, TOLL_FREE or MOBILE: the carrier's word, else derived from the E.164. */
+  numberType: PhoneNumberType;
   features: NumberFeature[];
   monthlyCostCents: number;
   upfrontCostCents: number;
@@ -55,6 +68,8 @@ export interface CarrierNumber {
 export interface CarrierAdapter {
   readonly name: "sandbox" | "telnyx";
   searchAvailable(criteria: SearchCriteria): Promise<AvailableNumber[]>;
+  /** Whether searchAvailable can filter by postal code (Telnyx cannot: a search with one is refused before any call). */
+  readonly searchesByPostalCode: boolean;
   /** Orders one number. Safe to repeat with the same reference: the carrier keeps one order. */
   placeOrder(request: { e164: string; reference: string }): Promise<CarrierOrder>;
   getOrder(orderId: string): Promise<CarrierOrder>;

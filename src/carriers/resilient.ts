@@ -78,6 +78,7 @@ export function resilient(carrier: CarrierAdapter, options: ResilienceOptions, l
   return {
     name: carrier.name,
     searchAvailable: (criteria) => call(safe, "searchAvailable", () => carrier.searchAvailable(criteria)),
+    searchesByPostalCode: carrier.searchesByPostalCode,
     placeOrder: (request) => call(once, "placeOrder", () => carrier.placeOrder(request)),
     getOrder: (id) => call(safe, "getOrder", () => carrier.getOrder(id)),
     findOrderByReference: (reference) => call(safe, "findOrderByReference", () => carrier.findOrderByReference(reference)),

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseE164 } from "../domain/e164.ts";
+import { isTollFreeAreaCode, keypadDigits, TOLL_FREE_AREA_CODES } from "../domain/number-type.ts";
 import { CarrierFailure, type AvailableNumber, type CarrierAdapter, type CarrierNumber, type CarrierOrder, type OutboundMessageRequest, type SearchCriteria, type SentMessage } from "./adapter.ts";
 
 /**
@@ -117,36 +118,129 @@ interface SandboxState {
 
 /** Area codes whose inventory is always empty, to exercise fallback and shortage handling. */
 export const SANDBOX_SOLD_OUT_AREA_CODES = ["212", "917"];
-/** Area codes the sandbox stocks per country (NANP); other area codes of these countries are empty. */
-const STOCKED: Record<string, string[]> = {
-  US: ["201", "202", "206", "213", "303", "305", "312", "404", "415", "512", "617", "646", "702", "713", "818"],
-  CA: ["416", "604", "514"],
-};
-const PER_AREA_CODE = 40;
 
-function inventory(country: string, areaCode: string): AvailableNumber[] {
-  if (!STOCKED[country]?.includes(areaCode)) return [];
-  // Deterministic: the same area code always offers the same numbers, in the same order.
+/** One area code of the sandbox's built-in NANP table: where its numbers are, as a carrier would say. */
+export interface SandboxAreaCode {
+  areaCode: string;
+  country: "US" | "CA";
+  /** The city (rate center) its numbers are in. */
+  locality: string;
+  /** USPS state or Canada Post province code. */
+  region: string;
+  /** A few postal codes the area code serves (enough for postal-code searches in tests and demos). */
+  postalCodes: string[];
+}
+
+/**
+ * The sandbox's local inventory: a small, fixed table of US and Canadian area codes (the first 18
+ * are the area codes the sandbox has always stocked, in their old order, so earlier searches list
+ * the same numbers). 212 and 917 are listed but sold out. Overlays (212/646/917 New York) share
+ * their city and postal codes.
+ */
+export const SANDBOX_AREA_CODES: readonly SandboxAreaCode[] = [
+  { areaCode: "201", country: "US", locality: "Jersey City", region: "NJ", postalCodes: ["07302", "07306", "07310"] },
+  { areaCode: "202", country: "US", locality: "Washington", region: "DC", postalCodes: ["20001", "20002", "20005"] },
+  { areaCode: "206", country: "US", locality: "Seattle", region: "WA", postalCodes: ["98101", "98104", "98109"] },
+  { areaCode: "213", country: "US", locality: "Los Angeles", region: "CA", postalCodes: ["90012", "90013", "90017"] },
+  { areaCode: "303", country: "US", locality: "Denver", region: "CO", postalCodes: ["80202", "80203", "80205"] },
+  { areaCode: "305", country: "US", locality: "Miami", region: "FL", postalCodes: ["33128", "33130", "33131"] },
+  { areaCode: "312", country: "US", locality: "Chicago", region: "IL", postalCodes: ["60601", "60602", "60606"] },
+  { areaCode: "404", country: "US", locality: "Atlanta", region: "GA", postalCodes: ["30303", "30308", "30309"] },
+  { areaCode: "415", country: "US", locality: "San Francisco", region: "CA", postalCodes: ["94102", "94103", "94105"] },
+  { areaCode: "512", country: "US", locality: "Austin", region: "TX", postalCodes: ["78701", "78702", "78704"] },
+  { areaCode: "617", country: "US", locality: "Boston", region: "MA", postalCodes: ["02108", "02110", "02116"] },
+  { areaCode: "646", country: "US", locality: "New York", region: "NY", postalCodes: ["10001", "10011", "10016"] },
+  { areaCode: "702", country: "US", locality: "Las Vegas", region: "NV", postalCodes: ["89101", "89109"] },
+  { areaCode: "713", country: "US", locality: "Houston", region: "TX", postalCodes: ["77002", "77003", "77004"] },
+  { areaCode: "818", country: "US", locality: "Burbank", region: "CA", postalCodes: ["91502", "91505"] },
+  { areaCode: "416", country: "CA", locality: "Toronto", region: "ON", postalCodes: ["M5V 3L9", "M5H 2N2", "M4W 1A8"] },
+  { areaCode: "604", country: "CA", locality: "Vancouver", region: "BC", postalCodes: ["V6B 1A1", "V6C 3E1", "V6E 4M2"] },
+  { areaCode: "514", country: "CA", locality: "Montreal", region: "QC", postalCodes: ["H2Y 1C6", "H3B 4W8"] },
+  { areaCode: "212", country: "US", locality: "New York", region: "NY", postalCodes: ["10001", "10011", "10016"] },
+  { areaCode: "917", country: "US", locality: "New York", region: "NY", postalCodes: ["10001", "10011", "10016"] },
+  { areaCode: "310", country: "US", locality: "Santa Monica", region: "CA", postalCodes: ["90401", "90403"] },
+  { areaCode: "214", country: "US", locality: "Dallas", region: "TX", postalCodes: ["75201", "75202"] },
+  { areaCode: "602", country: "US", locality: "Phoenix", region: "AZ", postalCodes: ["85003", "85004"] },
+  { areaCode: "503", country: "US", locality: "Portland", region: "OR", postalCodes: ["97204", "97205"] },
+  { areaCode: "612", country: "US", locality: "Minneapolis", region: "MN", postalCodes: ["55401", "55402"] },
+  { areaCode: "215", country: "US", locality: "Philadelphia", region: "PA", postalCodes: ["19102", "19103"] },
+  { areaCode: "619", country: "US", locality: "San Diego", region: "CA", postalCodes: ["92101", "92103"] },
+  { areaCode: "403", country: "CA", locality: "Calgary", region: "AB", postalCodes: ["T2P 1J9", "T2P 2M5"] },
+  { areaCode: "613", country: "CA", locality: "Ottawa", region: "ON", postalCodes: ["K1P 1J1", "K1P 5G4"] },
+];
+
+/**
+ * Vanity numbers every stocked area code (toll-free included) also offers, so that keypad searches
+ * find something: +1 NPA 356-9377 spells FLOWERS.
+ */
+export const SANDBOX_VANITY_WORDS = ["FLOWERS", "CALLNOW", "LAWYERS", "PLUMBER", "DENTIST"];
+
+const PER_AREA_CODE = 40;
+const TOLL_FREE_MONTHLY_CENTS = 200;
+
+/**
+ * The numbers one area code offers, always the same in the same order: 40 generated numbers (the
+ * generator the sandbox always used), then the vanity numbers. Toll-free area codes are numbered
+ * in the US, with no locality or region; MOBILE numbers the sandbox has none (it sells NANP only,
+ * whose numbering plan has no separate mobile ranges).
+ */
+function inventory(areaCode: string): AvailableNumber[] {
+  const tollFree = isTollFreeAreaCode(areaCode);
+  const area = SANDBOX_AREA_CODES.find((a) => a.areaCode === areaCode);
+  if ((!tollFree && !area) || SANDBOX_SOLD_OUT_AREA_CODES.includes(areaCode)) return [];
+  const country = area?.country ?? "US";
   const seed = createHash("sha256").update(`${country}:${areaCode}`).digest();
   const numbers: AvailableNumber[] = [];
+  const offer = (exchange: string, line: string, i: number) => {
+    const parsed = parseE164(`+1${areaCode}${exchange}${line}`);
+    if (!parsed.ok || parsed.country !== country || numbers.some((n) => n.e164 === parsed.e164)) return;
+    numbers.push({
+      e164: parsed.e164,
+      friendlyName: `(${areaCode}) ${exchange}-${line}`,
+      locality: area?.locality ?? null,
+      region: area?.region ?? null,
+      country,
+      numberType: tollFree ? "TOLL_FREE" : "LOCAL",
+      features: i % 5 === 4 ? ["voice"] : ["voice", "sms", "mms"],
+      monthlyCostCents: tollFree ? TOLL_FREE_MONTHLY_CENTS : 100,
+      upfrontCostCents: 100,
+    });
+  };
   for (let i = 0; numbers.length < PER_AREA_CODE && i < 400; i++) {
     const exchange = 200 + ((seed.readUInt16BE(i % 30) + i * 37) % 800);
     const line = (seed.readUInt16BE((i + 7) % 30) * 7 + i * 131) % 10000;
-    const parsed = parseE164(`+1${areaCode}${exchange}${String(line).padStart(4, "0")}`);
-    if (!parsed.ok || parsed.country !== country || numbers.some((n) => n.e164 === parsed.e164)) continue;
-    const features: AvailableNumber["features"] = i % 5 === 4 ? ["voice"] : ["voice", "sms", "mms"];
-    numbers.push({
-      e164: parsed.e164,
-      friendlyName: `(${areaCode}) ${String(exchange)}-${String(line).padStart(4, "0")}`,
-      locality: `Sandbox ${areaCode}`,
-      region: country === "US" ? "CA" : "ON",
-      country,
-      features,
-      monthlyCostCents: 100,
-      upfrontCostCents: 100,
-    });
+    offer(String(exchange), String(line).padStart(4, "0"), i);
+  }
+  for (const word of SANDBOX_VANITY_WORDS) {
+    const digits = keypadDigits(word)!;
+    offer(digits.slice(0, 3), digits.slice(3), 0);
   }
   return numbers;
+}
+
+/** The area codes a search looks in, in the table's order. */
+function areaCodesFor(criteria: SearchCriteria): string[] {
+  if (criteria.numberType === "MOBILE") return [];
+  const tollFree = criteria.numberType === "TOLL_FREE" || (criteria.areaCode !== undefined && isTollFreeAreaCode(criteria.areaCode));
+  if (tollFree) {
+    // Toll-free numbers have no place: any locality, region or postal code finds none.
+    if (criteria.country !== "US" || criteria.locality || criteria.region || criteria.postalCode) return [];
+    return criteria.areaCode ? [criteria.areaCode].filter(isTollFreeAreaCode) : [...TOLL_FREE_AREA_CODES];
+  }
+  const locality = criteria.locality?.trim().toLowerCase();
+  return SANDBOX_AREA_CODES.filter(
+    (a) =>
+      a.country === criteria.country &&
+      (!criteria.areaCode || a.areaCode === criteria.areaCode) &&
+      (!locality || a.locality.toLowerCase() === locality) &&
+      (!criteria.region || a.region === criteria.region) &&
+      (!criteria.postalCode || a.postalCodes.includes(criteria.postalCode)),
+  ).map((a) => a.areaCode);
+}
+
+/** Closeness of a number to `near` (same area code): its exchange, then its line, by numeric distance. */
+function distance(e164: string, near: string): number {
+  return Math.abs(Number(e164.slice(5, 8)) - Number(near.slice(5, 8))) * 10_000 + Math.abs(Number(e164.slice(8)) - Number(near.slice(8)));
 }
 
 /**
@@ -228,24 +322,31 @@ export class SandboxCarrier implements CarrierAdapter {
     return { ...order };
   }
 
+  readonly searchesByPostalCode = true;
+
+  /**
+   * Searches the built-in table (SANDBOX_AREA_CODES and the toll-free area codes): area code,
+   * type, locality, region and postal code choose the area codes; `contains` matches the digits
+   * after the country code; `nearNumber` orders by closeness of exchange and line.
+   */
   async searchAvailable(criteria: SearchCriteria): Promise<AvailableNumber[]> {
     await this.#enter("searchAvailable");
-    const areaCodes = criteria.areaCode ? [criteria.areaCode] : (STOCKED[criteria.country] ?? []);
     const sold = new Set(Object.values(this.#state.numbers).map((n) => n.e164));
-    return areaCodes
-      .flatMap((areaCode) => inventory(criteria.country, areaCode))
+    const found = areaCodesFor(criteria)
+      .flatMap((areaCode) => inventory(areaCode))
       .filter((n) => !sold.has(n.e164) && !this.faults.refuse.has(n.e164))
       .filter((n) => !criteria.contains || n.e164.slice(1).includes(criteria.contains))
-      .filter((n) => !criteria.features?.some((f) => !n.features.includes(f)))
-      .slice(0, criteria.limit);
+      .filter((n) => !criteria.features?.some((f) => !n.features.includes(f)));
+    const near = criteria.nearNumber;
+    if (near?.startsWith("+1")) found.sort((a, b) => distance(a.e164, near) - distance(b.e164, near));
+    return found.slice(0, criteria.limit);
   }
 
   async placeOrder(request: { e164: string; reference: string }): Promise<CarrierOrder> {
     await this.#enter("placeOrder");
     const existing = Object.values(this.#state.orders).find((o) => o.reference === request.reference);
     if (existing) return { ...existing };
-    const parsed = parseE164(request.e164);
-    const offered = parsed.ok && inventory(parsed.country, request.e164.slice(2, 5)).some((n) => n.e164 === request.e164);
+    const offered = request.e164.startsWith("+1") && inventory(request.e164.slice(2, 5)).some((n) => n.e164 === request.e164);
     const sold = Object.values(this.#state.numbers).some((n) => n.e164 === request.e164);
     if (!offered || sold || this.faults.refuse.has(request.e164)) {
       throw new CarrierFailure("REJECTED", `${request.e164} is no longer available`, this.name);

@@ -1,6 +1,7 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import type Telnyx from "telnyx";
 import type { APIConnectionError } from "telnyx";
+import { numberTypeOf } from "../domain/number-type.ts";
 
 /** The SDK, loaded when the carrier is first called: a server without Telnyx never holds it (about 35 MB). */
 type TelnyxSdk = typeof import("telnyx");
@@ -13,6 +14,7 @@ import {
   type CarrierOrderStatus,
   type NumberFeature,
   type OutboundMessageRequest,
+  type PhoneNumberType,
   type SearchCriteria,
   type SentMessage,
 } from "./adapter.ts";
@@ -72,7 +74,7 @@ interface TelnyxPhoneNumberData {
 /**
  * The Telnyx carrier, through Telnyx's official SDK (`telnyx` v7), against Telnyx API v2:
  *
- * - searchAvailable: GET /available_phone_numbers (filter[...] query)
+ * - searchAvailable: GET /available_phone_numbers (filter[...] query; see the method for the mapping)
  * - placeOrder: GET /number_orders?filter[customer_reference]= first (an existing order with the
  *   reference is returned, never a second one), then POST /number_orders
  * - getOrder: GET /number_orders/{id}; findOrderByReference: GET /number_orders?filter[customer_reference]=
@@ -125,17 +127,33 @@ export class TelnyxCarrier implements CarrierAdapter {
     };
   }
 
+  /** GET /available_phone_numbers has no postal-code filter: such searches are refused before any call. */
+  readonly searchesByPostalCode = false;
+
+  /**
+   * GET /available_phone_numbers, mapped to Telnyx's documented filters:
+   * numberType -> filter[phone_number_type] (local | toll_free | mobile), areaCode ->
+   * filter[national_destination_code], contains -> filter[phone_number][contains] (keypad digits;
+   * Telnyx matches after the NDC when both are given), locality -> filter[locality], region ->
+   * filter[administrative_area], features -> filter[features]. nearNumber has no Telnyx filter: it
+   * becomes the number's NDC (the service sets areaCode from it), and results are not reordered by
+   * closeness. Results do not carry their type: the type asked for is theirs, else it is derived
+   * from the E.164.
+   */
   async searchAvailable(criteria: SearchCriteria): Promise<AvailableNumber[]> {
+    if (criteria.postalCode) throw this.#fail("REJECTED", "telnyx searchAvailable: Telnyx number search has no postal code filter");
     const limit = Math.min(50, Math.max(1, Math.floor(criteria.limit)));
     const filter: NonNullable<Telnyx.AvailablePhoneNumberListParams["filter"]> = { country_code: criteria.country, limit };
+    if (criteria.numberType) filter.phone_number_type = TELNYX_NUMBER_TYPES[criteria.numberType];
     if (criteria.areaCode) filter.national_destination_code = criteria.areaCode;
     if (criteria.contains) filter.phone_number = { contains: criteria.contains };
     if (criteria.locality) filter.locality = criteria.locality;
+    if (criteria.region) filter.administrative_area = criteria.region;
     if (criteria.features?.length) filter.features = [...criteria.features];
     const response = await this.#call("searchAvailable", (client, options) => client.availablePhoneNumbers.list({ filter }, options));
     const numbers: AvailableNumber[] = [];
     for (const item of response.data ?? []) {
-      const mapped = toAvailableNumber(item, criteria.country);
+      const mapped = toAvailableNumber(item, criteria.country, criteria.numberType);
       if (mapped) numbers.push(mapped);
     }
     return numbers.slice(0, limit);
@@ -355,7 +373,10 @@ function toCarrierNumber(item: TelnyxPhoneNumberData): CarrierNumber | undefined
 
 type TelnyxAvailableNumber = NonNullable<Telnyx.AvailablePhoneNumberListResponse["data"]>[number];
 
-function toAvailableNumber(item: TelnyxAvailableNumber, requestedCountry: string): AvailableNumber | undefined {
+/** Switchboard's number types as Telnyx's filter[phone_number_type] values. */
+const TELNYX_NUMBER_TYPES = { LOCAL: "local", TOLL_FREE: "toll_free", MOBILE: "mobile" } as const satisfies Record<PhoneNumberType, string>;
+
+function toAvailableNumber(item: TelnyxAvailableNumber, requestedCountry: string, requestedType?: PhoneNumberType): AvailableNumber | undefined {
   const e164 = item.phone_number;
   if (!e164) return undefined;
   const region = (type: string) => item.region_information?.find((r) => r.region_type === type)?.region_name || null;
@@ -367,6 +388,7 @@ function toAvailableNumber(item: TelnyxAvailableNumber, requestedCountry: string
     locality: displayName(region("rate_center") ?? region("location")),
     region: region("state"),
     country: region("country_code") ?? parsed?.country ?? requestedCountry,
+    numberType: requestedType ?? numberTypeOf(e164),
     features: FEATURES.filter((f) => names.has(f)),
     monthlyCostCents: toCents(item.cost_information?.monthly_cost),
     upfrontCostCents: toCents(item.cost_information?.upfront_cost),

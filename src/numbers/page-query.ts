@@ -120,6 +120,7 @@ export function filterSql(organizationId: string, filter: PhoneNumberFilter | nu
   if (filter?.sources?.length) and.push(`p."source" = ANY(${params.add([...new Set(filter.sources)], `"NumberSource"[]`)})`);
   if (filter?.statuses?.length) and.push(`p."status" = ANY(${params.add([...new Set(filter.statuses)], `"NumberStatus"[]`)})`);
   if (filter?.directions?.length) and.push(`p."direction" = ANY(${params.add([...new Set(filter.directions)], `"NumberDirection"[]`)})`);
+  if (filter?.numberTypes?.length) and.push(`p."numberType" = ANY(${params.add([...new Set(filter.numberTypes)], `"PhoneNumberType"[]`)})`);
   if (filter?.agentId) {
     const decoded = decodeId(filter.agentId, "Agent", ["filter", "agentId"]);
     if ("error" in decoded) throw new ValidationError([decoded.error]);

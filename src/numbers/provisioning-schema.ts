@@ -9,7 +9,7 @@ import { builder, type EnumValues } from "../schema/builder.ts";
 import { ERRORS } from "../schema/mutation.ts";
 import type { CarrierNumber } from "../carriers/adapter.ts";
 import type { BulkItemResult, Provisioned, Reconciliation, ShortageStrategy } from "./provisioning.ts";
-import { PhoneNumberRef } from "./schema/types.ts";
+import { PhoneNumberRef, PhoneNumberTypeEnum } from "./schema/types.ts";
 
 const NumberFeatureEnum = builder.enumType("NumberFeature", {
   description: "A capability to search for.",
@@ -28,6 +28,10 @@ const AvailableNumberRef = builder.objectRef<AvailableNumber>("AvailableNumber")
     locality: t.exposeString("locality", { nullable: true, description: "City or rate center." }),
     region: t.exposeString("region", { nullable: true, description: "State or province." }),
     country: t.exposeString("country", { description: "ISO 3166-1 alpha-2 country." }),
+    numberType: t.expose("numberType", {
+      type: PhoneNumberTypeEnum,
+      description: "LOCAL, TOLL_FREE or MOBILE: the type searched for, else derived from the number (Telnyx results do not say it).",
+    }),
     features: t.field({ type: [NumberFeatureEnum], description: "What the number supports.", resolve: (n) => n.features }),
     monthlyCostCents: t.exposeInt("monthlyCostCents", { description: "Monthly cost in cents." }),
     upfrontCostCents: t.exposeInt("upfrontCostCents", { description: "One-time cost in cents." }),
@@ -48,12 +52,32 @@ function asQueryError(error: unknown): never {
 builder.queryField("availablePhoneNumbers", (t) =>
   t.field({
     type: [AvailableNumberRef],
-    description: "Numbers the caller's carrier offers (sb_test_ keys search the sandbox), minus numbers already in use here.",
+    description:
+      "Numbers the caller's carrier offers (sb_test_ keys search the sandbox), minus numbers already in use here. All given filters apply; filters that contradict each other (numberType LOCAL with toll-free area code 800, a locality for toll-free numbers, a postal code of another country) are a BAD_USER_INPUT error with the path of each, not an empty list.",
     authScopes: { scope: "numbers:read" },
     args: {
       country: t.arg.string({ defaultValue: "US", description: "ISO 3166-1 alpha-2 country." }),
-      areaCode: t.arg.string({ description: "3-digit area code (national destination code)." }),
-      contains: t.arg.string({ description: "Digits the number must contain (1 to 10)." }),
+      areaCode: t.arg.string({
+        description: "3-digit area code (national destination code). Toll-free area codes (800, 833, 844, 855, 866, 877, 888) search toll-free numbers.",
+      }),
+      numberType: t.arg({
+        type: PhoneNumberTypeEnum,
+        description:
+          "LOCAL, TOLL_FREE or MOBILE, where the carrier has them. Sandbox: LOCAL in its US and Canadian area codes, TOLL_FREE in the US (800-888), no MOBILE. Telnyx: filter[phone_number_type] (local, toll_free, mobile), offered per country as Telnyx's coverage says. Left out: local numbers, or toll-free ones for a toll-free area code.",
+      }),
+      contains: t.arg.string({
+        description: 'Digits or letters the number must contain (1 to 10); letters are read on the phone keypad, so "FLOWERS" finds numbers containing 3569377. With an area code, carriers match after it.',
+      }),
+      locality: t.arg.string({ description: "City (rate center), case-insensitive, e.g. \"San Francisco\". Telnyx: filter[locality]." }),
+      region: t.arg.string({ description: "US state or Canadian province code, e.g. CA, NY, ON. Telnyx: filter[administrative_area]." }),
+      postalCode: t.arg.string({
+        description:
+          "A US ZIP code (94103) or Canadian postal code (M5V 3L9) of the country searched. Sandbox: the area codes serving it. Telnyx has no postal-code filter: refused (NOT_PERMITTED) for Telnyx searches; use locality or region.",
+      }),
+      nearNumber: t.arg.string({
+        description:
+          "An E.164 US or Canadian number: numbers in the same area code. Sandbox: ordered by closeness of exchange and line. Telnyx has no proximity filter: mapped to filter[national_destination_code] only (combine with locality to stay in the same rate center).",
+      }),
       features: t.arg({ type: [NumberFeatureEnum], description: "Required capabilities." }),
       limit: t.arg.int({ defaultValue: 10, description: "1 to 50 results (default 10)." }),
     },
@@ -68,8 +92,12 @@ builder.queryField("availablePhoneNumbers", (t) =>
 
 const provisionFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, "InputObject">) => ({
   country: t.string({ description: "ISO 3166-1 alpha-2 country (default US)." }),
-  areaCode: t.string({ description: "Preferred 3-digit area code." }),
-  contains: t.string({ description: "Digits the number must contain." }),
+  areaCode: t.string({ description: "Preferred 3-digit area code; a toll-free one (800, 833, ...) buys a toll-free number." }),
+  numberType: t.field({
+    type: PhoneNumberTypeEnum,
+    description: "LOCAL, TOLL_FREE or MOBILE (default: the area code's type, else LOCAL). The area-code fallback stays within this type: a toll-free request never buys a local number.",
+  }),
+  contains: t.string({ description: "Digits or keypad letters the number must contain." }),
   features: t.field({ type: [NumberFeatureEnum], description: "Required capabilities." }),
   label: t.string({ maxLength: 100, description: "Label of the new number(s)." }),
   agentId: t.id({ description: "Agent to route the new number(s) to." }),

@@ -12,6 +12,17 @@ import { CarrierError, ConflictError, ValidationError } from "../domain/errors.t
 import { isMissingReference, isUniqueViolation } from "../db/errors.ts";
 import { LIVE_STATUSES } from "../domain/lifecycle.ts";
 import { e164Field, globalId, issueCode, labelField, parseInput, peekField } from "../domain/validation.ts";
+import type { FieldError } from "../domain/errors.ts";
+import {
+  isTollFreeAreaCode,
+  keypadDigits,
+  normalizePostalCode,
+  numberTypeOf,
+  PHONE_NUMBER_TYPES,
+  regionsOf,
+  TOLL_FREE_AREA_CODES,
+  type PhoneNumberType,
+} from "../domain/number-type.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
 import type { NumberOrder, PhoneNumber } from "../generated/prisma/client.ts";
 
@@ -23,22 +34,69 @@ const country = z
   .toUpperCase()
   .refine((value) => COUNTRIES.has(value), { message: "Unknown country: use an ISO 3166-1 alpha-2 code such as US", params: issueCode("INVALID_VALUE") });
 const areaCode = z.string().trim().regex(/^\d{3}$/, "Must be 3 digits, e.g. 415");
-const contains = z.string().trim().regex(/^\d{1,10}$/, "Must be 1 to 10 digits");
+/** Digits, or letters read on the phone keypad (vanity numbers): "FLOWERS" searches for 3569377. */
+const contains = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const digits = keypadDigits(value);
+    if (digits === undefined) {
+      ctx.addIssue({ code: "custom", message: 'Only digits and letters (letters are read on the phone keypad: "FLOWERS" is 3569377)', params: issueCode("INVALID_CHARACTERS") });
+      return z.NEVER;
+    }
+    if (digits.length < 1 || digits.length > 10) {
+      ctx.addIssue({ code: "custom", message: "Must be 1 to 10 digits or letters", params: issueCode("INVALID_FORMAT") });
+      return z.NEVER;
+    }
+    return digits;
+  });
 const features = z.array(z.enum(NUMBER_FEATURES)).max(3);
+const numberType = z.enum(PHONE_NUMBER_TYPES);
 
-/** availablePhoneNumbers' arguments. */
+/** availablePhoneNumbers' arguments; `conflicts` adds what depends on several of them (and on the carrier). */
 export const SearchInput = z.object({
   country,
   areaCode: areaCode.nullish(),
+  numberType: numberType.nullish(),
   contains: contains.nullish(),
+  locality: z.string().trim().min(1, "Required").max(100, "At most 100 characters").nullish(),
+  region: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, "A 2-letter state or province code, e.g. CA or ON")
+    .nullish(),
+  postalCode: z.string().trim().min(1, "Required").max(10, "At most 10 characters").nullish(),
+  nearNumber: e164Field.nullish(),
   features: features.nullish(),
   limit: z.number().int().min(1, "Must be between 1 and 50").max(50, "Must be between 1 and 50"),
 });
+
+/**
+ * The number type an area code and an explicit type ask for together, and the problem when they
+ * disagree (numberType LOCAL with toll-free area code 800, or TOLL_FREE with area code 415).
+ */
+function typeOfRequest(areaCode: string | null | undefined, type: PhoneNumberType | null | undefined, path: string[]): { type?: PhoneNumberType; problem?: FieldError } {
+  const tollFreeCode = areaCode ? isTollFreeAreaCode(areaCode) : undefined;
+  if (type && tollFreeCode !== undefined && tollFreeCode !== (type === "TOLL_FREE")) {
+    return {
+      problem: {
+        path,
+        code: "INVALID_VALUE",
+        message: tollFreeCode
+          ? `Area code ${areaCode} is toll-free: numberType ${type} conflicts with it (use TOLL_FREE or leave numberType out)`
+          : `Area code ${areaCode} is not toll-free: numberType TOLL_FREE conflicts with it (toll-free area codes: ${TOLL_FREE_AREA_CODES.join(", ")})`,
+      },
+    };
+  }
+  return { type: type ?? (tollFreeCode ? "TOLL_FREE" : undefined) };
+}
 
 /** What to buy: criteria, and where the new number(s) go. */
 const criteria = {
   country: country.nullish(),
   areaCode: areaCode.nullish(),
+  numberType: numberType.nullish(),
   contains: contains.nullish(),
   features: features.nullish(),
   label: labelField.nullish(),
@@ -118,13 +176,20 @@ export class ProvisioningService {
 
   /** Available numbers at the caller's carrier, minus those already live here. */
   async search(caller: Caller, args: z.input<typeof SearchInput>): Promise<AvailableNumber[]> {
-    const input = parseInput(SearchInput, args, [], []);
     const carrier = this.carriers.forCaller(caller);
+    const input = parseInput(SearchInput, args, this.#searchConflicts(args, carrier.searchesByPostalCode, carrier.name), []);
+    const near = input.nearNumber?.e164;
     const found = await carrier
       .searchAvailable({
         country: input.country,
-        areaCode: input.areaCode ?? undefined,
+        // A number's neighbours share its area code (NANP: the 3 digits after +1).
+        areaCode: input.areaCode ?? near?.slice(2, 5),
+        numberType: typeOfRequest(input.areaCode, input.numberType, []).type,
         contains: input.contains ?? undefined,
+        locality: input.locality ?? undefined,
+        region: input.region ?? undefined,
+        postalCode: input.postalCode ? (normalizePostalCode(input.country, input.postalCode) as { value: string }).value : undefined,
+        nearNumber: near,
         features: input.features ?? undefined,
         limit: input.limit,
       })
@@ -132,12 +197,53 @@ export class ProvisioningService {
     return this.#withoutLive(found);
   }
 
+  /**
+   * Problems of a search that depend on several arguments or on the carrier, each with its path:
+   * conflicting number type and area code, a place given for toll-free numbers, a region or postal
+   * code of another country, a nearNumber elsewhere. Fields that do not parse are parseInput's.
+   */
+  #searchConflicts(args: z.input<typeof SearchInput>, byPostalCode: boolean, carrierName: string): FieldError[] {
+    const problems: FieldError[] = [];
+    const countryCode = peekField(SearchInput, "country", args);
+    const code = peekField(SearchInput, "areaCode", args);
+    const { type, problem } = typeOfRequest(code, peekField(SearchInput, "numberType", args), ["numberType"]);
+    if (problem) problems.push(problem);
+    const region = peekField(SearchInput, "region", args);
+    const postalCode = peekField(SearchInput, "postalCode", args);
+    const near = peekField(SearchInput, "nearNumber", args);
+    if (type === "TOLL_FREE") {
+      for (const [field, given] of [["locality", peekField(SearchInput, "locality", args)], ["region", region], ["postalCode", postalCode], ["nearNumber", near]] as const) {
+        if (given) problems.push({ path: [field], code: "INVALID_VALUE", message: `Toll-free numbers have no ${field === "nearNumber" ? "area" : "place"}: ${field} conflicts with a toll-free search` });
+      }
+      return problems;
+    }
+    if (countryCode && region) {
+      const known = regionsOf(countryCode);
+      if (!known) problems.push({ path: ["region"], code: "INVALID_VALUE", message: `Region search covers US and CA numbers only, not ${countryCode}` });
+      else if (!known.has(region)) problems.push({ path: ["region"], code: "INVALID_VALUE", message: `Unknown ${countryCode === "US" ? "US state" : "Canadian province"} code "${region}"` });
+    }
+    if (countryCode && postalCode) {
+      const normalized = normalizePostalCode(countryCode, postalCode);
+      if (!normalized.ok) problems.push({ path: ["postalCode"], code: "INVALID_VALUE", message: normalized.message });
+      else if (!byPostalCode) problems.push({ path: ["postalCode"], code: "NOT_PERMITTED", message: `The ${carrierName} carrier cannot search by postal code: use locality or region` });
+    }
+    if (near) {
+      if (!near.e164.startsWith("+1")) problems.push({ path: ["nearNumber"], code: "INVALID_VALUE", message: "nearNumber works with US and Canadian numbers (their area code places them)" });
+      else if (numberTypeOf(near.e164) === "TOLL_FREE") problems.push({ path: ["nearNumber"], code: "INVALID_VALUE", message: "A toll-free number has no area to search near" });
+      else if (countryCode && near.country !== countryCode) problems.push({ path: ["nearNumber"], code: "INVALID_VALUE", message: `${near.e164} is in ${near.country}, not ${countryCode} (set country: ${near.country})` });
+      else if (code && code !== near.e164.slice(2, 5)) problems.push({ path: ["nearNumber"], code: "INVALID_VALUE", message: `${near.e164} is in area code ${near.e164.slice(2, 5)}, not ${code}` });
+    }
+    return problems;
+  }
+
   async provision(caller: Caller, args: z.input<typeof ProvisionPhoneNumberInput>): Promise<Provisioned> {
     const agent = await agentReferenceProblems(this.prisma, caller.organizationId, peekField(ProvisionPhoneNumberInput, "agentId", args));
-    const input = parseInput(ProvisionPhoneNumberInput, args, agent);
+    const requested = typeOfRequest(peekField(ProvisionPhoneNumberInput, "areaCode", args), peekField(ProvisionPhoneNumberInput, "numberType", args), ["input", "numberType"]);
+    const input = parseInput(ProvisionPhoneNumberInput, args, [...agent, ...(requested.problem ? [requested.problem] : [])]);
     return this.#provisionOne(caller, {
       country: input.country ?? input.e164?.country ?? "US",
       areaCode: input.areaCode ?? undefined,
+      numberType: requested.type,
       contains: input.contains ?? undefined,
       features: input.features ?? undefined,
       e164: input.e164?.e164,
@@ -154,9 +260,16 @@ export class ProvisioningService {
    */
   async provisionMany(caller: Caller, args: z.input<typeof ProvisionPhoneNumbersInput>): Promise<BulkItemResult[]> {
     const agent = await agentReferenceProblems(this.prisma, caller.organizationId, peekField(ProvisionPhoneNumbersInput, "agentId", args));
-    const input = parseInput(ProvisionPhoneNumbersInput, args, agent);
+    const requested = typeOfRequest(peekField(ProvisionPhoneNumbersInput, "areaCode", args), peekField(ProvisionPhoneNumbersInput, "numberType", args), ["input", "numberType"]);
+    const input = parseInput(ProvisionPhoneNumbersInput, args, [...agent, ...(requested.problem ? [requested.problem] : [])]);
     const countryCode = input.country ?? "US";
-    const base = { country: countryCode, areaCode: input.areaCode ?? undefined, contains: input.contains ?? undefined, features: input.features ?? undefined };
+    const base = {
+      country: countryCode,
+      areaCode: input.areaCode ?? undefined,
+      numberType: requested.type,
+      contains: input.contains ?? undefined,
+      features: input.features ?? undefined,
+    };
 
     // Items already bought under this key are replayed; the shortage check covers only new ones.
     // The key as the client sent it: orders stored under it before stay found.
@@ -199,6 +312,8 @@ export class ProvisioningService {
     spec: {
       country: string;
       areaCode?: string;
+      /** Kept by the area-code fallback: a toll-free request never buys a local number. */
+      numberType?: PhoneNumberType;
       contains?: string;
       features?: NumberFeature[];
       e164?: string;
@@ -221,6 +336,8 @@ export class ProvisioningService {
         .searchAvailable({
           country: spec.country,
           areaCode: nanp ? spec.e164.slice(2, 5) : undefined,
+          // Carriers list toll-free numbers only when asked for them (Telnyx: filter[phone_number_type]=toll_free).
+          numberType: numberTypeOf(spec.e164) === "TOLL_FREE" ? "TOLL_FREE" : undefined,
           contains: nanp ? spec.e164.slice(5) : spec.e164.slice(1),
           limit: 5,
         })
@@ -228,7 +345,7 @@ export class ProvisioningService {
       candidates = (await this.#withoutLive(matches)).filter((n) => n.e164 === spec.e164);
       if (candidates.length === 0) throw new CarrierError("REJECTED", `${spec.e164} is not available`, carrier.name);
     } else {
-      const criteria = { country: spec.country, contains: spec.contains, features: spec.features, limit: 10 };
+      const criteria = { country: spec.country, numberType: spec.numberType, contains: spec.contains, features: spec.features, limit: 10 };
       candidates = await this.#withoutLive(await carrier.searchAvailable({ ...criteria, areaCode: spec.areaCode }).catch(toCarrierError));
       if (candidates.length === 0 && spec.areaCode && spec.allowAreaCodeFallback) {
         candidates = await this.#withoutLive(await carrier.searchAvailable(criteria).catch(toCarrierError));
@@ -237,7 +354,9 @@ export class ProvisioningService {
       if (candidates.length === 0) {
         throw new CarrierError(
           "NO_NUMBERS_AVAILABLE",
-          spec.areaCode ? `No numbers available in area code ${spec.areaCode}${spec.allowAreaCodeFallback ? ` or elsewhere in ${spec.country}` : ""}` : `No numbers available in ${spec.country}`,
+          spec.areaCode
+            ? `No numbers available in area code ${spec.areaCode}${spec.allowAreaCodeFallback ? ` or ${spec.numberType === "TOLL_FREE" ? "another toll-free area code" : `elsewhere in ${spec.country}`}` : ""}`
+            : `No ${spec.numberType === "TOLL_FREE" ? "toll-free " : ""}numbers available in ${spec.country}`,
           carrier.name,
         );
       }
@@ -252,6 +371,7 @@ export class ProvisioningService {
               organizationId: caller.organizationId,
               e164: candidate.e164,
               country: candidate.country,
+              numberType: candidate.numberType,
               label: spec.label,
               source: "MANAGED",
               status: "PENDING",

@@ -16,7 +16,8 @@ import type { SecretBox } from "../domain/secret-box.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
 import { parseInput, peekField } from "../domain/validation.ts";
 import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
-import type { EventType, NumberDirection, NumberSource, NumberStatus } from "../generated/prisma/enums.ts";
+import type { EventType, NumberDirection, NumberSource, NumberStatus, PhoneNumberType } from "../generated/prisma/enums.ts";
+import { numberTypeOf } from "../domain/number-type.ts";
 import {
   AssignPhoneNumberInput,
   CreateManualPhoneNumberInput,
@@ -34,6 +35,7 @@ export interface PhoneNumberFilter {
   agentId?: string | null;
   assigned?: boolean | null;
   directions?: NumberDirection[] | null;
+  numberTypes?: PhoneNumberType[] | null;
   createdAfter?: Date | null;
   createdBefore?: Date | null;
   released?: "EXCLUDE" | "INCLUDE" | "ONLY" | null;
@@ -92,6 +94,7 @@ export class PhoneNumberService {
     if (filter?.sources?.length) and.push({ source: { in: [...new Set(filter.sources)] } });
     if (filter?.statuses?.length) and.push({ status: { in: [...new Set(filter.statuses)] } });
     if (filter?.directions?.length) and.push({ direction: { in: [...new Set(filter.directions)] } });
+    if (filter?.numberTypes?.length) and.push({ numberType: { in: [...new Set(filter.numberTypes)] } });
     if (filter?.agentId) {
       const decoded = decodeId(filter.agentId, "Agent", ["filter", "agentId"]);
       if ("error" in decoded) throw new ValidationError([decoded.error]);
@@ -157,6 +160,7 @@ export class PhoneNumberService {
       organizationId: caller.organizationId,
       e164: data.e164.e164,
       country: data.e164.country,
+      numberType: numberTypeOf(data.e164.e164),
       label: data.label ?? "",
       source,
       status: "ACTIVE",

@@ -4,7 +4,7 @@ import { builder, type EnumValues } from "../../schema/builder.ts";
 import { OrderDirectionEnum } from "../../schema/order.ts";
 import { phoneNumberTotalCount, resolvePhoneNumberPage } from "../page-resolver.ts";
 import type { PhoneNumberFilter as PhoneNumberFilterValue, PhoneNumberOrder as PhoneNumberOrderValue } from "../service.ts";
-import { NumberDirectionEnum, NumberSourceEnum, NumberStatusEnum } from "./types.ts";
+import { NumberDirectionEnum, NumberSourceEnum, NumberStatusEnum, PhoneNumberTypeEnum } from "./types.ts";
 
 const ReleasedFilterEnum = builder.enumType("ReleasedFilter", {
   description: "Whether a list includes released numbers.",
@@ -24,6 +24,7 @@ const PhoneNumberFilter = builder.inputType("PhoneNumberFilter", {
     agentId: t.id({ description: "Only numbers routed to this agent." }),
     assigned: t.boolean({ description: "true: only numbers with an agent; false: only numbers without." }),
     directions: t.field({ type: [NumberDirectionEnum], description: "Only these directions." }),
+    numberTypes: t.field({ type: [PhoneNumberTypeEnum], description: "Only these number types (LOCAL, TOLL_FREE, MOBILE)." }),
     createdAfter: t.field({ type: "DateTime", description: "Created at or after this time." }),
     createdBefore: t.field({ type: "DateTime", description: "Created before this time." }),
     released: t.field({ type: ReleasedFilterEnum, description: "Released numbers: EXCLUDE (default), INCLUDE or ONLY." }),

@@ -11,7 +11,7 @@ import {
 } from "../../domain/setup-status.ts";
 import { trunkView, type TrunkView } from "../../domain/trunks.ts";
 import type { PhoneNumber } from "../../generated/prisma/client.ts";
-import type { MediaEncryption, NumberDirection, NumberSource, NumberStatus, SipTransport, SmsCampaignStatus } from "../../generated/prisma/enums.ts";
+import type { MediaEncryption, NumberDirection, NumberSource, NumberStatus, PhoneNumberType, SipTransport, SmsCampaignStatus } from "../../generated/prisma/enums.ts";
 import { builder, type EnumValues } from "../../schema/builder.ts";
 import { readsColumns } from "../page-query.ts";
 
@@ -34,6 +34,15 @@ export const NumberStatusEnum = builder.enumType("NumberStatus", {
     RELEASED: { description: "Released for good; kept for audit and read-only." },
     FAILED: { description: "The carrier order failed." },
   } satisfies EnumValues<NumberStatus>,
+});
+
+export const PhoneNumberTypeEnum = builder.enumType("PhoneNumberType", {
+  description: "What kind of number a phone number is.",
+  values: {
+    LOCAL: { description: "A geographic number: an area code with a city or rate center (US and Canadian mobile numbers count as LOCAL: their numbering plan does not tell them apart)." },
+    TOLL_FREE: { description: "A toll-free number: free for callers, billed to the owner (US and Canada: area codes 800, 833, 844, 855, 866, 877, 888). SMS from it needs toll-free verification." },
+    MOBILE: { description: "A mobile number, in countries whose numbering plan has mobile ranges (e.g. GB 07...). The sandbox carrier has none." },
+  } satisfies EnumValues<PhoneNumberType>,
 });
 
 export const NumberDirectionEnum = builder.enumType("NumberDirection", {
@@ -184,6 +193,10 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
     carrier: t.exposeString("carrier", { nullable: true, description: "Carrier of a MANAGED number." }),
     carrierResourceId: t.exposeString("carrierResourceId", { nullable: true, description: "The carrier's id of the number." }),
     country: t.exposeString("country", { description: "ISO 3166-1 alpha-2 country." }),
+    numberType: t.expose("numberType", {
+      type: PhoneNumberTypeEnum,
+      description: "LOCAL, TOLL_FREE or MOBILE: the carrier's word for bought numbers, derived from the number for imported ones (numbers from before this field existed: LOCAL unless a US/Canadian toll-free area code).",
+    }),
     capabilities: t.field({ type: CapabilitiesRef, description: "Voice, SMS and MMS capability.", extensions: readsColumns("voiceCapable", "smsCapable", "mmsCapable"), resolve: (n) => n }),
     direction: t.expose("direction", { type: NumberDirectionEnum, description: "INBOUND, OUTBOUND or BOTH." }),
     supportsInbound: t.boolean({ description: "The direction allows inbound calls.", extensions: readsColumns("direction"), resolve: (n) => allowsInbound(n.direction) }),

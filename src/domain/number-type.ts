@@ -1,0 +1,87 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+
+/**
+ * What kind of number a phone number is, and the pure rules around searching by it: toll-free
+ * area codes, vanity letters on the phone keypad, US states and Canadian provinces, postal codes.
+ * No I/O: the search service, both carriers and the number import use these.
+ */
+
+export const PHONE_NUMBER_TYPES = ["LOCAL", "TOLL_FREE", "MOBILE"] as const;
+export type PhoneNumberType = (typeof PHONE_NUMBER_TYPES)[number];
+
+/** The NANP toll-free area codes (800, 833, 844, 855, 866, 877, 888): they imply TOLL_FREE. */
+export const TOLL_FREE_AREA_CODES = ["800", "833", "844", "855", "866", "877", "888"] as const;
+
+export function isTollFreeAreaCode(areaCode: string): boolean {
+  return (TOLL_FREE_AREA_CODES as readonly string[]).includes(areaCode);
+}
+
+/**
+ * The type of an E.164 number from its numbering plan (libphonenumber's metadata): TOLL_FREE and
+ * MOBILE where the plan says so, LOCAL otherwise. NANP numbers (US, CA) are never MOBILE here:
+ * their plan does not tell mobile from fixed lines (FIXED_LINE_OR_MOBILE), so they count as LOCAL.
+ * Used for numbers Switchboard did not buy (SIP trunk, manual) and for carrier results that do not
+ * say their type.
+ */
+export function numberTypeOf(e164: string): PhoneNumberType {
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed) return "LOCAL";
+  if (parsed.countryCallingCode === "1" && isTollFreeAreaCode(parsed.nationalNumber.slice(0, 3))) return "TOLL_FREE";
+  const type = parsed.getType();
+  if (type === "TOLL_FREE") return "TOLL_FREE";
+  if (type === "MOBILE") return "MOBILE";
+  return "LOCAL";
+}
+
+/** The phone keypad: ABC on 2 ... WXYZ on 9. */
+const KEYPAD: Record<string, string> = {};
+for (const [digit, letters] of Object.entries({ 2: "ABC", 3: "DEF", 4: "GHI", 5: "JKL", 6: "MNO", 7: "PQRS", 8: "TUV", 9: "WXYZ" })) {
+  for (const letter of letters) KEYPAD[letter] = digit;
+}
+
+/**
+ * A vanity pattern as keypad digits: "FLOWERS" -> "3569377", "1-800-FLOWERS" is refused (only
+ * letters and digits). Undefined when the text holds anything else.
+ */
+export function keypadDigits(text: string): string | undefined {
+  if (!/^[0-9A-Za-z]*$/.test(text)) return undefined;
+  return [...text.toUpperCase()].map((c) => KEYPAD[c] ?? c).join("");
+}
+
+/** US states, DC and territories with their own area codes, by USPS code. */
+export const US_REGIONS = new Set(
+  "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP".split(" "),
+);
+/** Canadian provinces and territories, by Canada Post code. */
+export const CA_REGIONS = new Set("AB BC MB NB NL NS NT NU ON PE QC SK YT".split(" "));
+
+/** The region codes a country's search accepts, or undefined where Switchboard has no list (no region search there). */
+export function regionsOf(country: string): Set<string> | undefined {
+  if (country === "US") return US_REGIONS;
+  if (country === "CA") return CA_REGIONS;
+  return undefined;
+}
+
+const POSTAL_FORMATS: Record<string, { pattern: RegExp; example: string }> = {
+  US: { pattern: /^\d{5}(-\d{4})?$/, example: "94103" },
+  CA: { pattern: /^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d$/, example: "M5V 2T6" },
+};
+
+/**
+ * A postal code normalised for its country (ZIP+4 cut to the 5-digit ZIP, Canadian codes upper
+ * case with one space), or a reason it is not one of the country's.
+ */
+export function normalizePostalCode(country: string, postalCode: string): { ok: true; value: string } | { ok: false; message: string } {
+  const format = POSTAL_FORMATS[country];
+  if (!format) return { ok: false, message: `Postal code search covers US and CA numbers only, not ${country}` };
+  const text = postalCode.trim().toUpperCase();
+  if (!format.pattern.test(text)) {
+    const other = Object.entries(POSTAL_FORMATS).find(([code, f]) => code !== country && f.pattern.test(text));
+    return {
+      ok: false,
+      message: other ? `Looks like a ${other[0]} postal code, not a ${country} one (set country: ${other[0]})` : `Not a ${country} postal code, e.g. ${format.example}`,
+    };
+  }
+  if (country === "US") return { ok: true, value: text.slice(0, 5) };
+  return { ok: true, value: `${text.replace(/\s/g, "").slice(0, 3)} ${text.replace(/\s/g, "").slice(3)}` };
+}
