@@ -70,6 +70,8 @@ describe("Telnyx carrier", () => {
       locality: "San Francisco",
       region: "CA",
       country: "US",
+      // Telnyx's results do not say their type: read from the number.
+      numberType: "LOCAL",
       // "emergency" is not a Switchboard feature; the order is Switchboard's.
       features: ["voice", "sms", "mms"],
       monthlyCostCents: 100,

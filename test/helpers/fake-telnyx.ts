@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
  * A local stand-in for the part of Telnyx API v2 that TelnyxCarrier uses, answering with Telnyx's
  * documented response shapes (developers.telnyx.com API reference, and the telnyx v7 SDK's types):
  *
- *   GET    /v2/available_phone_numbers      filter[country_code|national_destination_code|locality|limit],
+ *   GET    /v2/available_phone_numbers      filter[country_code|national_destination_code|locality|administrative_area|phone_number_type|limit],
  *                                           filter[phone_number][contains], filter[features]
  *   POST   /v2/number_orders                { phone_numbers: [{ phone_number }], customer_reference, connection_id, messaging_profile_id }
  *   GET    /v2/number_orders                filter[customer_reference], page[number], page[size]
@@ -27,10 +27,12 @@ export interface FakeAvailableNumber {
   phone_number: string;
   /** ISO alpha-2, default "US". */
   country_code?: string;
-  /** Rate center, as Telnyx writes it (capitals), e.g. "SAN FRANCISCO"; filter[locality] matches it case-insensitively. */
-  rate_center: string;
-  /** State or province, e.g. "CA". */
-  state: string;
+  /** Rate center, as Telnyx writes it (capitals), e.g. "SAN FRANCISCO"; filter[locality] matches it case-insensitively. Null for toll-free numbers. */
+  rate_center: string | null;
+  /** State or province, e.g. "CA"; filter[administrative_area] matches it. Null for toll-free numbers. */
+  state: string | null;
+  /** Telnyx's number type (filter[phone_number_type]); default "local". */
+  phone_number_type?: "local" | "toll_free" | "mobile";
   /** Feature names, e.g. ["voice", "sms", "mms", "emergency"]. */
   features: string[];
   /** Dollars as decimal strings, as Telnyx sends them. */
@@ -50,7 +52,7 @@ export interface FakeOrder {
     record_type: "number_order_phone_number";
     phone_number: string;
     country_code: string;
-    phone_number_type: "local";
+    phone_number_type: string;
     regulatory_requirements: unknown[];
     requirements_met: boolean;
     status: "pending" | "success" | "failure";
@@ -146,7 +148,7 @@ export interface FakeTelnyxState {
 
 export interface FakeTelnyxOptions {
   apiKey?: string;
-  /** Replaces the default inventory (a few numbers in 415, 312 and 212). */
+  /** Replaces the default inventory (a few local numbers in 415, 312, 212 and 416, toll-free ones in 888 and 800). */
   inventory?: FakeAvailableNumber[];
   switches?: Partial<FakeTelnyxSwitches>;
 }
@@ -174,6 +176,10 @@ const DEFAULT_INVENTORY: FakeAvailableNumber[] = [
   { phone_number: "+14156210103", rate_center: "OAKLAND", state: "CA", features: ["voice"], monthly_cost: "2.5", upfront_cost: "0" },
   { phone_number: "+13125550104", rate_center: "CHICAGO", state: "IL", features: ["voice", "sms", "mms"], monthly_cost: "1.00", upfront_cost: "1.00" },
   { phone_number: "+12125550105", rate_center: "NEW YORK CITY ZONE 01", state: "NY", features: ["voice", "sms"], monthly_cost: "1.50", upfront_cost: "1.00" },
+  { phone_number: "+14163580109", country_code: "CA", rate_center: "TORONTO", state: "ON", features: ["voice", "sms"], monthly_cost: "1.00", upfront_cost: "1.00" },
+  // Toll-free: no rate center or state, as Telnyx lists them.
+  { phone_number: "+18883569377", rate_center: null, state: null, phone_number_type: "toll_free", features: ["voice", "sms"], monthly_cost: "2.00", upfront_cost: "1.00" },
+  { phone_number: "+18002670106", rate_center: null, state: null, phone_number_type: "toll_free", features: ["voice", "sms"], monthly_cost: "2.00", upfront_cost: "1.00" },
 ];
 
 const ERROR_DOCS = "https://developers.telnyx.com/docs/overview/errors/";
@@ -235,8 +241,8 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       caller_id_name_enabled: false,
       call_recording_enabled: false,
       t38_fax_gateway_enabled: false,
-      phone_number_type: "local",
-      country_iso_alpha2: "US",
+      phone_number_type: offeredNumber(e164)?.phone_number_type ?? "local",
+      country_iso_alpha2: offeredNumber(e164)?.country_code ?? "US",
       purchased_at: created,
       created_at: created,
       updated_at: created,
@@ -246,6 +252,9 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     state.numbers.set(id, number);
     return number;
   };
+
+  /** The inventory entry of a number (kept after it is sold: its type and country stay known). */
+  const offeredNumber = (e164: string) => (state.inventory.get(areaCodeOf(e164)) ?? []).find((n) => n.phone_number === e164);
 
   const numberOf = (e164: string) => [...state.numbers.values()].find((n) => n.phone_number === e164 && n.status !== "deleted");
 
@@ -291,6 +300,8 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       const ndc = query.get("filter[national_destination_code]");
       const contains = query.get("filter[phone_number][contains]");
       const locality = query.get("filter[locality]")?.toLowerCase();
+      const administrativeArea = query.get("filter[administrative_area]")?.toUpperCase();
+      const type = query.get("filter[phone_number_type]");
       const features = featuresOf(query);
       const limit = Number(query.get("filter[limit]") ?? 50);
       const sold = new Set([...state.numbers.values()].filter((n) => n.status !== "deleted").map((n) => n.phone_number));
@@ -300,7 +311,9 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
         .filter((n) => !country || (n.country_code ?? "US") === country)
         // Telnyx: "contains" excludes the NDC when used with national_destination_code.
         .filter((n) => !contains || (ndc ? n.phone_number.slice(2 + ndc.length) : n.phone_number.slice(1)).includes(contains))
-        .filter((n) => !locality || n.rate_center.toLowerCase() === locality)
+        .filter((n) => !type || (n.phone_number_type ?? "local") === type)
+        .filter((n) => !locality || n.rate_center?.toLowerCase() === locality)
+        .filter((n) => !administrativeArea || n.state === administrativeArea)
         .filter((n) => features.every((f) => n.features.includes(f)))
         .slice(0, Number.isFinite(limit) && limit > 0 ? limit : 50);
       return {
@@ -315,8 +328,8 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
             reservable: true,
             region_information: [
               { region_type: "country_code", region_name: n.country_code ?? "US" },
-              { region_type: "rate_center", region_name: n.rate_center },
-              { region_type: "state", region_name: n.state },
+              ...(n.rate_center ? [{ region_type: "rate_center", region_name: n.rate_center }] : []),
+              ...(n.state ? [{ region_type: "state", region_name: n.state }] : []),
             ],
             cost_information: { upfront_cost: n.upfront_cost, monthly_cost: n.monthly_cost, currency: "USD" },
             features: n.features.map((name) => ({ name })),
@@ -338,7 +351,7 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
         return { status: 422, body: telnyxError("10004", "Missing required parameter", "phone_numbers must list at least one number.", "/phone_numbers") };
       }
       for (const e164 of wanted) {
-        const offered = (state.inventory.get(areaCodeOf(e164)) ?? []).some((n) => n.phone_number === e164);
+        const offered = offeredNumber(e164) !== undefined;
         const refused = switches.rejectNextOrders > 0 || switches.unavailable.has(e164);
         if (!offered || refused || numberOf(e164)) {
           if (switches.rejectNextOrders > 0) switches.rejectNextOrders--;
@@ -362,8 +375,8 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
           id: randomUUID(),
           record_type: "number_order_phone_number",
           phone_number: e164,
-          country_code: "US",
-          phone_number_type: "local",
+          country_code: offeredNumber(e164)?.country_code ?? "US",
+          phone_number_type: offeredNumber(e164)?.phone_number_type ?? "local",
           regulatory_requirements: [],
           requirements_met: true,
           status,
