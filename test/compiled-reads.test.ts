@@ -53,7 +53,7 @@ async function both(secret: string, query: string, variables?: Record<string, un
 
 const seed = () => seedNumberMix("compiled-reads", 45);
 
-const EVERY_FIELD = `__typename id e164 label status source direction country carrier carrierResourceId supportsInbound supportsOutbound
+const EVERY_FIELD = `__typename id e164 label status source direction country numberType carrier carrierResourceId supportsInbound supportsOutbound
   createdAt updatedAt releasedAt forwardingConfirmedAt dispatchMetadataTemplate
   setupStatus { __typename status inboundReady outboundReady agentReady smsReady forwardingRequired sipConnectionReady issues { __typename code message field } }
   agent { __typename id name status createdAt updatedAt phoneNumbers(first: 3) { __typename totalCount } }`;
