@@ -44,6 +44,7 @@ export function numberSnapshot(number: PhoneNumber) {
     source: number.source,
     direction: number.direction,
     country: number.country,
+    numberType: number.numberType,
     capabilities: { voice: number.voiceCapable, sms: number.smsCapable, mms: number.mmsCapable },
     agentId: number.agentId ? encodeGlobalID("Agent", number.agentId) : null,
     carrier: number.carrier,
