@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, afterEach, describe, test } from "node:test";
 import { createApiKey } from "../src/apikeys/service.ts";
 import { CarrierFailure } from "../src/carriers/adapter.ts";
@@ -300,6 +301,25 @@ describe("number search and toll-free numbers (sandbox)", () => {
       [["input.contains", "INVALID_CHARACTERS"], ["input.numberType", "INVALID_VALUE"]],
     );
     assert.equal(carrier.calls.searchAvailable ?? 0, before, "no carrier call for refused input");
+  });
+
+  test("the migration's backfill marks existing US/Canadian toll-free rows TOLL_FREE; the rest stay LOCAL", async () => {
+    const org = await createOrganization("backfill");
+    const { prisma } = (await getEnvironment()).switchboard.database;
+    const rows = { tollFree: [uniqueE164("+1800"), uniqueE164("+1888"), uniqueE164("+1833")], local: [uniqueE164("+1415"), uniqueE164("+1818"), "+447911123456"] };
+    await prisma.phoneNumber.createMany({
+      data: [...rows.tollFree, ...rows.local].map((e164) => ({ organizationId: org.id, e164, country: e164.startsWith("+44") ? "GB" : "US", source: "MANUAL", status: "RELEASED", numberType: "LOCAL" })),
+    });
+    const sql = readFileSync("prisma/migrations/20261129070000_number_types/migration.sql", "utf8");
+    const backfill = /^UPDATE "PhoneNumber" SET "numberType".*$/m.exec(sql)?.[0];
+    assert.ok(backfill, "the migration has its backfill statement");
+    // Run on this organization's rows only: the test database is shared.
+    await prisma.$executeRawUnsafe(`${backfill.replace(/;$/, "")} AND "organizationId" = $1::uuid`, org.id);
+    const types = Object.fromEntries((await prisma.phoneNumber.findMany({ where: { organizationId: org.id } })).map((n) => [n.e164, n.numberType]));
+    assert.deepEqual(Object.fromEntries([...rows.tollFree, ...rows.local].map((e164) => [e164, types[e164]])), {
+      ...Object.fromEntries(rows.tollFree.map((e164) => [e164, "TOLL_FREE"])),
+      ...Object.fromEntries(rows.local.map((e164) => [e164, "LOCAL"])),
+    });
   });
 
   test("a number's type comes from its numbering plan", () => {
