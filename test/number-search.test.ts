@@ -300,6 +300,8 @@ describe("number search and toll-free numbers (sandbox)", () => {
       (buy as { fieldErrors: FieldErrorList }).fieldErrors.map((f) => [f.path.join("."), f.code]).sort(),
       [["input.contains", "INVALID_CHARACTERS"], ["input.numberType", "INVALID_VALUE"]],
     );
+    const mismatch = (await org.client.data(Buy, { input: { e164: "+18005550100", numberType: "LOCAL" } })).provisionPhoneNumber;
+    assert.deepEqual((mismatch as { fieldErrors: FieldErrorList }).fieldErrors.map((f) => [f.path.join("."), f.code]), [["input.numberType", "INVALID_VALUE"]]);
     assert.equal(carrier.calls.searchAvailable ?? 0, before, "no carrier call for refused input");
   });
 

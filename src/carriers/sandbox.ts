@@ -221,8 +221,10 @@ function inventory(areaCode: string): AvailableNumber[] {
 /** The area codes a search looks in, in the table's order. */
 function areaCodesFor(criteria: SearchCriteria): string[] {
   if (criteria.numberType === "MOBILE") return [];
-  const tollFree = criteria.numberType === "TOLL_FREE" || (criteria.areaCode !== undefined && isTollFreeAreaCode(criteria.areaCode));
-  if (tollFree) {
+  const tollFreeCode = criteria.areaCode !== undefined && isTollFreeAreaCode(criteria.areaCode);
+  // A local search in a toll-free area code (the service refuses it first) finds nothing, like a carrier.
+  if (criteria.numberType === "LOCAL" && tollFreeCode) return [];
+  if (criteria.numberType === "TOLL_FREE" || tollFreeCode) {
     // Toll-free numbers have no place: any locality, region or postal code finds none.
     if (criteria.country !== "US" || criteria.locality || criteria.region || criteria.postalCode) return [];
     return criteria.areaCode ? [criteria.areaCode].filter(isTollFreeAreaCode) : [...TOLL_FREE_AREA_CODES];

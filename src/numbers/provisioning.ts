@@ -239,6 +239,10 @@ export class ProvisioningService {
   async provision(caller: Caller, args: z.input<typeof ProvisionPhoneNumberInput>): Promise<Provisioned> {
     const agent = await agentReferenceProblems(this.prisma, caller.organizationId, peekField(ProvisionPhoneNumberInput, "agentId", args));
     const requested = typeOfRequest(peekField(ProvisionPhoneNumberInput, "areaCode", args), peekField(ProvisionPhoneNumberInput, "numberType", args), ["input", "numberType"]);
+    const specific = peekField(ProvisionPhoneNumberInput, "e164", args);
+    if (!requested.problem && specific && requested.type && numberTypeOf(specific.e164) !== requested.type) {
+      requested.problem = { path: ["input", "numberType"], code: "INVALID_VALUE", message: `${specific.e164} is a ${numberTypeOf(specific.e164)} number: numberType ${requested.type} conflicts with it` };
+    }
     const input = parseInput(ProvisionPhoneNumberInput, args, [...agent, ...(requested.problem ? [requested.problem] : [])]);
     return this.#provisionOne(caller, {
       country: input.country ?? input.e164?.country ?? "US",
