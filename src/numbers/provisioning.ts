@@ -53,7 +53,7 @@ const contains = z
 const features = z.array(z.enum(NUMBER_FEATURES)).max(3);
 const numberType = z.enum(PHONE_NUMBER_TYPES);
 
-/** availablePhoneNumbers' arguments; `conflicts` adds what depends on several of them (and on the carrier). */
+/** availablePhoneNumbers' arguments; ProvisioningService's #searchConflicts adds what depends on several of them (and on the carrier). */
 export const SearchInput = z.object({
   country,
   areaCode: areaCode.nullish(),
@@ -179,6 +179,7 @@ export class ProvisioningService {
     const carrier = this.carriers.forCaller(caller);
     const input = parseInput(SearchInput, args, this.#searchConflicts(args, carrier.searchesByPostalCode, carrier.name), []);
     const near = input.nearNumber?.e164;
+    const postal = input.postalCode ? normalizePostalCode(input.country, input.postalCode) : undefined;
     const found = await carrier
       .searchAvailable({
         country: input.country,
@@ -188,7 +189,7 @@ export class ProvisioningService {
         contains: input.contains ?? undefined,
         locality: input.locality ?? undefined,
         region: input.region ?? undefined,
-        postalCode: input.postalCode ? (normalizePostalCode(input.country, input.postalCode) as { value: string }).value : undefined,
+        postalCode: postal?.ok ? postal.value : undefined,
         nearNumber: near,
         features: input.features ?? undefined,
         limit: input.limit,
