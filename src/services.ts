@@ -20,6 +20,7 @@ import { MessageService } from "./messages/service.ts";
 import { PhoneNumberService } from "./numbers/service.ts";
 import { ProvisioningService } from "./numbers/provisioning.ts";
 import { NumberReleases } from "./numbers/release.ts";
+import { VoiceSettingsService } from "./numbers/voice-settings.ts";
 import { createCarriers, type Carriers } from "./carriers/index.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import { instrumentPayments } from "./observability/payments.ts";
@@ -42,6 +43,8 @@ export interface Services {
   /** Releasing numbers: intent, carrier, final write; finishes releases a crash interrupted. */
   releases: NumberReleases;
   provisioning: ProvisioningService;
+  /** Caller ID names and fallbacks: intent, carrier, outcome; the voice settings job finishes what is left PENDING. */
+  voiceSettings: VoiceSettingsService;
   verification: VerificationService;
   campaigns: SmsCampaigns;
   messages: MessageService;
@@ -97,6 +100,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     numbers: new PhoneNumberService(prisma, secrets, setupStatus, releases, clock),
     releases,
     carriers,
+    voiceSettings: new VoiceSettingsService(prisma, carriers, setupStatus, logger, { leaseMs: recoverAfterMs, retryFirstMs: 5_000, retryMaxMs: 600_000, maxAttempts: 12 }),
     provisioning: new ProvisioningService(prisma, carriers, setupStatus, logger, recoverAfterMs, clock),
     billing,
     payments: { sandbox: sandboxPayments, live: livePayments },

@@ -67,6 +67,16 @@ export interface CarrierAdapter {
   /** Every number the carrier account holds (for reconciliation). */
   listNumbers(): Promise<CarrierNumber[]>;
   /**
+   * Lists the number's caller ID name (CNAM) with `name`, or stops listing it (null). A state-set:
+   * repeating it is safe. A refused name is a REJECTED CarrierFailure whose message says why.
+   */
+  setCallerIdName(carrierNumberId: string, name: string | null): Promise<void>;
+  /**
+   * Forwards the calls the number's connection does not answer (or refuses) to `forwardsTo` (E.164),
+   * or stops forwarding (null). A state-set: repeating it is safe.
+   */
+  setCallForwarding(carrierNumberId: string, forwarding: { forwardsTo: string } | null): Promise<void>;
+  /**
    * Sends one SMS/MMS with our reference (the message id). Where `sendsDedupedByReference`, a repeat
    * with the same reference returns the first message instead of texting again; the resilience
    * wrapper still never repeats it by itself (the outbox decides).
