@@ -3,6 +3,7 @@
 // of its own, like releasePhoneNumber. Inputs are declared once, in ../inputs.ts.
 import type { PhoneNumber } from "../../generated/prisma/client.ts";
 import { FALLBACK_TIMEOUT_DEFAULT, FALLBACK_TIMEOUT_MAX, FALLBACK_TIMEOUT_MIN } from "../../domain/voice-settings.ts";
+import { CARRIER_CALL_COST } from "../../limits/cost.ts";
 import { builder } from "../../schema/builder.ts";
 import { ERRORS } from "../../schema/mutation.ts";
 import { PhoneNumberRef } from "./types.ts";
@@ -21,6 +22,8 @@ builder.mutationField("setPhoneNumberCallerIdName", (t) =>
       "Sets (or, with null, clears) a number's caller ID name (CNAM): at most 15 characters, letters A-Z, digits and spaces. CNAM listing needs a MANAGED US number: there the name is registered at the carrier (callerIdNameStatus PENDING, then ACTIVE, or FAILED with the carrier's reason); on other numbers it is STORED only. A carrier that does not answer leaves it PENDING, and Switchboard keeps sending it.",
     typeOptions: { description: "The number and its caller ID name." },
     authScopes: { scope: "numbers:write" },
+    // A MANAGED number's setting is one carrier call (a state-set; nothing is bought).
+    complexity: CARRIER_CALL_COST,
     input: {
       phoneNumberId: t.input.id({ required: true, description: "The phone number." }),
       callerIdName: t.input.string({
@@ -51,6 +54,8 @@ builder.mutationField("setPhoneNumberFallback", (t) =>
       "Sets (or, with null, removes) a number's fallback (failover routing): where inbound calls go when the agent is paused or missing, or does not answer within timeoutSeconds. With a usable fallback a paused or missing agent no longer blocks inbound calls (setupStatus.inboundRoute FALLBACK). On a MANAGED number it is configured as the carrier's call forwarding on failure (fallback.status PENDING, then ACTIVE, or FAILED with the carrier's reason); on other numbers it is STORED for the customer's own routing.",
     typeOptions: { description: "The number and its fallback." },
     authScopes: { scope: "numbers:write" },
+    // A MANAGED number's setting is one carrier call (a state-set; nothing is bought).
+    complexity: CARRIER_CALL_COST,
     input: {
       phoneNumberId: t.input.id({ required: true, description: "The phone number." }),
       fallback: t.input.field({ type: FallbackInput, required: false, description: "The fallback. Must be given; null removes it." }),
