@@ -4,7 +4,7 @@ import { after, describe, test } from "node:test";
 import { CarrierFailure } from "../src/carriers/adapter.ts";
 import { TelnyxCarrier } from "../src/carriers/telnyx.ts";
 import { graphql } from "./generated/gql.ts";
-import { createOrganization, getEnvironment, type TestOrganization } from "./helpers/harness.ts";
+import { createOrganization, getEnvironment, statementsDuring, type TestOrganization } from "./helpers/harness.ts";
 import { startFakeTelnyx, type FakeTelnyx } from "./helpers/fake-telnyx.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
 import { subscribe, wsClient } from "./helpers/subscriptions.ts";
@@ -91,6 +91,29 @@ const ReadNumber = graphql(`
   query VoiceReadNumber($id: ID!) {
     node(id: $id) {
       ...VoiceNumber
+    }
+  }
+`);
+
+// The list's shape that the compiled read (one SQL statement) answers: setup status and the new columns.
+const ListNumbers = graphql(`
+  query VoiceListNumbers {
+    phoneNumbers(first: 10) {
+      edges {
+        node {
+          id
+          callerIdName
+          callerIdNameStatus
+          setupStatus {
+            status
+            inboundRoute
+            inboundReady
+            issues {
+              code
+            }
+          }
+        }
+      }
     }
   }
 `);
@@ -374,6 +397,23 @@ describe("fallback (failover routing)", () => {
     assert.deepEqual([active.setupStatus.status, active.setupStatus.inboundRoute, active.setupStatus.inboundReady], ["READY", "FALLBACK", true]);
     assert.deepEqual(codes(active), []);
     assert.deepEqual((await eventsOf(id, "FALLBACK_STATUS_CHANGED")).map((e) => e.status), ["PENDING", "ACTIVE"]);
+    // The list (compiled into one statement) reads the fallback columns too: the same setup status.
+    await setName(org, id, "Acme Dental");
+    let listed: unknown[] = [];
+    const statements = await statementsDuring(async () => {
+      listed = (await org.client.data(ListNumbers)).phoneNumbers.edges.map((edge) => edge.node);
+    });
+    const reads = statements.filter((sql) => sql.includes('"PhoneNumber"'));
+    assert.equal(reads.length, 1, "one statement for the page");
+    assert.match(reads[0]!, /"fallbackStatus"/);
+    assert.deepEqual(listed, [
+      {
+        id,
+        callerIdName: "Acme Dental",
+        callerIdNameStatus: "ACTIVE",
+        setupStatus: { status: "READY", inboundRoute: "FALLBACK", inboundReady: true, issues: active.setupStatus.issues.map((i) => ({ code: i.code })) },
+      },
+    ]);
 
     const refused = numberOf(await setFallback(org, id, { forwardTo: "+14155550499" }));
     assert.equal(refused.fallback!.status, "FAILED");
