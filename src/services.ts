@@ -89,6 +89,9 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   const billing = new BillingService(prisma, providerFor, setupStatus, clock, { ...config.billing, leaseMs: config.billing.paymentTimeoutMs * 2 + 1_000, batchSize: 100 }, logger);
   const webhookDeliverer = new WebhookDeliverer(prisma, secrets, config.customerWebhooks, clock, logger);
   const messageSender = new MessageSender(prisma, carriers, { ...config.messageSending, leaseMs: recoverAfterMs }, logger);
+  const voiceSettings = new VoiceSettingsService(prisma, carriers, setupStatus, logger, { leaseMs: recoverAfterMs, retryFirstMs: 5_000, retryMaxMs: 600_000, maxAttempts: 12 });
+  // A managed number's carrier forwarding follows its agent: "always" while paused or missing, "on-failure" while ACTIVE.
+  setupStatus.afterRefresh((numbers) => voiceSettings.alignForwarding(numbers.map((n) => n.number)));
   const subscriptionBounds = new SubscriptionBounds(config.maxSubscriptionsPerKey, config.subscriptionMaxBacklog);
   metrics?.trackSubscriptions(() => subscriptionBounds.total);
   return {
@@ -100,7 +103,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     numbers: new PhoneNumberService(prisma, secrets, setupStatus, releases, clock),
     releases,
     carriers,
-    voiceSettings: new VoiceSettingsService(prisma, carriers, setupStatus, logger, { leaseMs: recoverAfterMs, retryFirstMs: 5_000, retryMaxMs: 600_000, maxAttempts: 12 }),
+    voiceSettings,
     provisioning: new ProvisioningService(prisma, carriers, setupStatus, logger, recoverAfterMs, clock),
     billing,
     payments: { sandbox: sandboxPayments, live: livePayments },

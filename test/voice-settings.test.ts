@@ -166,6 +166,14 @@ const PauseAgent = graphql(`
   }
 `);
 
+const Assign = graphql(`
+  mutation VoiceAssign($phoneNumberId: ID!, $agentId: ID!) {
+    assignPhoneNumber(input: { phoneNumberId: $phoneNumberId, agentId: $agentId }) {
+      __typename
+    }
+  }
+`);
+
 const Confirm = graphql(`
   mutation VoiceConfirm($id: ID!) {
     confirmPhoneNumberForwarding(input: { id: $id }) {
@@ -393,10 +401,22 @@ describe("fallback (failover routing)", () => {
 
     const active = numberOf(await setFallback(org, id, { forwardTo: "+1 (415) 555-0123" }));
     assert.deepEqual([active.fallback!.forwardTo, active.fallback!.timeoutSeconds, active.fallback!.status], ["+14155550123", 20, "ACTIVE"]);
-    assert.deepEqual(sandbox.voiceSettings(carrierId).forwardsTo, "+14155550123");
+    // No agent: the carrier forwards every call.
+    assert.deepEqual(sandbox.voiceSettings(carrierId), { callerIdName: null, forwardsTo: "+14155550123", forwardingType: "always" });
     assert.deepEqual([active.setupStatus.status, active.setupStatus.inboundRoute, active.setupStatus.inboundReady], ["READY", "FALLBACK", true]);
     assert.deepEqual(codes(active), []);
     assert.deepEqual((await eventsOf(id, "FALLBACK_STATUS_CHANGED")).map((e) => e.status), ["PENDING", "ACTIVE"]);
+
+    // An ACTIVE agent takes the calls; the carrier forwards only those its connection does not take.
+    const agent = ((await org.client.data(CreateAgent, { name: "Night desk" })).createAgent as { agent: { id: string } }).agent.id;
+    await org.client.data(Assign, { phoneNumberId: id, agentId: agent });
+    assert.equal(sandbox.voiceSettings(carrierId).forwardingType, "on-failure");
+    assert.equal(((await org.client.data(ReadNumber, { id })).node as VoiceNumber).setupStatus.inboundRoute, "AGENT");
+    // Paused: every call is forwarded again, and the setup status says so.
+    await org.client.data(PauseAgent, { id: agent });
+    assert.equal(sandbox.voiceSettings(carrierId).forwardingType, "always");
+    const paused = (await org.client.data(ReadNumber, { id })).node as VoiceNumber;
+    assert.deepEqual([paused.setupStatus.status, paused.setupStatus.inboundRoute, paused.fallback!.status], ["READY", "FALLBACK", "ACTIVE"]);
     // The list (compiled into one statement) reads the fallback columns too: the same setup status.
     await setName(org, id, "Acme Dental");
     let listed: unknown[] = [];
@@ -419,7 +439,7 @@ describe("fallback (failover routing)", () => {
     assert.equal(refused.fallback!.status, "FAILED");
     assert.match(refused.fallback!.statusReason!, /555-0499/);
     assert.equal(refused.setupStatus.inboundReady, false);
-    assert.deepEqual(codes(refused), ["FALLBACK_NOT_CONFIGURED", "NO_AGENT"]);
+    assert.deepEqual(codes(refused), ["AGENT_PAUSED", "FALLBACK_NOT_CONFIGURED"]);
     const issue = refused.setupStatus.issues.find((i) => i.code === "FALLBACK_NOT_CONFIGURED")!;
     assert.equal(issue.field, "fallback");
     assert.match(issue.message, /refused/);
@@ -496,19 +516,21 @@ describe("Telnyx voice settings (adapter against the local Telnyx-shaped server)
   test("the exact PATCH /v2/phone_numbers/{id}/voice bodies for CNAM and call forwarding, each touching only its own part", async () => {
     const { fake, number, carrier } = await setup();
     await carrier.setCallerIdName(number.id, "Acme Dental");
-    await carrier.setCallForwarding(number.id, { forwardsTo: "+14155550123" });
+    await carrier.setCallForwarding(number.id, { forwardsTo: "+14155550123", type: "on-failure" });
+    await carrier.setCallForwarding(number.id, { forwardsTo: "+14155550123", type: "always" });
     await carrier.setCallerIdName(number.id, null);
     await carrier.setCallForwarding(number.id, null);
     const bodies = fake.requestsTo("PATCH", `/v2/phone_numbers/${number.id}/voice`).map((r) => r.body);
     assert.deepEqual(bodies, [
       { cnam_listing: { cnam_listing_enabled: true, cnam_listing_details: "Acme Dental" } },
       { call_forwarding: { call_forwarding_enabled: true, forwards_to: "+14155550123", forwarding_type: "on-failure" } },
+      { call_forwarding: { call_forwarding_enabled: true, forwards_to: "+14155550123", forwarding_type: "always" } },
       { cnam_listing: { cnam_listing_enabled: false } },
       { call_forwarding: { call_forwarding_enabled: false } },
     ]);
     assert.deepEqual(fake.state.voice.get(number.id), {
       cnam_listing: { cnam_listing_enabled: false, cnam_listing_details: "Acme Dental" },
-      call_forwarding: { call_forwarding_enabled: false, forwards_to: "+14155550123", forwarding_type: "on-failure" },
+      call_forwarding: { call_forwarding_enabled: false, forwards_to: "+14155550123", forwarding_type: "always" },
     });
   });
 
@@ -517,9 +539,9 @@ describe("Telnyx voice settings (adapter against the local Telnyx-shaped server)
     const refused = await failure(carrier.setCallerIdName(number.id, "Acme & Co"), "REJECTED");
     assert.match(refused.message, /HTTP 422 Invalid value: cnam_listing_details must be alphanumeric characters or spaces with a maximum length of 15/);
     fake.switches.rejectNextVoiceUpdates = 1;
-    const forwarding = await failure(carrier.setCallForwarding(number.id, { forwardsTo: "+14155550123" }), "REJECTED");
+    const forwarding = await failure(carrier.setCallForwarding(number.id, { forwardsTo: "+14155550123", type: "on-failure" }), "REJECTED");
     assert.match(forwarding.message, /voice settings of this number cannot be changed/);
     assert.equal(fake.state.voice.get(number.id), undefined, "nothing changed");
-    await failure(carrier.setCallForwarding("1293384261075731499", { forwardsTo: "+14155550123" }), "NOT_FOUND");
+    await failure(carrier.setCallForwarding("1293384261075731499", { forwardsTo: "+14155550123", type: "on-failure" }), "NOT_FOUND");
   });
 });

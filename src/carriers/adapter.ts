@@ -72,10 +72,10 @@ export interface CarrierAdapter {
    */
   setCallerIdName(carrierNumberId: string, name: string | null): Promise<void>;
   /**
-   * Forwards the calls the number's connection does not answer (or refuses) to `forwardsTo` (E.164),
-   * or stops forwarding (null). A state-set: repeating it is safe.
+   * Forwards the number's inbound calls to `forwardsTo` (E.164): every call ("always"), or those its
+   * connection does not take ("on-failure"); null stops forwarding. A state-set: repeating it is safe.
    */
-  setCallForwarding(carrierNumberId: string, forwarding: { forwardsTo: string } | null): Promise<void>;
+  setCallForwarding(carrierNumberId: string, forwarding: CallForwarding | null): Promise<void>;
   /**
    * Sends one SMS/MMS with our reference (the message id). Where `sendsDedupedByReference`, a repeat
    * with the same reference returns the first message instead of texting again; the resilience
@@ -87,6 +87,12 @@ export interface CarrierAdapter {
    * timeout, a crash mid-call) may be repeated safely. Without it such a send is FAILED, not repeated.
    */
   readonly sendsDedupedByReference: boolean;
+}
+
+export interface CallForwarding {
+  forwardsTo: string;
+  /** Telnyx's forwarding_type. */
+  type: "always" | "on-failure";
 }
 
 export interface OutboundMessageRequest {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseE164 } from "../domain/e164.ts";
-import { CarrierFailure, type AvailableNumber, type CarrierAdapter, type CarrierNumber, type CarrierOrder, type OutboundMessageRequest, type SearchCriteria, type SentMessage } from "./adapter.ts";
+import { CarrierFailure, type AvailableNumber, type CallForwarding, type CarrierAdapter, type CarrierNumber, type CarrierOrder, type OutboundMessageRequest, type SearchCriteria, type SentMessage } from "./adapter.ts";
 
 /**
  * Switches tests flip to make the sandbox misbehave like a real carrier. Counters apply to the
@@ -73,6 +73,7 @@ export const SANDBOX_REJECTED_FORWARDING = /^\+1\d{3}5550499$/;
 export interface SandboxVoiceSettings {
   callerIdName: string | null;
   forwardsTo: string | null;
+  forwardingType: "always" | "on-failure" | null;
 }
 
 /** Report retries: the first after 100 ms, doubling to at most 5 s, about two minutes in all (longer than a send's lease). */
@@ -307,7 +308,7 @@ export class SandboxCarrier implements CarrierAdapter {
 
   /** The voice settings the sandbox holds for a number (tests check what reached the carrier). */
   voiceSettings(carrierNumberId: string): SandboxVoiceSettings {
-    return { callerIdName: null, forwardsTo: null, ...this.#state.voice?.[carrierNumberId] };
+    return { callerIdName: null, forwardsTo: null, forwardingType: null, ...this.#state.voice?.[carrierNumberId] };
   }
 
   /** Lists a caller ID name; "REJECT" (any case) is refused, as a carrier's CNAM review may refuse one. */
@@ -321,13 +322,13 @@ export class SandboxCarrier implements CarrierAdapter {
   }
 
   /** Forwards unanswered calls; +1 NPA 555-0499 is refused as a destination. */
-  async setCallForwarding(carrierNumberId: string, forwarding: { forwardsTo: string } | null): Promise<void> {
+  async setCallForwarding(carrierNumberId: string, forwarding: CallForwarding | null): Promise<void> {
     await this.#enter("setCallForwarding");
     if (!this.#state.numbers[carrierNumberId]) throw new CarrierFailure("NOT_FOUND", `number ${carrierNumberId} not found`, this.name);
     if (forwarding && SANDBOX_REJECTED_FORWARDING.test(forwarding.forwardsTo)) {
       throw new CarrierFailure("REJECTED", `call forwarding to ${forwarding.forwardsTo} was refused: the destination cannot take forwarded calls (the sandbox's rejected test number, +1 NPA 555-0499)`, this.name);
     }
-    this.#setVoice(carrierNumberId, { forwardsTo: forwarding?.forwardsTo ?? null });
+    this.#setVoice(carrierNumberId, { forwardsTo: forwarding?.forwardsTo ?? null, forwardingType: forwarding?.type ?? null });
   }
 
   #setVoice(carrierNumberId: string, change: Partial<SandboxVoiceSettings>): void {

@@ -7,6 +7,7 @@ type TelnyxSdk = typeof import("telnyx");
 import {
   CarrierFailure,
   type AvailableNumber,
+  type CallForwarding,
   type CarrierAdapter,
   type CarrierNumber,
   type CarrierOrder,
@@ -80,7 +81,7 @@ interface TelnyxPhoneNumberData {
  * - updateRouting: PATCH /phone_numbers/{id} { connection_id }, PATCH /phone_numbers/{id}/messaging { messaging_profile_id }
  * - listNumbers: GET /phone_numbers, every page
  * - setCallerIdName: PATCH /phone_numbers/{id}/voice { cnam_listing: { cnam_listing_enabled, cnam_listing_details } }
- * - setCallForwarding: PATCH /phone_numbers/{id}/voice { call_forwarding: { call_forwarding_enabled, forwards_to, forwarding_type: "on-failure" } }
+ * - setCallForwarding: PATCH /phone_numbers/{id}/voice { call_forwarding: { call_forwarding_enabled, forwards_to, forwarding_type } }
  *
  * A number order's `phone_numbers[].id` identifies the order line (record_type
  * "number_order_phone_number"), not the phone number; DELETE/PATCH /phone_numbers/{id} take the
@@ -220,13 +221,13 @@ export class TelnyxCarrier implements CarrierAdapter {
   }
 
   /**
-   * Call forwarding of type "on-failure": Telnyx forwards an inbound call to `forwards_to` (E.164)
-   * when delivering it to the number's connection fails. Null turns forwarding off. Only the
-   * call_forwarding object is sent.
+   * Call forwarding: Telnyx forwards inbound calls to `forwards_to` (E.164), every call ("always") or
+   * when delivering one to the number's connection fails ("on-failure"). Null turns forwarding off.
+   * Only the call_forwarding object is sent.
    */
-  async setCallForwarding(carrierNumberId: string, forwarding: { forwardsTo: string } | null): Promise<void> {
+  async setCallForwarding(carrierNumberId: string, forwarding: CallForwarding | null): Promise<void> {
     const call_forwarding: Telnyx.PhoneNumbers.CallForwarding =
-      forwarding === null ? { call_forwarding_enabled: false } : { call_forwarding_enabled: true, forwards_to: forwarding.forwardsTo, forwarding_type: "on-failure" };
+      forwarding === null ? { call_forwarding_enabled: false } : { call_forwarding_enabled: true, forwards_to: forwarding.forwardsTo, forwarding_type: forwarding.type };
     await this.#call("setCallForwarding", (client, options) => client.phoneNumbers.voice.update(carrierNumberId, { call_forwarding }, options));
   }
 

@@ -103,6 +103,15 @@ export function settledFallbackStatus(
   return { status: "ACTIVE", reason: null };
 }
 
+/**
+ * The carrier forwarding type a MANAGED number's fallback needs: every call while the agent is
+ * paused or missing (nobody would answer), only the calls the agent's connection does not take
+ * while it is ACTIVE.
+ */
+export function forwardingTypeFor(agent: { status: "ACTIVE" | "PAUSED" } | null): "always" | "on-failure" {
+  return agent?.status === "ACTIVE" ? "on-failure" : "always";
+}
+
 /** Whether a fallback in this state takes calls (for setup status): configured, and not refused or still waiting on the carrier. */
 export function fallbackUsable(status: VoiceSettingStatus | null | undefined): boolean {
   return status === "ACTIVE" || status === "STORED";

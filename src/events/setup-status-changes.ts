@@ -27,7 +27,8 @@ export interface SetupStatusChangePayload {
 
 /** A number a refresh read, with the organization's verification status its setup status was computed under. */
 export interface RefreshedNumber {
-  number: PhoneNumber;
+  /** The number as the refresh read it, with its agent's status. */
+  number: PhoneNumber & { agent: { status: "ACTIVE" | "PAUSED" } | null };
   verificationStatus: VerificationStatus;
 }
 

@@ -12,6 +12,7 @@ import {
   callerIdNameAtCarrier,
   FALLBACK_TIMEOUT_DEFAULT,
   fallbackAtCarrier,
+  forwardingTypeFor,
   settledFallbackStatus,
   sipUriFallbackRefusal,
   type VoiceSettingStatus,
@@ -132,6 +133,7 @@ export class VoiceSettingsService {
         let after = number;
         if (number.callerIdNameStatus === "PENDING") after = await this.#pushCallerIdName(number, number.voiceSettingsAttempts);
         if (number.fallbackStatus === "PENDING") after = await this.#pushFallback(number, number.voiceSettingsAttempts);
+        else if (number.fallbackStatus === "ACTIVE") await this.alignForwarding([{ ...number, agent: await this.#agentOf(number) }]);
         if (after.callerIdNameStatus === "PENDING" || after.fallbackStatus === "PENDING") retrying++;
         else settled++;
         await this.#clearIfSettled(this.prisma, number.id);
@@ -167,16 +169,51 @@ export class VoiceSettingsService {
     const forwardTo = number.fallbackForwardTo;
     const sipUri = number.fallbackSipUri;
     const settled = settledFallbackStatus(number, { forwardTo, sipUri });
+    const type = forwardingTypeFor(await this.#agentOf(number));
     const result = await this.#push(
       "fallback",
       number,
       attempts,
-      (carrier, id) => carrier.setCallForwarding(id, forwardTo ? { forwardsTo: forwardTo } : null),
+      (carrier, id) => carrier.setCallForwarding(id, forwardTo ? { forwardsTo: forwardTo, type } : null),
       [settled.status, settled.reason],
       { fallbackForwardTo: forwardTo, fallbackSipUri: sipUri },
+      { fallbackForwardingType: forwardTo ? type : null },
     );
     await this.setupStatus.refresh([number.id]);
     return result;
+  }
+
+  /**
+   * Keeps a MANAGED number's carrier forwarding in step with its agent (run after every setup
+   * status refresh, so pausing, resuming, deleting or reassigning an agent reaches the carrier):
+   * forwarding "always" while the agent is paused or missing, "on-failure" while it is ACTIVE.
+   * Only ACTIVE fallbacks are realigned; a carrier without an answer leaves the number to the job.
+   */
+  async alignForwarding(numbers: ReadonlyArray<PhoneNumber & { agent: { status: "ACTIVE" | "PAUSED" } | null }>): Promise<void> {
+    for (const number of numbers) {
+      if (number.source !== "MANAGED" || number.fallbackStatus !== "ACTIVE" || !number.fallbackForwardTo || !number.carrierResourceId) continue;
+      const type = forwardingTypeFor(number.agent);
+      if (number.fallbackForwardingType === type) continue;
+      const guard: Prisma.PhoneNumberWhereInput = { id: number.id, fallbackStatus: "ACTIVE", fallbackForwardTo: number.fallbackForwardTo };
+      try {
+        await this.carriers.byName(number.carrier ?? "sandbox").setCallForwarding(number.carrierResourceId, { forwardsTo: number.fallbackForwardTo, type });
+        await this.prisma.phoneNumber.updateMany({ where: guard, data: { fallbackForwardingType: type } });
+      } catch (error) {
+        if (!(error instanceof CarrierFailure)) throw error;
+        if (error.retryable) {
+          this.logger.warn({ phoneNumberId: number.id, err: error.message }, "carrier forwarding type not confirmed; the job retries it");
+          await this.prisma.phoneNumber.updateMany({ where: guard, data: { voiceSettingsNextAttemptAt: new Date(Date.now() + this.options.retryFirstMs) } });
+          continue;
+        }
+        await this.#settle("fallback", guard, "FAILED", `The carrier refused to forward ${type === "always" ? "every call" : "unanswered calls"}: ${error.message}`);
+        await this.setupStatus.refresh([number.id]);
+      }
+    }
+  }
+
+  async #agentOf(number: PhoneNumber): Promise<{ status: "ACTIVE" | "PAUSED" } | null> {
+    if (!number.agentId) return null;
+    return this.prisma.agent.findUnique({ where: { id: number.agentId }, select: { status: true } });
   }
 
   /**
@@ -191,6 +228,8 @@ export class VoiceSettingsService {
     call: (carrier: ReturnType<Carriers["byName"]>, carrierNumberId: string) => Promise<void>,
     settled: [VoiceSettingStatus | null, string | null],
     sent: Prisma.PhoneNumberWhereInput,
+    /** Columns written with a confirmed outcome. */
+    confirmed: Prisma.PhoneNumberUncheckedUpdateManyInput = {},
   ): Promise<PhoneNumber> {
     const statusColumn = setting === "callerIdName" ? "callerIdNameStatus" : "fallbackStatus";
     const reasonColumn = setting === "callerIdName" ? "callerIdNameStatusReason" : "fallbackStatusReason";
@@ -216,18 +255,24 @@ export class VoiceSettingsService {
       this.logger.warn({ phoneNumberId: number.id, setting, err: error.message }, "carrier did not confirm a voice setting; the job retries it");
       return this.#later(guard, reasonColumn, `The carrier did not confirm yet (${error.message}); retried automatically.`, attempts);
     }
-    return this.#settle(setting, guard, settled[0], settled[1]);
+    return this.#settle(setting, guard, settled[0], settled[1], confirmed);
   }
 
   /** The outcome and its event, if the setting still holds what was sent. */
-  async #settle(setting: Setting, guard: Prisma.PhoneNumberWhereInput, status: VoiceSettingStatus | null, reason: string | null): Promise<PhoneNumber> {
+  async #settle(
+    setting: Setting,
+    guard: Prisma.PhoneNumberWhereInput,
+    status: VoiceSettingStatus | null,
+    reason: string | null,
+    extra: Prisma.PhoneNumberUncheckedUpdateManyInput = {},
+  ): Promise<PhoneNumber> {
     const id = guard.id as string;
-    const data = setting === "callerIdName" ? { callerIdNameStatus: status, callerIdNameStatusReason: reason } : { fallbackStatus: status, fallbackStatusReason: reason };
+    const data = { ...(setting === "callerIdName" ? { callerIdNameStatus: status, callerIdNameStatusReason: reason } : { fallbackStatus: status, fallbackStatusReason: reason }), ...extra };
     return this.prisma.$transaction(async (tx) => {
       const moved = await tx.phoneNumber.updateMany({ where: guard, data });
       const row = await tx.phoneNumber.findUniqueOrThrow({ where: { id } });
       if (moved.count === 1) {
-        await this.#record(tx, setting, row, "PENDING");
+        await this.#record(tx, setting, row, (guard[setting === "callerIdName" ? "callerIdNameStatus" : "fallbackStatus"] as VoiceSettingStatus | undefined) ?? null);
         await this.#clearIfSettled(tx, id);
       }
       return row;
