@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { after, describe, test } from "node:test";
 import { CarrierFailure } from "../src/carriers/adapter.ts";
 import { TelnyxCarrier } from "../src/carriers/telnyx.ts";
+import { computeSetupStatus, type SetupStatusInput } from "../src/domain/setup-status.ts";
 import { graphql } from "./generated/gql.ts";
 import { createOrganization, getEnvironment, statementsDuring, type TestOrganization } from "./helpers/harness.ts";
 import { startFakeTelnyx, type FakeTelnyx } from "./helpers/fake-telnyx.ts";
@@ -252,6 +253,44 @@ async function eventsOf(phoneNumberId: string, type: "CALLER_ID_NAME_STATUS_CHAN
   return rows.map((row) => row.payload as { status: string | null; previousStatus: string | null; reason: string | null; callerIdName?: string | null });
 }
 
+describe("setup status rules with a fallback (pure)", () => {
+  const base: SetupStatusInput = {
+    status: "ACTIVE",
+    source: "MANAGED",
+    direction: "BOTH",
+    country: "US",
+    smsCapable: false,
+    suspendedAt: null,
+    forwardingConfirmedAt: null,
+    agent: { status: "PAUSED" },
+    inboundTrunk: { addresses: [], allowedSourceIps: [], authUsername: null, hasPassword: false },
+    outboundTrunk: { addresses: [], allowedSourceIps: [], authUsername: null, hasPassword: false, ipAuthentication: false },
+    smsCampaignStatus: null,
+    verificationStatus: "MISSING",
+  };
+  const voice = (s: ReturnType<typeof computeSetupStatus>) => [s.status, s.inboundRoute, s.inboundReady, s.issues.map((i) => i.code).filter((c) => !c.startsWith("SMS_"))];
+
+  test("a usable fallback (ACTIVE or STORED) takes a paused or missing agent's calls; PENDING does not yet; FAILED says so", () => {
+    assert.deepEqual(voice(computeSetupStatus(base)), ["ACTION_REQUIRED", "NONE", false, ["AGENT_PAUSED"]]);
+    for (const status of ["ACTIVE", "STORED"] as const) {
+      assert.deepEqual(voice(computeSetupStatus({ ...base, fallback: { status, statusReason: null } })), ["READY", "FALLBACK", true, []], status);
+      assert.deepEqual(voice(computeSetupStatus({ ...base, agent: null, fallback: { status, statusReason: null } })), ["READY", "FALLBACK", true, []], status);
+    }
+    assert.deepEqual(voice(computeSetupStatus({ ...base, fallback: { status: "PENDING", statusReason: null } })), ["ACTION_REQUIRED", "NONE", false, ["AGENT_PAUSED"]]);
+    const failed = computeSetupStatus({ ...base, fallback: { status: "FAILED", statusReason: "destination refused" } });
+    assert.deepEqual(voice(failed), ["ACTION_REQUIRED", "NONE", false, ["AGENT_PAUSED", "FALLBACK_NOT_CONFIGURED"]]);
+    assert.match(failed.issues.find((i) => i.code === "FALLBACK_NOT_CONFIGURED")!.message, /destination refused/);
+  });
+
+  test("an ACTIVE agent comes first; a fallback never makes an out-of-service or outbound-only number take calls", () => {
+    const fallback = { status: "ACTIVE" as const, statusReason: null };
+    assert.deepEqual(voice(computeSetupStatus({ ...base, agent: { status: "ACTIVE" }, fallback })), ["READY", "AGENT", true, []]);
+    assert.deepEqual(voice(computeSetupStatus({ ...base, status: "SUSPENDED", fallback })).slice(0, 3), ["SUSPENDED", "NONE", false]);
+    assert.deepEqual(voice(computeSetupStatus({ ...base, status: "RELEASING", fallback })).slice(0, 3), ["PENDING", "NONE", false]);
+    assert.deepEqual(voice(computeSetupStatus({ ...base, direction: "OUTBOUND", agent: null, fallback })), ["READY", "NONE", false, []]);
+  });
+});
+
 describe("caller ID name", () => {
   test("validation: 16 characters, characters carriers refuse, a missing value; every problem with its path and what is allowed", async () => {
     const org = await createOrganization("cnam-validation");
@@ -334,6 +373,30 @@ describe("caller ID name", () => {
     assert.deepEqual((await eventsOf(id, "CALLER_ID_NAME_STATUS_CHANGED")).map((e) => e.status), ["PENDING", "ACTIVE"]);
     const row = await prisma.phoneNumber.findUniqueOrThrow({ where: { id: decodeGlobalID(id).id } });
     assert.equal(row.voiceSettingsNextAttemptAt, null, "nothing left for the job");
+  });
+
+  test("crash safety: an intent a crash left PENDING is completed by the job once its lease is over, not while a request may still hold it", async () => {
+    const org = await createOrganization("cnam-crash");
+    const { id, carrierId } = await provision(org);
+    const { switchboard } = await env();
+    const prisma = switchboard.database.prisma;
+    const { decodeGlobalID } = await import("@pothos/plugin-relay");
+    const rowId = decodeGlobalID(id).id;
+    // What the mutation's first transaction leaves when the process dies before the carrier call.
+    await prisma.phoneNumber.update({
+      where: { id: rowId },
+      data: { callerIdName: "After Crash", callerIdNameStatus: "PENDING", voiceSettingsNextAttemptAt: new Date(Date.now() + 60_000) },
+    });
+    await switchboard.services.voiceSettings.syncDue();
+    assert.equal((await prisma.phoneNumber.findUniqueOrThrow({ where: { id: rowId } })).callerIdNameStatus, "PENDING", "still leased to the request");
+    assert.equal(switchboard.services.carriers.sandbox.voiceSettings(carrierId).callerIdName, null);
+
+    await prisma.phoneNumber.update({ where: { id: rowId }, data: { voiceSettingsNextAttemptAt: new Date(Date.now() - 1) } });
+    await switchboard.services.voiceSettings.syncDue();
+    const row = await prisma.phoneNumber.findUniqueOrThrow({ where: { id: rowId } });
+    assert.deepEqual([row.callerIdNameStatus, row.voiceSettingsNextAttemptAt], ["ACTIVE", null]);
+    assert.equal(switchboard.services.carriers.sandbox.voiceSettings(carrierId).callerIdName, "After Crash");
+    assert.deepEqual((await eventsOf(id, "CALLER_ID_NAME_STATUS_CHANGED")).map((e) => [e.previousStatus, e.status]), [["PENDING", "ACTIVE"]]);
   });
 
   test("a number that is not managed stores the name (STORED) and says CNAM listing needs a managed US number", async () => {
