@@ -104,8 +104,11 @@ export class VoiceSettingsService {
       fallbackStatus: status,
       fallbackStatusReason: reason,
     });
+    // A carrier-bound fallback changes the setup status once the carrier answered (#pushFallback
+    // refreshes then), so a number switching destinations does not flap through "not ready".
+    if (status === "PENDING") return this.#pushFallback(written, 0);
     await this.setupStatus.refresh([written.id]);
-    return status === "PENDING" ? this.#pushFallback(written, 0) : written;
+    return written;
   }
 
   /**
