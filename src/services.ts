@@ -91,7 +91,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   const messageSender = new MessageSender(prisma, carriers, { ...config.messageSending, leaseMs: recoverAfterMs }, logger);
   const voiceSettings = new VoiceSettingsService(prisma, carriers, setupStatus, logger, { leaseMs: recoverAfterMs, retryFirstMs: 5_000, retryMaxMs: 600_000, maxAttempts: 12 });
   // A managed number's carrier forwarding follows its agent: "always" while paused or missing, "on-failure" while ACTIVE.
-  setupStatus.afterRefresh((numbers) => voiceSettings.alignForwarding(numbers.map((n) => n.number)));
+  setupStatus.afterRefresh(async (numbers) => void (await voiceSettings.alignForwarding(numbers.map((n) => n.number))));
   const subscriptionBounds = new SubscriptionBounds(config.maxSubscriptionsPerKey, config.subscriptionMaxBacklog);
   metrics?.trackSubscriptions(() => subscriptionBounds.total);
   return {

@@ -510,6 +510,29 @@ describe("fallback (failover routing)", () => {
     assert.equal(sandbox.voiceSettings(carrierId).forwardsTo, "+14155550123");
   });
 
+  test("a carrier outage while the agent changes leaves the old forwarding type; the job realigns it", async () => {
+    const org = await createOrganization("fallback-realign");
+    const { id, carrierId } = await provision(org);
+    const { switchboard, config } = await env();
+    const sandbox = switchboard.services.carriers.sandbox;
+    numberOf(await setFallback(org, id, { forwardTo: "+14155550123" }));
+    assert.equal(sandbox.voiceSettings(carrierId).forwardingType, "always");
+    const agent = ((await org.client.data(CreateAgent, { name: "Day desk" })).createAgent as { agent: { id: string } }).agent.id;
+    sandbox.faults.unavailableNext = 1 + config.carrier.retries;
+    assert.equal((await org.client.data(Assign, { phoneNumberId: id, agentId: agent })).assignPhoneNumber.__typename, "AssignPhoneNumberSuccess");
+    sandbox.faults.unavailableNext = 0;
+    assert.equal(sandbox.voiceSettings(carrierId).forwardingType, "always", "the carrier did not hear of the agent yet");
+
+    const prisma = switchboard.database.prisma;
+    const { decodeGlobalID } = await import("@pothos/plugin-relay");
+    const rowId = decodeGlobalID(id).id;
+    assert.ok((await prisma.phoneNumber.findUniqueOrThrow({ where: { id: rowId } })).voiceSettingsNextAttemptAt, "the job owes a carrier call");
+    await prisma.phoneNumber.update({ where: { id: rowId }, data: { voiceSettingsNextAttemptAt: new Date(Date.now() - 1) } });
+    await switchboard.services.voiceSettings.syncDue();
+    assert.equal(sandbox.voiceSettings(carrierId).forwardingType, "on-failure");
+    assert.equal((await prisma.phoneNumber.findUniqueOrThrow({ where: { id: rowId } })).voiceSettingsNextAttemptAt, null);
+  });
+
   test("validation: a bad number, a bad SIP URI, a timeout out of range, both or neither destination, a SIP URI on a managed number, the number itself", async () => {
     const org = await createOrganization("fallback-validation");
     const manual = (await org.client.data(CreateManual, { input: { e164: uniqueE164() } })).createManualPhoneNumber as { phoneNumber: { id: string } };

@@ -134,12 +134,14 @@ export class VoiceSettingsService {
       const number = await this.prisma.phoneNumber.findUniqueOrThrow({ where: { id: row.id } });
       try {
         let after = number;
+        let deferred = 0;
         if (number.callerIdNameStatus === "PENDING") after = await this.#pushCallerIdName(number, number.voiceSettingsAttempts);
         if (number.fallbackStatus === "PENDING") after = await this.#pushFallback(number, number.voiceSettingsAttempts);
-        else if (number.fallbackStatus === "ACTIVE") await this.alignForwarding([{ ...number, agent: await this.#agentOf(number) }]);
-        if (after.callerIdNameStatus === "PENDING" || after.fallbackStatus === "PENDING") retrying++;
+        else if (number.fallbackStatus === "ACTIVE") deferred = await this.alignForwarding([{ ...number, agent: await this.#agentOf(number) }]);
+        if (after.callerIdNameStatus === "PENDING" || after.fallbackStatus === "PENDING" || deferred > 0) retrying++;
         else settled++;
-        await this.#clearIfSettled(this.prisma, number.id);
+        // The claim ends here unless a carrier step is still owed (its due time is set).
+        if (deferred === 0) await this.#clearIfSettled(this.prisma, number.id);
       } catch (error) {
         this.logger.warn({ phoneNumberId: number.id, err: (error as Error).message }, "voice settings sync failed; retrying later");
         retrying++;
@@ -192,7 +194,8 @@ export class VoiceSettingsService {
    * forwarding "always" while the agent is paused or missing, "on-failure" while it is ACTIVE.
    * Only ACTIVE fallbacks are realigned; a carrier without an answer leaves the number to the job.
    */
-  async alignForwarding(numbers: ReadonlyArray<PhoneNumber & { agent: { status: "ACTIVE" | "PAUSED" } | null }>): Promise<void> {
+  async alignForwarding(numbers: ReadonlyArray<PhoneNumber & { agent: { status: "ACTIVE" | "PAUSED" } | null }>): Promise<number> {
+    let deferred = 0;
     for (const number of numbers) {
       if (number.source !== "MANAGED" || number.fallbackStatus !== "ACTIVE" || !number.fallbackForwardTo || !number.carrierResourceId) continue;
       const type = forwardingTypeFor(number.agent);
@@ -206,12 +209,14 @@ export class VoiceSettingsService {
         if (error.retryable) {
           this.logger.warn({ phoneNumberId: number.id, err: error.message }, "carrier forwarding type not confirmed; the job retries it");
           await this.prisma.phoneNumber.updateMany({ where: guard, data: { voiceSettingsNextAttemptAt: new Date(Date.now() + this.options.retryFirstMs) } });
+          deferred++;
           continue;
         }
         await this.#settle("fallback", guard, "FAILED", `The carrier refused to forward ${type === "always" ? "every call" : "unanswered calls"}: ${error.message}`);
         await this.setupStatus.refresh([number.id]);
       }
     }
+    return deferred;
   }
 
   async #agentOf(number: PhoneNumber): Promise<{ status: "ACTIVE" | "PAUSED" } | null> {
