@@ -5,7 +5,8 @@ import { CarrierFailure } from "../src/carriers/adapter.ts";
 import { TelnyxCarrier } from "../src/carriers/telnyx.ts";
 import { computeSetupStatus, type SetupStatusInput } from "../src/domain/setup-status.ts";
 import { graphql } from "./generated/gql.ts";
-import { createOrganization, getEnvironment, statementsDuring, type TestOrganization } from "./helpers/harness.ts";
+import { createApiKey } from "../src/apikeys/service.ts";
+import { createOrganization, getEnvironment, processClient, startVariant, statementsDuring, type TestOrganization, type VariantServer } from "./helpers/harness.ts";
 import { startFakeTelnyx, type FakeTelnyx } from "./helpers/fake-telnyx.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
 import { subscribe, wsClient } from "./helpers/subscriptions.ts";
@@ -629,5 +630,53 @@ describe("Telnyx voice settings (adapter against the local Telnyx-shaped server)
     assert.match(forwarding.message, /voice settings of this number cannot be changed/);
     assert.equal(fake.state.voice.get(number.id), undefined, "nothing changed");
     await failure(carrier.setCallForwarding("1293384261075731499", { forwardsTo: "+14155550123", type: "on-failure" }), "NOT_FOUND");
+  });
+});
+
+describe("through the API with CARRIER=telnyx (the local Telnyx-shaped server)", () => {
+  let fake: FakeTelnyx | undefined;
+  let server: VariantServer | undefined;
+  after(async () => {
+    await server?.close();
+    await fake?.close();
+  });
+
+  test("a bought number's caller ID name and fallback reach Telnyx as documented; a refusal surfaces Telnyx's words", async () => {
+    fake = await startFakeTelnyx();
+    server = await startVariant(
+      { CARRIER: "telnyx", TELNYX_API_KEY: fake.apiKey, TELNYX_BASE_URL: fake.url, CARRIER_TIMEOUT_MS: "15000", ORDER_POLL_SECONDS: "3600" },
+      { database: "own" },
+    );
+    const prisma = server.switchboard.database.prisma;
+    const organization = await prisma.organization.create({ data: { name: "telnyx-voice" } });
+    const client = processClient(server.url, (await createApiKey(prisma, organization.id, { name: "voice", scopes: ["*"], mode: "LIVE" })).secret);
+    const org = { client } as TestOrganization;
+
+    const bought = (await client.data(Provision, { input: { e164: "+14157340101", idempotencyKey: "voice-telnyx" } })).provisionPhoneNumber as {
+      __typename: string;
+      phoneNumber: { id: string; carrierResourceId: string };
+    };
+    assert.equal(bought.__typename, "ProvisionPhoneNumberSuccess");
+    const { id, carrierResourceId } = bought.phoneNumber;
+    const voicePath = `/v2/phone_numbers/${carrierResourceId}/voice`;
+
+    const named = numberOf(await setName(org, id, "Acme Dental"));
+    assert.deepEqual([named.callerIdName, named.callerIdNameStatus], ["Acme Dental", "ACTIVE"]);
+    const fallback = numberOf(await setFallback(org, id, { forwardTo: "+14155550123", timeoutSeconds: 25 }));
+    assert.deepEqual([fallback.fallback!.status, fallback.setupStatus.inboundRoute], ["ACTIVE", "FALLBACK"]);
+    assert.deepEqual(
+      fake.requestsTo("PATCH", voicePath).map((r) => r.body),
+      [
+        { cnam_listing: { cnam_listing_enabled: true, cnam_listing_details: "Acme Dental" } },
+        // No agent: every call is forwarded.
+        { call_forwarding: { call_forwarding_enabled: true, forwards_to: "+14155550123", forwarding_type: "always" } },
+      ],
+    );
+
+    fake.switches.rejectNextVoiceUpdates = 1;
+    const refused = numberOf(await setName(org, id, "Acme Two"));
+    assert.equal(refused.callerIdNameStatus, "FAILED");
+    assert.match(refused.callerIdNameStatusReason!, /HTTP 422 Invalid value: The voice settings of this number cannot be changed now/);
+    assert.equal(fake.state.voice.get(carrierResourceId)!.cnam_listing.cnam_listing_details, "Acme Dental", "Telnyx kept the listing it had");
   });
 });
