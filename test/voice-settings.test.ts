@@ -556,6 +556,9 @@ describe("fallback (failover routing)", () => {
     const own = (await org.client.data(ReadNumber, { id })).node as VoiceNumber;
     assert.deepEqual(paths(await setFallback(org, id, { forwardTo: own.e164 })), [["input.fallback.forwardTo", "INVALID_VALUE"]]);
 
+    const outbound = (await org.client.data(CreateManual, { input: { e164: uniqueE164(), direction: "OUTBOUND" } })).createManualPhoneNumber as { phoneNumber: { id: string } };
+    assert.deepEqual(paths(await setFallback(org, outbound.phoneNumber.id, { forwardTo: "+14155550123" })), [["input.fallback", "NOT_PERMITTED"]]);
+
     const managed = await provision(org);
     const refused = errorsOf(await setFallback(org, managed.id, { sipUri: "sip:frontdesk@pbx.example.com" }));
     assert.deepEqual(refused.map((e) => [e.path.join("."), e.code]), [["input.fallback.sipUri", "NOT_PERMITTED"]]);

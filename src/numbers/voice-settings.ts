@@ -87,6 +87,9 @@ export class VoiceSettingsService {
     const wanted = peekField(SetPhoneNumberFallbackInput, "fallback", input);
     const refusal = sipUriFallbackRefusal(number);
     if (input.fallback?.sipUri != null && refusal) extra.push({ path: ["input", "fallback", "sipUri"], code: "NOT_PERMITTED", message: refusal });
+    if (input.fallback != null && number.direction === "OUTBOUND") {
+      extra.push({ path: ["input", "fallback"], code: "NOT_PERMITTED", message: "An OUTBOUND-only number takes no inbound calls, so it has no fallback" });
+    }
     if (wanted?.forwardTo && wanted.forwardTo === number.e164) {
       extra.push({ path: ["input", "fallback", "forwardTo"], code: "INVALID_VALUE", message: "A number cannot fall back to itself (calls would loop)" });
     }
