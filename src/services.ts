@@ -20,6 +20,7 @@ import { MessageService } from "./messages/service.ts";
 import { PhoneNumberService } from "./numbers/service.ts";
 import { ProvisioningService } from "./numbers/provisioning.ts";
 import { NumberReleases } from "./numbers/release.ts";
+import { VoiceSettingsService } from "./numbers/voice-settings.ts";
 import { createCarriers, type Carriers } from "./carriers/index.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import { instrumentPayments } from "./observability/payments.ts";
@@ -42,6 +43,8 @@ export interface Services {
   /** Releasing numbers: intent, carrier, final write; finishes releases a crash interrupted. */
   releases: NumberReleases;
   provisioning: ProvisioningService;
+  /** Caller ID names and fallbacks: intent, carrier, outcome; the voice settings job finishes what is left PENDING. */
+  voiceSettings: VoiceSettingsService;
   verification: VerificationService;
   campaigns: SmsCampaigns;
   messages: MessageService;
@@ -86,6 +89,9 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   const billing = new BillingService(prisma, providerFor, setupStatus, clock, { ...config.billing, leaseMs: config.billing.paymentTimeoutMs * 2 + 1_000, batchSize: 100 }, logger);
   const webhookDeliverer = new WebhookDeliverer(prisma, secrets, config.customerWebhooks, clock, logger);
   const messageSender = new MessageSender(prisma, carriers, { ...config.messageSending, leaseMs: recoverAfterMs }, logger);
+  const voiceSettings = new VoiceSettingsService(prisma, carriers, setupStatus, logger, { leaseMs: recoverAfterMs, retryFirstMs: 5_000, retryMaxMs: 600_000, maxAttempts: 12 });
+  // A managed number's carrier forwarding follows its agent: "always" while paused or missing, "on-failure" while ACTIVE.
+  setupStatus.afterRefresh(async (numbers) => void (await voiceSettings.alignForwarding(numbers.map((n) => n.number))));
   const subscriptionBounds = new SubscriptionBounds(config.maxSubscriptionsPerKey, config.subscriptionMaxBacklog);
   metrics?.trackSubscriptions(() => subscriptionBounds.total);
   return {
@@ -97,6 +103,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     numbers: new PhoneNumberService(prisma, secrets, setupStatus, releases, clock),
     releases,
     carriers,
+    voiceSettings,
     provisioning: new ProvisioningService(prisma, carriers, setupStatus, logger, recoverAfterMs, clock),
     billing,
     payments: { sandbox: sandboxPayments, live: livePayments },

@@ -107,6 +107,16 @@ const EXAMPLES: Record<string, (world: World) => Call> = {
     variables: { input: { areaCode: "415", quantity: 2, idempotencyKey: `audit-bulk-${randomBytes(6).toString("hex")}` } },
     targets: (data) => ids(data.provisionPhoneNumbers.results.map((r: { phoneNumber: { id: string } | null }) => r.phoneNumber)),
   }),
+  setPhoneNumberCallerIdName: (w) => ({
+    query: `mutation($input: SetPhoneNumberCallerIdNameInput!) { setPhoneNumberCallerIdName(input: $input) { __typename } }`,
+    variables: { input: { phoneNumberId: w.provisionedId, callerIdName: "Audited Co" } },
+    targets: () => [w.provisionedId!],
+  }),
+  setPhoneNumberFallback: (w) => ({
+    query: `mutation($input: SetPhoneNumberFallbackInput!) { setPhoneNumberFallback(input: $input) { __typename } }`,
+    variables: { input: { phoneNumberId: w.manualId, fallback: { sipUri: "sip:frontdesk@pbx.example.com", timeoutSeconds: 15 } } },
+    targets: () => [w.manualId!],
+  }),
   releasePhoneNumber: (w) => ({
     query: `mutation($input: ReleasePhoneNumberInput!) { releasePhoneNumber(input: $input) { __typename } }`,
     variables: { input: { id: w.provisionedId } },

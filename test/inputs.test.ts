@@ -11,6 +11,7 @@ import { ReactivatePhoneNumberInput, UpdateBillingAccountInput } from "../src/bi
 import { NUMBER_STATUSES } from "../src/domain/lifecycle.ts";
 import type { NumberDirection, NumberSource, SmsCampaignStatus, VerificationStatus } from "../src/domain/setup-status.ts";
 import { ENTITY_TYPES, SMS_USE_CASES, VerificationInput } from "../src/domain/verification.ts";
+import type { VoiceSettingStatus } from "../src/domain/voice-settings.ts";
 import * as Stored from "../src/generated/prisma/enums.ts";
 import { SendMessageInput, SetSmsHelpTextInput, SimulateInboundMessageInput } from "../src/messages/service.ts";
 import {
@@ -18,6 +19,8 @@ import {
   CreateManualPhoneNumberInput,
   ImportSipTrunkPhoneNumberInput,
   PhoneNumberTargetInput,
+  SetPhoneNumberCallerIdNameInput,
+  SetPhoneNumberFallbackInput,
   UnassignPhoneNumberInput,
   UpdatePhoneNumberInput,
 } from "../src/numbers/inputs.ts";
@@ -42,6 +45,8 @@ const INPUTS: Record<string, z.ZodType> = {
   assignPhoneNumber: AssignPhoneNumberInput,
   unassignPhoneNumber: UnassignPhoneNumberInput,
   releasePhoneNumber: PhoneNumberTargetInput,
+  setPhoneNumberCallerIdName: SetPhoneNumberCallerIdNameInput,
+  setPhoneNumberFallback: SetPhoneNumberFallbackInput,
   provisionPhoneNumber: ProvisionPhoneNumberInput,
   provisionPhoneNumbers: ProvisionPhoneNumbersInput,
   repairCarrierReconciliation: RepairCarrierReconciliationInput,
@@ -123,12 +128,13 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 describe("enums", () => {
   test("the domain's enums are the database's (the domain does not import Prisma, so they are compared here)", () => {
     const same: [
+      Same<VoiceSettingStatus, Stored.VoiceSettingStatus>,
       Same<NumberSource, Stored.NumberSource>,
       Same<NumberDirection, Stored.NumberDirection>,
       Same<SmsCampaignStatus, Stored.SmsCampaignStatus>,
       Same<Exclude<VerificationStatus, "MISSING">, Stored.VerificationStatus>,
-    ] = [true, true, true, true];
-    assert.deepEqual(same, [true, true, true, true]);
+    ] = [true, true, true, true, true];
+    assert.deepEqual(same, [true, true, true, true, true]);
     assert.deepEqual([...NUMBER_STATUSES], Object.values(Stored.NumberStatus));
     assert.deepEqual([...ENTITY_TYPES], Object.values(Stored.BusinessEntityType));
     assert.deepEqual([...SMS_USE_CASES], Object.values(Stored.SmsUseCase));

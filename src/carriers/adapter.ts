@@ -82,6 +82,16 @@ export interface CarrierAdapter {
   /** Every number the carrier account holds (for reconciliation). */
   listNumbers(): Promise<CarrierNumber[]>;
   /**
+   * Lists the number's caller ID name (CNAM) with `name`, or stops listing it (null). A state-set:
+   * repeating it is safe. A refused name is a REJECTED CarrierFailure whose message says why.
+   */
+  setCallerIdName(carrierNumberId: string, name: string | null): Promise<void>;
+  /**
+   * Forwards the number's inbound calls to `forwardsTo` (E.164): every call ("always"), or those its
+   * connection does not take ("on-failure"); null stops forwarding. A state-set: repeating it is safe.
+   */
+  setCallForwarding(carrierNumberId: string, forwarding: CallForwarding | null): Promise<void>;
+  /**
    * Sends one SMS/MMS with our reference (the message id). Where `sendsDedupedByReference`, a repeat
    * with the same reference returns the first message instead of texting again; the resilience
    * wrapper still never repeats it by itself (the outbox decides).
@@ -92,6 +102,12 @@ export interface CarrierAdapter {
    * timeout, a crash mid-call) may be repeated safely. Without it such a send is FAILED, not repeated.
    */
   readonly sendsDedupedByReference: boolean;
+}
+
+export interface CallForwarding {
+  forwardsTo: string;
+  /** Telnyx's forwarding_type. */
+  type: "always" | "on-failure";
 }
 
 export interface OutboundMessageRequest {

@@ -85,6 +85,9 @@ export function resilient(carrier: CarrierAdapter, options: ResilienceOptions, l
     releaseNumber: (id) => call(safe, "releaseNumber", () => carrier.releaseNumber(id)),
     updateRouting: (id, routing) => call(safe, "updateRouting", () => carrier.updateRouting(id, routing)),
     listNumbers: () => call(safe, "listNumbers", () => carrier.listNumbers()),
+    // State-sets (PATCH): repeating one is safe, so they are retried like reads.
+    setCallerIdName: (id, name) => call(safe, "setCallerIdName", () => carrier.setCallerIdName(id, name)),
+    setCallForwarding: (id, forwarding) => call(safe, "setCallForwarding", () => carrier.setCallForwarding(id, forwarding)),
     // One attempt, like placing an order: the message outbox retries, with the same reference.
     sendMessage: (request) => call(once, "sendMessage", () => carrier.sendMessage(request)),
     sendsDedupedByReference: carrier.sendsDedupedByReference,

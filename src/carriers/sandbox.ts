@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseE164 } from "../domain/e164.ts";
 import { isTollFreeAreaCode, keypadDigits, TOLL_FREE_AREA_CODES } from "../domain/number-type.ts";
-import { CarrierFailure, type AvailableNumber, type CarrierAdapter, type CarrierNumber, type CarrierOrder, type OutboundMessageRequest, type SearchCriteria, type SentMessage } from "./adapter.ts";
+import { CarrierFailure, type AvailableNumber, type CallForwarding, type CarrierAdapter, type CarrierNumber, type CarrierOrder, type OutboundMessageRequest, type SearchCriteria, type SentMessage } from "./adapter.ts";
 
 /**
  * Switches tests flip to make the sandbox misbehave like a real carrier. Counters apply to the
@@ -65,6 +65,17 @@ export type SandboxWebhookHandler = (rawBody: Buffer) => Promise<string>;
  */
 export const SANDBOX_REJECTED_RECIPIENT = /^\+1\d{3}5550400$/;
 export const SANDBOX_UNDELIVERABLE_RECIPIENT = /^\+1\d{3}5550404$/;
+/** A caller ID name the sandbox refuses to list (any case), like a carrier's CNAM review would. */
+export const SANDBOX_REJECTED_CALLER_ID_NAME = "REJECT";
+/** A forwarding destination the sandbox refuses: +1 NPA 555-0499 in any NANP area code. */
+export const SANDBOX_REJECTED_FORWARDING = /^\+1\d{3}5550499$/;
+
+/** A number's voice settings as the sandbox carrier holds them. */
+export interface SandboxVoiceSettings {
+  callerIdName: string | null;
+  forwardsTo: string | null;
+  forwardingType: "always" | "on-failure" | null;
+}
 
 /** Report retries: the first after 100 ms, doubling to at most 5 s, about two minutes in all (longer than a send's lease). */
 const REPORT_ATTEMPTS = 30;
@@ -114,6 +125,8 @@ interface SandboxState {
   numbers: Record<string, CarrierNumber>;
   /** Accepted messages by our reference: one per reference, whatever the number of requests. */
   messages: Record<string, SandboxMessage>;
+  /** Voice settings by carrier number id (absent in state files of older versions). */
+  voice?: Record<string, SandboxVoiceSettings>;
 }
 
 /** Area codes whose inventory is always empty, to exercise fallback and shortage handling. */
@@ -394,6 +407,37 @@ export class SandboxCarrier implements CarrierAdapter {
   async listNumbers(): Promise<CarrierNumber[]> {
     await this.#enter("listNumbers");
     return Object.values(this.#state.numbers).map((n) => ({ ...n }));
+  }
+
+  /** The voice settings the sandbox holds for a number (tests check what reached the carrier). */
+  voiceSettings(carrierNumberId: string): SandboxVoiceSettings {
+    return { callerIdName: null, forwardsTo: null, forwardingType: null, ...this.#state.voice?.[carrierNumberId] };
+  }
+
+  /** Lists a caller ID name; "REJECT" (any case) is refused, as a carrier's CNAM review may refuse one. */
+  async setCallerIdName(carrierNumberId: string, name: string | null): Promise<void> {
+    await this.#enter("setCallerIdName");
+    if (!this.#state.numbers[carrierNumberId]) throw new CarrierFailure("NOT_FOUND", `number ${carrierNumberId} not found`, this.name);
+    if (name !== null && name.trim().toUpperCase() === SANDBOX_REJECTED_CALLER_ID_NAME) {
+      throw new CarrierFailure("REJECTED", `caller ID name "${name}" was refused by the CNAM database (the sandbox's rejected test name, "${SANDBOX_REJECTED_CALLER_ID_NAME}")`, this.name);
+    }
+    this.#setVoice(carrierNumberId, { callerIdName: name });
+  }
+
+  /** Forwards unanswered calls; +1 NPA 555-0499 is refused as a destination. */
+  async setCallForwarding(carrierNumberId: string, forwarding: CallForwarding | null): Promise<void> {
+    await this.#enter("setCallForwarding");
+    if (!this.#state.numbers[carrierNumberId]) throw new CarrierFailure("NOT_FOUND", `number ${carrierNumberId} not found`, this.name);
+    if (forwarding && SANDBOX_REJECTED_FORWARDING.test(forwarding.forwardsTo)) {
+      throw new CarrierFailure("REJECTED", `call forwarding to ${forwarding.forwardsTo} was refused: the destination cannot take forwarded calls (the sandbox's rejected test number, +1 NPA 555-0499)`, this.name);
+    }
+    this.#setVoice(carrierNumberId, { forwardsTo: forwarding?.forwardsTo ?? null, forwardingType: forwarding?.type ?? null });
+  }
+
+  #setVoice(carrierNumberId: string, change: Partial<SandboxVoiceSettings>): void {
+    this.#state.voice ??= {};
+    this.#state.voice[carrierNumberId] = { ...this.voiceSettings(carrierNumberId), ...change };
+    this.#save();
   }
 
   /** Messages sent, newest last, for tests that check what reached the carrier. */

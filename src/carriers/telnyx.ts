@@ -8,6 +8,7 @@ type TelnyxSdk = typeof import("telnyx");
 import {
   CarrierFailure,
   type AvailableNumber,
+  type CallForwarding,
   type CarrierAdapter,
   type CarrierNumber,
   type CarrierOrder,
@@ -81,6 +82,8 @@ interface TelnyxPhoneNumberData {
  * - releaseNumber: DELETE /phone_numbers/{id} (404: already released)
  * - updateRouting: PATCH /phone_numbers/{id} { connection_id }, PATCH /phone_numbers/{id}/messaging { messaging_profile_id }
  * - listNumbers: GET /phone_numbers, every page
+ * - setCallerIdName: PATCH /phone_numbers/{id}/voice { cnam_listing: { cnam_listing_enabled, cnam_listing_details } }
+ * - setCallForwarding: PATCH /phone_numbers/{id}/voice { call_forwarding: { call_forwarding_enabled, forwards_to, forwarding_type } }
  *
  * A number order's `phone_numbers[].id` identifies the order line (record_type
  * "number_order_phone_number"), not the phone number; DELETE/PATCH /phone_numbers/{id} take the
@@ -223,6 +226,27 @@ export class TelnyxCarrier implements CarrierAdapter {
         client.phoneNumbers.messaging.update(carrierNumberId, { messaging_profile_id: messagingProfileId }, options),
       );
     }
+  }
+
+  /**
+   * The number's CNAM listing (Telnyx: "alphanumeric characters or spaces with a maximum length of
+   * 15"; enabling needs the details). Null turns the listing off. Each call sends only the
+   * cnam_listing object, so the number's other voice settings (forwarding, emergency) stay as they are.
+   */
+  async setCallerIdName(carrierNumberId: string, name: string | null): Promise<void> {
+    const cnam_listing: Telnyx.PhoneNumbers.CnamListing = name === null ? { cnam_listing_enabled: false } : { cnam_listing_enabled: true, cnam_listing_details: name };
+    await this.#call("setCallerIdName", (client, options) => client.phoneNumbers.voice.update(carrierNumberId, { cnam_listing }, options));
+  }
+
+  /**
+   * Call forwarding: Telnyx forwards inbound calls to `forwards_to` (E.164), every call ("always") or
+   * when delivering one to the number's connection fails ("on-failure"). Null turns forwarding off.
+   * Only the call_forwarding object is sent.
+   */
+  async setCallForwarding(carrierNumberId: string, forwarding: CallForwarding | null): Promise<void> {
+    const call_forwarding: Telnyx.PhoneNumbers.CallForwarding =
+      forwarding === null ? { call_forwarding_enabled: false } : { call_forwarding_enabled: true, forwards_to: forwarding.forwardsTo, forwarding_type: forwarding.type };
+    await this.#call("setCallForwarding", (client, options) => client.phoneNumbers.voice.update(carrierNumberId, { call_forwarding }, options));
   }
 
   async listNumbers(): Promise<CarrierNumber[]> {

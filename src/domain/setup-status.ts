@@ -6,6 +6,7 @@
 
 import type { NumberStatus } from "./lifecycle.ts";
 import { trunkView, type TrunkColumns } from "./trunks.ts";
+import { fallbackUsable, type VoiceSettingStatus } from "./voice-settings.ts";
 
 // The same values as Prisma's enums of the same names (test/inputs.test.ts checks it); the domain
 // does not import the database layer.
@@ -30,6 +31,7 @@ export const SETUP_ISSUE_CODES = [
   "SMS_CAMPAIGN_NOT_ASSIGNED",
   "PROVISIONING_FAILED",
   "SUSPENDED_FOR_NONPAYMENT",
+  "FALLBACK_NOT_CONFIGURED",
 ] as const;
 export type SetupIssueCode = (typeof SETUP_ISSUE_CODES)[number];
 
@@ -40,8 +42,16 @@ export interface SetupIssue {
   field: string;
 }
 
+/**
+ * Where an inbound call goes first: the agent (ACTIVE; the fallback, if any, takes what it does not
+ * answer in time), the fallback (the agent is paused or missing), or nowhere ready.
+ */
+export const INBOUND_ROUTES = ["AGENT", "FALLBACK", "NONE"] as const;
+export type InboundRoute = (typeof INBOUND_ROUTES)[number];
+
 export interface SetupStatus {
   status: OverallSetupStatus;
+  inboundRoute: InboundRoute;
   inboundReady: boolean;
   outboundReady: boolean;
   agentReady: boolean;
@@ -71,6 +81,8 @@ export interface SetupStatusInput {
   outboundTrunk: TrunkState & { ipAuthentication: boolean };
   smsCampaignStatus: SmsCampaignStatus | null;
   verificationStatus: VerificationStatus;
+  /** The number's fallback (failover routing), if one is set, with its carrier status. */
+  fallback?: { status: VoiceSettingStatus | null; statusReason: string | null } | null;
 }
 
 export const allowsInbound = (direction: NumberDirection) => direction !== "OUTBOUND";
@@ -133,11 +145,11 @@ function smsIssues(input: SetupStatusInput): SetupIssue[] {
 export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
   // Released for good: nothing is ready and nothing is left to fix.
   if (input.status === "RELEASED") {
-    return { status: "RELEASED", inboundReady: false, outboundReady: false, agentReady: false, smsReady: false, forwardingRequired: false, sipConnectionReady: false, issues: [] };
+    return { status: "RELEASED", inboundRoute: "NONE", inboundReady: false, outboundReady: false, agentReady: false, smsReady: false, forwardingRequired: false, sipConnectionReady: false, issues: [] };
   }
   // Being released at the carrier: out of service, nothing to fix, waiting on the carrier.
   if (input.status === "RELEASING") {
-    return { status: "PENDING", inboundReady: false, outboundReady: false, agentReady: false, smsReady: false, forwardingRequired: false, sipConnectionReady: false, issues: [] };
+    return { status: "PENDING", inboundRoute: "NONE", inboundReady: false, outboundReady: false, agentReady: false, smsReady: false, forwardingRequired: false, sipConnectionReady: false, issues: [] };
   }
   const issues: SetupIssue[] = [];
   const active = input.status === "ACTIVE";
@@ -157,10 +169,20 @@ export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
   }
 
   const agentReady = input.agent?.status === "ACTIVE";
-  if (inbound && !input.agent) {
-    issues.push({ code: "NO_AGENT", message: "Assign an agent to answer calls to this number.", field: "agent" });
-  } else if (inbound && input.agent?.status === "PAUSED") {
-    issues.push({ code: "AGENT_PAUSED", message: "The assigned agent is paused and will not answer calls.", field: "agent.status" });
+  // A usable fallback takes the calls a paused or missing agent would leave unanswered.
+  const fallback = input.fallback ?? null;
+  const fallbackTakesCalls = inbound && !agentReady && fallbackUsable(fallback?.status);
+  if (inbound && !input.agent && !fallbackTakesCalls) {
+    issues.push({ code: "NO_AGENT", message: "Assign an agent to answer calls to this number (or set a fallback).", field: "agent" });
+  } else if (inbound && input.agent?.status === "PAUSED" && !fallbackTakesCalls) {
+    issues.push({ code: "AGENT_PAUSED", message: "The assigned agent is paused and will not answer calls (a fallback would take them).", field: "agent.status" });
+  }
+  if (inbound && fallback?.status === "FAILED") {
+    issues.push({
+      code: "FALLBACK_NOT_CONFIGURED",
+      message: `The carrier refused the fallback, so unanswered calls do not reach it${fallback.statusReason ? `: ${fallback.statusReason}` : "."}`,
+      field: "fallback",
+    });
   }
 
   let sipConnectionReady: boolean;
@@ -183,7 +205,8 @@ export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
     });
   }
 
-  const inboundReady = inbound && active && sipConnectionReady && !forwardingRequired && agentReady;
+  const inboundReady = inbound && active && sipConnectionReady && !forwardingRequired && (agentReady || fallbackTakesCalls);
+  const inboundRoute: InboundRoute = !inboundReady ? "NONE" : agentReady ? "AGENT" : "FALLBACK";
   const outboundReady = outbound && active && sipConnectionReady;
 
   const sms = smsIssues(input);
@@ -196,12 +219,18 @@ export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
   else if ((!inbound || inboundReady) && (!outbound || outboundReady) && active) status = "READY";
   else status = "ACTION_REQUIRED";
 
-  return { status, inboundReady, outboundReady, agentReady, smsReady, forwardingRequired, sipConnectionReady, issues };
+  return { status, inboundRoute, inboundReady, outboundReady, agentReady, smsReady, forwardingRequired, sipConnectionReady, issues };
 }
 
 /** A stored number's row as setup status reads it: its columns, its agent's status and its trunks. */
-export type StoredNumber = Omit<SetupStatusInput, "agent" | "inboundTrunk" | "outboundTrunk" | "verificationStatus"> &
-  TrunkColumns & { agent: { status: "ACTIVE" | "PAUSED" } | null };
+export type StoredNumber = Omit<SetupStatusInput, "agent" | "inboundTrunk" | "outboundTrunk" | "verificationStatus" | "fallback"> &
+  TrunkColumns & { agent: { status: "ACTIVE" | "PAUSED" } | null } & {
+    /** The fallback columns (absent in rows read before they existed: no fallback). */
+    fallbackForwardTo?: string | null;
+    fallbackSipUri?: string | null;
+    fallbackStatus?: VoiceSettingStatus | null;
+    fallbackStatusReason?: string | null;
+  };
 
 /** The setup status of a stored number (with its agent's status) under the organization's verification. */
 export function setupStatusOf(number: StoredNumber, verificationStatus: VerificationStatus): SetupStatus {
@@ -219,5 +248,6 @@ export function setupStatusOf(number: StoredNumber, verificationStatus: Verifica
     outboundTrunk: trunkView(number, "outbound"),
     smsCampaignStatus: number.smsCampaignStatus,
     verificationStatus,
+    fallback: number.fallbackForwardTo || number.fallbackSipUri ? { status: number.fallbackStatus ?? null, statusReason: number.fallbackStatusReason ?? null } : null,
   });
 }

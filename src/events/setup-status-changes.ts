@@ -12,6 +12,11 @@ function canonicalJson(value: unknown): string {
   );
 }
 
+function withoutInboundRoute(status: SetupStatus): Omit<SetupStatus, "inboundRoute"> {
+  const { inboundRoute: _derived, ...rest } = status;
+  return rest;
+}
+
 /** What a SETUP_STATUS_CHANGED event records. */
 export interface SetupStatusChangePayload {
   previous: SetupStatus | null;
@@ -22,7 +27,8 @@ export interface SetupStatusChangePayload {
 
 /** A number a refresh read, with the organization's verification status its setup status was computed under. */
 export interface RefreshedNumber {
-  number: PhoneNumber;
+  /** The number as the refresh read it, with its agent's status. */
+  number: PhoneNumber & { agent: { status: "ACTIVE" | "PAUSED" } | null };
   verificationStatus: VerificationStatus;
 }
 
@@ -78,7 +84,9 @@ export class SetupStatusChanges {
       refreshed.push({ number, verificationStatus });
       const current = setupStatusOf(number, verificationStatus);
       const previous = (number.setupStatusSnapshot as SetupStatus | null) ?? null;
-      if (previous && canonicalJson(previous) === canonicalJson(current)) continue;
+      // Snapshots from before inboundRoute existed lack it; it is derived from what they hold, so
+      // its arrival alone is no change to announce.
+      if (previous && canonicalJson(previous) === canonicalJson("inboundRoute" in previous ? current : withoutInboundRoute(current))) continue;
       const event = await this.prisma.$transaction(async (tx) => {
         // Guarded on the snapshot we compared with: of two concurrent refreshes, one records the change.
         const updated = await tx.phoneNumber.updateMany({

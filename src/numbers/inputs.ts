@@ -6,6 +6,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { e164Field, globalId, issueCode, labelField } from "../domain/validation.ts";
+import { checkForwardTo, checkSipUri, FALLBACK_TIMEOUT_MAX, FALLBACK_TIMEOUT_MIN, normalizeCallerIdName } from "../domain/voice-settings.ts";
 import { MediaEncryption, NumberDirection, SipTransport } from "../generated/prisma/enums.ts";
 
 const SIP_ADDRESS = /^(sips?:)?([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(:\d{1,5})?(;transport=(udp|tcp|tls))?$/i;
@@ -86,3 +87,65 @@ export const PhoneNumberTargetInput = z.object({ id: globalId("PhoneNumber") });
 
 export const AssignPhoneNumberInput = z.object({ phoneNumberId: globalId("PhoneNumber"), agentId: globalId("Agent") });
 export const UnassignPhoneNumberInput = z.object({ phoneNumberId: globalId("PhoneNumber") });
+
+/** setPhoneNumberCallerIdName: the name, normalised (src/domain/voice-settings.ts); null clears it, and the field must be given. */
+export const SetPhoneNumberCallerIdNameInput = z.object({
+  phoneNumberId: globalId("PhoneNumber"),
+  callerIdName: z
+    .string()
+    .transform((value, ctx) => {
+      const checked = normalizeCallerIdName(value);
+      if (!checked.ok) {
+        ctx.addIssue({ code: "custom", message: checked.message, params: issueCode(checked.code) });
+        return z.NEVER;
+      }
+      return checked.name;
+    })
+    .nullable(),
+});
+
+/** A fallback: exactly one of forwardTo (E.164) and sipUri, and the seconds an unanswered call rings first. */
+export const PhoneNumberFallbackInput = z
+  .object({
+    forwardTo: z
+      .string()
+      .transform((value, ctx) => {
+        const checked = checkForwardTo(value);
+        if (!checked.ok) {
+          ctx.addIssue({ code: "custom", message: checked.message, params: issueCode("INVALID_E164") });
+          return z.NEVER;
+        }
+        return checked.e164;
+      })
+      .nullish(),
+    sipUri: z
+      .string()
+      .transform((value, ctx) => {
+        const checked = checkSipUri(value);
+        if (!checked.ok) {
+          ctx.addIssue({ code: "custom", message: checked.message, params: issueCode("INVALID_FORMAT") });
+          return z.NEVER;
+        }
+        return checked.uri;
+      })
+      .nullish(),
+    timeoutSeconds: z
+      .number()
+      .int("Must be a whole number of seconds")
+      .min(FALLBACK_TIMEOUT_MIN, `At least ${FALLBACK_TIMEOUT_MIN} seconds`)
+      .max(FALLBACK_TIMEOUT_MAX, `At most ${FALLBACK_TIMEOUT_MAX} seconds`)
+      .nullish(),
+  })
+  .superRefine((fallback, ctx) => {
+    if (fallback.forwardTo && fallback.sipUri) {
+      ctx.addIssue({ code: "custom", path: ["sipUri"], message: "Give either forwardTo or sipUri, not both", params: issueCode("INVALID_VALUE") });
+    } else if (!fallback.forwardTo && !fallback.sipUri) {
+      ctx.addIssue({ code: "custom", path: ["forwardTo"], message: "Give forwardTo (an E.164 number) or sipUri; to remove the fallback, send fallback: null", params: issueCode("REQUIRED") });
+    }
+  });
+
+/** setPhoneNumberFallback: the number and its fallback; null removes it (the field must be given). */
+export const SetPhoneNumberFallbackInput = z.object({
+  phoneNumberId: globalId("PhoneNumber"),
+  fallback: PhoneNumberFallbackInput.nullable(),
+});

@@ -30,6 +30,12 @@ const DESCRIPTIONS: EnumValues<EventType> = {
   API_KEY_CREATED: { description: "An API key was created (the snapshot has no secret)." },
   API_KEY_REVOKED: { description: "An API key was revoked." },
   WEBHOOK_ENDPOINT_DISABLED: { description: "A webhook endpoint was disabled after its deliveries failed for WEBHOOK_RETRY_HOURS; data says why." },
+  CALLER_ID_NAME_STATUS_CHANGED: {
+    description: "A number's caller ID name was set or cleared, or its carrier status moved (PENDING, ACTIVE, FAILED, STORED); data.callerIdName, data.status, data.reason and data.previousStatus.",
+  },
+  FALLBACK_STATUS_CHANGED: {
+    description: "A number's fallback was set or cleared, or its carrier status moved (PENDING, ACTIVE, FAILED, STORED); data.fallback (forwardTo, sipUri, timeoutSeconds or null), data.status, data.reason and data.previousStatus.",
+  },
 };
 
 export const EventTypeEnum = builder.enumType("EventType", { description: "What an event in the log records.", values: DESCRIPTIONS });

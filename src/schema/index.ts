@@ -6,6 +6,7 @@ import "../agents/schema.ts";
 import "../numbers/schema/types.ts";
 import "../numbers/schema/list.ts";
 import "../numbers/schema/mutations.ts";
+import "../numbers/schema/voice-settings.ts";
 import "../numbers/provisioning-schema.ts";
 import "../apikeys/schema.ts";
 import "../numbers/subscriptions.ts";

@@ -14,6 +14,9 @@ import type { AddressInfo } from "node:net";
  *   GET    /v2/phone_numbers                filter[phone_number] (digits, partial match), page[number], page[size]
  *   PATCH  /v2/phone_numbers/{id}           { connection_id, ... }
  *   PATCH  /v2/phone_numbers/{id}/messaging { messaging_profile_id }
+ *   PATCH  /v2/phone_numbers/{id}/voice     { cnam_listing: { cnam_listing_enabled, cnam_listing_details },
+ *                                            call_forwarding: { call_forwarding_enabled, forwards_to, forwarding_type } }
+ *   GET    /v2/phone_numbers/{id}/voice
  *   DELETE /v2/phone_numbers/{id}
  *   POST   /v2/messages                     { from, to, text, media_urls, messaging_profile_id }
  *
@@ -133,6 +136,14 @@ export interface FakeTelnyxSwitches {
   completeOrdersLater: boolean;
   /** The most items a list page holds, whatever page[size] asks (Telnyx's own cap is 250). */
   maxPageSize: number;
+  /** The next N PATCH /v2/phone_numbers/{id}/voice are refused with 422, nothing changed. */
+  rejectNextVoiceUpdates: number;
+}
+
+/** The CNAM and call forwarding parts of a number's voice settings, as the fake keeps them. */
+export interface FakeVoiceSettings {
+  cnam_listing: { cnam_listing_enabled: boolean; cnam_listing_details: string | null };
+  call_forwarding: { call_forwarding_enabled: boolean; forwards_to: string | null; forwarding_type: "always" | "on-failure" | null };
 }
 
 export interface FakeTelnyxState {
@@ -144,6 +155,8 @@ export interface FakeTelnyxState {
   requests: RecordedRequest[];
   /** Messages sent through POST /v2/messages, in order. */
   messages: Array<Record<string, unknown>>;
+  /** CNAM and call forwarding settings by phone number id (absent: never set). */
+  voice: Map<string, FakeVoiceSettings>;
 }
 
 export interface FakeTelnyxOptions {
@@ -206,9 +219,10 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     rejectNextMessages: 0,
     completeOrdersLater: false,
     maxPageSize: 250,
+    rejectNextVoiceUpdates: 0,
     ...options.switches,
   };
-  const state: FakeTelnyxState = { inventory: new Map(), orders: new Map(), numbers: new Map(), requests: [], messages: [] };
+  const state: FakeTelnyxState = { inventory: new Map(), orders: new Map(), numbers: new Map(), requests: [], messages: [], voice: new Map() };
   for (const number of options.inventory ?? DEFAULT_INVENTORY) {
     const code = areaCodeOf(number.phone_number);
     state.inventory.set(code, [...(state.inventory.get(code) ?? []), { ...number }]);
@@ -291,6 +305,80 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
   ].map((f) => f.trim()).filter(Boolean);
 
   type Answer = { status: number; body?: unknown };
+
+  /**
+   * PATCH/GET /v2/phone_numbers/{id}/voice, for the parts Switchboard sets: cnam_listing and
+   * call_forwarding are merged into what the number has (other keys are accepted and ignored), and
+   * checked as Telnyx documents them: CNAM details "alphanumeric characters or spaces with a maximum
+   * length of 15", required to enable the listing; forwards_to "+E.164"; forwarding_type "always" or
+   * "on-failure". The answer is a phone number with voice settings (record_type "voice_settings").
+   */
+  const voiceSettings = (method: string, id: string, body: unknown): Answer => {
+    const number = state.numbers.get(id);
+    if (!number || number.status === "deleted") {
+      return { status: 404, body: telnyxError("10005", "Resource not found", "The requested resource or URL could not be found.") };
+    }
+    const current: FakeVoiceSettings = state.voice.get(id) ?? {
+      cnam_listing: { cnam_listing_enabled: false, cnam_listing_details: null },
+      call_forwarding: { call_forwarding_enabled: false, forwards_to: null, forwarding_type: null },
+    };
+    if (method === "PATCH") {
+      // The codes below are illustrative: Telnyx's catalogue was not checked for these exact cases.
+      if (switches.rejectNextVoiceUpdates > 0) {
+        switches.rejectNextVoiceUpdates--;
+        return { status: 422, body: telnyxError("10015", "Invalid value", "The voice settings of this number cannot be changed now.") };
+      }
+      const update = (body ?? {}) as { cnam_listing?: Partial<FakeVoiceSettings["cnam_listing"]>; call_forwarding?: Partial<FakeVoiceSettings["call_forwarding"]> };
+      const cnam = { ...current.cnam_listing, ...update.cnam_listing };
+      const forwarding = { ...current.call_forwarding, ...update.call_forwarding };
+      if (update.cnam_listing && cnam.cnam_listing_enabled) {
+        if (!cnam.cnam_listing_details) {
+          return { status: 422, body: telnyxError("10004", "Missing required parameter", "cnam_listing_details is required when cnam_listing_enabled is true.", "/cnam_listing/cnam_listing_details") };
+        }
+        if (!/^[A-Za-z0-9 ]{1,15}$/.test(cnam.cnam_listing_details)) {
+          return {
+            status: 422,
+            body: telnyxError("10015", "Invalid value", "cnam_listing_details must be alphanumeric characters or spaces with a maximum length of 15.", "/cnam_listing/cnam_listing_details"),
+          };
+        }
+      }
+      if (update.call_forwarding) {
+        if (forwarding.forwarding_type !== null && forwarding.forwarding_type !== "always" && forwarding.forwarding_type !== "on-failure") {
+          return { status: 422, body: telnyxError("10015", "Invalid value", "forwarding_type must be one of: always, on-failure.", "/call_forwarding/forwarding_type") };
+        }
+        if (forwarding.call_forwarding_enabled !== false && forwarding.forwards_to && !/^\+[1-9]\d{6,14}$/.test(forwarding.forwards_to)) {
+          return { status: 422, body: telnyxError("10015", "Invalid value", "forwards_to must be a +E.164-formatted phone number.", "/call_forwarding/forwards_to") };
+        }
+      }
+      current.cnam_listing = cnam;
+      current.call_forwarding = forwarding;
+      state.voice.set(id, current);
+      number.cnam_listing_enabled = cnam.cnam_listing_enabled;
+      number.call_forwarding_enabled = forwarding.call_forwarding_enabled;
+      number.updated_at = now();
+    }
+    return {
+      status: 200,
+      body: {
+        data: {
+          id: number.id,
+          record_type: "voice_settings",
+          phone_number: number.phone_number,
+          connection_id: number.connection_id,
+          customer_reference: number.customer_reference,
+          tech_prefix_enabled: false,
+          translated_number: "",
+          usage_payment_method: "pay-per-minute",
+          inbound_call_screening: "disabled",
+          call_forwarding: current.call_forwarding,
+          cnam_listing: current.cnam_listing,
+          call_recording: { inbound_call_recording_enabled: false, inbound_call_recording_format: "wav", inbound_call_recording_channels: "single" },
+          media_features: { rtp_auto_adjust_enabled: true, accept_any_rtp_packets_enabled: false, t38_fax_gateway_enabled: false },
+          emergency: { emergency_enabled: number.emergency_enabled, emergency_address_id: number.emergency_address_id, emergency_status: number.emergency_enabled ? "active" : "disabled" },
+        },
+      },
+    };
+  };
 
   const route = (method: string, path: string, query: URLSearchParams, body: unknown): Answer => {
     const notFound = (): Answer => ({ status: 404, body: telnyxError("10005", "Resource not found", "The requested resource or URL could not be found.") });
@@ -441,6 +529,9 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
         },
       };
     }
+
+    const voiceMatch = /^\/v2\/phone_numbers\/([^/]+)\/voice$/.exec(path);
+    if (voiceMatch && (method === "PATCH" || method === "GET")) return voiceSettings(method, decodeURIComponent(voiceMatch[1]!), body);
 
     const numberMatch = /^\/v2\/phone_numbers\/([^/]+)$/.exec(path);
     if (numberMatch && (method === "PATCH" || method === "DELETE" || method === "GET")) {

@@ -4,14 +4,16 @@ import {
   allowsInbound,
   allowsOutbound,
   setupStatusOf,
+  type InboundRoute,
   type OverallSetupStatus,
   type SetupIssue,
   type SetupIssueCode,
   type SetupStatus,
 } from "../../domain/setup-status.ts";
 import { trunkView, type TrunkView } from "../../domain/trunks.ts";
+import { FALLBACK_TIMEOUT_DEFAULT } from "../../domain/voice-settings.ts";
 import type { PhoneNumber } from "../../generated/prisma/client.ts";
-import type { MediaEncryption, NumberDirection, NumberSource, NumberStatus, PhoneNumberType, SipTransport, SmsCampaignStatus } from "../../generated/prisma/enums.ts";
+import type { MediaEncryption, NumberDirection, NumberSource, NumberStatus, PhoneNumberType, SipTransport, SmsCampaignStatus, VoiceSettingStatus } from "../../generated/prisma/enums.ts";
 import { builder, type EnumValues } from "../../schema/builder.ts";
 import { readsColumns } from "../page-query.ts";
 
@@ -97,7 +99,29 @@ const SetupIssueCodeEnum = builder.enumType("SetupIssueCode", {
     SMS_CAMPAIGN_NOT_ASSIGNED: { description: "The number is not assigned to a 10DLC SMS campaign." },
     PROVISIONING_FAILED: { description: "The carrier order for the number failed." },
     SUSPENDED_FOR_NONPAYMENT: { description: "Billing suspended the number for an unpaid charge; the message says since when." },
+    FALLBACK_NOT_CONFIGURED: { description: "The carrier refused the number's fallback (failover routing): unanswered calls do not reach it. The message gives the carrier's reason." },
   } satisfies EnumValues<SetupIssueCode>,
+});
+
+const InboundRouteEnum = builder.enumType("InboundRoute", {
+  description: "Where an inbound call to the number goes first.",
+  values: {
+    AGENT: { description: "To the assigned ACTIVE agent; with a fallback, a call it does not answer within fallback.timeoutSeconds goes to the fallback." },
+    FALLBACK: { description: "To the fallback: the agent is paused or missing (see fallback for the destination)." },
+    NONE: { description: "Nowhere ready: inbound calls are not answered (see issues)." },
+  } satisfies EnumValues<InboundRoute>,
+});
+
+export const VoiceSettingStatusEnum = builder.enumType("VoiceSettingStatus", {
+  description: "Where a voice setting of a number (caller ID name, fallback) stands at the carrier.",
+  values: {
+    PENDING: { description: "Saved; the carrier has not confirmed it yet. Switchboard keeps sending it (with backoff) until the carrier answers." },
+    ACTIVE: { description: "Configured at the carrier." },
+    FAILED: { description: "The carrier refused it, or never confirmed it; the status reason says why. Set it again to retry." },
+    STORED: {
+      description: "Saved and returned, not configured at any carrier: the number is not a MANAGED number (or, for a caller ID name, not a US number). Whoever routes the number's calls applies it.",
+    },
+  } satisfies EnumValues<VoiceSettingStatus>,
 });
 
 const SetupIssueRef = builder.objectRef<SetupIssue>("SetupIssue").implement({
@@ -113,7 +137,13 @@ export const SetupStatusRef = builder.objectRef<SetupStatus>("SetupStatus").impl
   description: "Whether a number can really take and place calls and send SMS, derived from its configuration.",
   fields: (t) => ({
     status: t.expose("status", { type: SetupStatusEnum, description: "Overall status." }),
-    inboundReady: t.exposeBoolean("inboundReady", { description: "Inbound calls reach a ready agent." }),
+    inboundRoute: t.field({
+      type: InboundRouteEnum,
+      description: "Where inbound calls go first: the agent, the fallback (agent paused or missing), or nowhere ready.",
+      // Statuses recorded before this field existed (in events) derive it: then inbound readiness meant an agent.
+      resolve: (s) => s.inboundRoute ?? (s.inboundReady ? (s.agentReady ? "AGENT" : "FALLBACK") : "NONE"),
+    }),
+    inboundReady: t.exposeBoolean("inboundReady", { description: "Inbound calls reach a ready agent, or the number's fallback when the agent is paused or missing." }),
     outboundReady: t.exposeBoolean("outboundReady", { description: "Outbound calls can be placed." }),
     agentReady: t.exposeBoolean("agentReady", { description: "An ACTIVE agent is assigned." }),
     smsReady: t.exposeBoolean("smsReady", { description: "SMS can be sent (never affects the overall status on its own)." }),
@@ -175,6 +205,26 @@ const BillingRef = builder.objectRef<PhoneNumber>("NumberBilling").implement({
     lastChargeAt: t.expose("lastChargeAt", { type: "DateTime", nullable: true, description: "Last successful charge." }),
     suspendedAt: t.expose("suspendedAt", { type: "DateTime", nullable: true, description: "When billing suspended the number." }),
     activatedAt: t.expose("activatedAt", { type: "DateTime", nullable: true, description: "When the number first became ACTIVE: its billing periods are months from here." }),
+  }),
+});
+
+/** A number's fallback (failover routing), from its columns; only for numbers that have one. */
+const FallbackRef = builder.objectRef<PhoneNumber>("PhoneNumberFallback").implement({
+  description:
+    "Where inbound calls go when the agent is paused or missing, or does not answer within timeoutSeconds. On a MANAGED number it is the carrier's call forwarding on failure (Telnyx `on-failure`); on other numbers it is stored for the customer's own routing to apply.",
+  fields: (t) => ({
+    forwardTo: t.exposeString("fallbackForwardTo", { nullable: true, description: "The E.164 number calls are forwarded to (or null with a SIP URI)." }),
+    sipUri: t.exposeString("fallbackSipUri", { nullable: true, description: "The SIP URI calls are sent to (or null with a forwarding number). Not possible on MANAGED numbers." }),
+    timeoutSeconds: t.int({
+      description: `Seconds an unanswered call rings at the agent before it goes to the fallback (${FALLBACK_TIMEOUT_DEFAULT} unless set).`,
+      resolve: (n) => n.fallbackTimeoutSeconds ?? FALLBACK_TIMEOUT_DEFAULT,
+    }),
+    status: t.field({
+      type: VoiceSettingStatusEnum,
+      description: "Where the fallback stands at the carrier: PENDING, ACTIVE, FAILED (see statusReason) or STORED (not a carrier setting).",
+      resolve: (n) => n.fallbackStatus ?? "PENDING",
+    }),
+    statusReason: t.exposeString("fallbackStatusReason", { nullable: true, description: "Why it is FAILED, STORED or still PENDING, in the carrier's or Switchboard's words." }),
   }),
 });
 
@@ -241,6 +291,26 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
       authScopes: { scope: "billing:read" },
       resolve: (n) => n,
     }),
+    callerIdName: t.exposeString("callerIdName", {
+      nullable: true,
+      description: "The caller ID name (CNAM) shown to people this number calls, at most 15 letters, digits or spaces. Listed at the carrier only for MANAGED US numbers (see callerIdNameStatus).",
+    }),
+    callerIdNameStatus: t.expose("callerIdNameStatus", {
+      type: VoiceSettingStatusEnum,
+      nullable: true,
+      description: "Where the caller ID name stands at the carrier: PENDING, ACTIVE, FAILED (see callerIdNameStatusReason) or STORED (not a MANAGED US number: saved only); null without a name.",
+    }),
+    callerIdNameStatusReason: t.exposeString("callerIdNameStatusReason", {
+      nullable: true,
+      description: "Why the caller ID name is FAILED, STORED or still PENDING, in the carrier's or Switchboard's words.",
+    }),
+    fallback: t.field({
+      type: FallbackRef,
+      nullable: true,
+      description: "Failover routing: where inbound calls go when the agent is paused, missing or does not answer in time; null without one.",
+      extensions: readsColumns("fallbackForwardTo", "fallbackSipUri", "fallbackTimeoutSeconds", "fallbackStatus", "fallbackStatusReason"),
+      resolve: (n) => (n.fallbackForwardTo || n.fallbackSipUri ? n : null),
+    }),
     status: t.expose("status", { type: NumberStatusEnum, description: "Lifecycle status." }),
     setupStatus: t.field({
       type: SetupStatusRef,
@@ -248,7 +318,8 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
       // Merged into the query that loads the number, so a list costs no extra statement per row.
       select: { agent: { select: { status: true } } },
       extensions: readsColumns("organizationId", "status", "source", "direction", "country", "smsCapable", "suspendedAt", "forwardingConfirmedAt", "smsCampaignStatus",
-        "inboundTrunkAddresses", "inboundTrunkTransport", "inboundTrunkMediaEncryption", "inboundTrunkAuthUsername", "inboundTrunkAuthPassword", "inboundTrunkAllowedSourceIps", "outboundTrunkAddresses", "outboundTrunkTransport", "outboundTrunkMediaEncryption", "outboundTrunkAuthUsername", "outboundTrunkAuthPassword", "outboundTrunkAllowedSourceIps", "outboundTrunkIpAuthentication"),
+        "inboundTrunkAddresses", "inboundTrunkTransport", "inboundTrunkMediaEncryption", "inboundTrunkAuthUsername", "inboundTrunkAuthPassword", "inboundTrunkAllowedSourceIps", "outboundTrunkAddresses", "outboundTrunkTransport", "outboundTrunkMediaEncryption", "outboundTrunkAuthUsername", "outboundTrunkAuthPassword", "outboundTrunkAllowedSourceIps", "outboundTrunkIpAuthentication",
+        "fallbackForwardTo", "fallbackSipUri", "fallbackStatus", "fallbackStatusReason"),
       resolve: (n, _args, context) => {
         const known = context.loaders.knownVerificationStatus(n.organizationId);
         return known ? setupStatusOf(n, known) : context.loaders.verificationStatus.load(n.organizationId).then((status) => setupStatusOf(n, status));
