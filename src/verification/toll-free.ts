@@ -1,0 +1,262 @@
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { Caller } from "../auth/caller.ts";
+import type { PrismaClient } from "../db/client.ts";
+import { NotFoundError, ValidationError, VerificationTransitionError } from "../domain/errors.ts";
+import type { VerificationStatus } from "../domain/setup-status.ts";
+import {
+  applyTollFreeDraftInput,
+  applyTollFreeSubmissionInput,
+  emptyTollFreeDetails,
+  needsTollFreeVerification,
+  US_TOLL_FREE_PREFIXES,
+  type TollFreeVerificationDetails,
+  type TollFreeVerificationInput,
+} from "../domain/toll-free.ts";
+import { globalId, parseInput } from "../domain/validation.ts";
+import { decisionProblems, transition } from "../domain/verification.ts";
+import { recordEvent, tollFreeVerificationSnapshot } from "../events/log.ts";
+import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
+import type { Prisma, TollFreeVerification } from "../generated/prisma/client.ts";
+import { ChangedMeanwhile, retryingVerificationStep, SUBMISSION_STATUSES, VERIFICATION_DECISIONS, type SubmissionStatus, type VerificationStatusChangePayload } from "./service.ts";
+
+/** What a TOLL_FREE_VERIFICATION_STATUS_CHANGED event records (as VERIFICATION_STATUS_CHANGED, with the toll-free submission's id). */
+export type TollFreeVerificationStatusChangePayload = Omit<VerificationStatusChangePayload, "verificationId"> & { tollFreeVerificationId: string };
+
+/** The organization's toll-free verification as a client sees it. */
+export interface OrganizationTollFreeVerification {
+  organizationId: string;
+  status: VerificationStatus;
+  submission: TollFreeVerification | null;
+}
+
+/** A reviewer's decision on a toll-free submission; a rejection needs its reason (decisionProblems). */
+export const DecideTollFreeVerificationInput = z.object({
+  id: globalId("TollFreeVerification"),
+  decision: z.enum(VERIFICATION_DECISIONS),
+  rejectionReason: z.string().nullish(),
+});
+
+/** The status of the organization's current toll-free submission; MISSING without one. */
+export async function currentTollFreeVerificationStatus(prisma: PrismaClient, organizationId: string): Promise<VerificationStatus> {
+  const current = await prisma.tollFreeVerification.findFirst({ where: { organizationId, current: true }, select: { status: true } });
+  return current?.status ?? "MISSING";
+}
+
+/** A stored toll-free submission's details. */
+export function tollFreeDetailsOf(row: TollFreeVerification): TollFreeVerificationDetails {
+  return {
+    business: {
+      name: row.businessName,
+      website: row.website,
+      address: {
+        street: row.addressStreet,
+        street2: row.addressStreet2,
+        city: row.addressCity,
+        region: row.addressRegion,
+        postalCode: row.addressPostalCode,
+        country: row.addressCountry,
+      },
+    },
+    contact: { firstName: row.contactFirstName, lastName: row.contactLastName, email: row.contactEmail, phone: row.contactPhone },
+    useCase: row.useCase,
+    useCaseSummary: row.useCaseSummary,
+    sampleMessages: row.sampleMessages,
+    optInDescription: row.optInDescription,
+    optInImageUrls: row.optInImageUrls,
+    expectedMonthlyVolume: row.expectedMonthlyVolume,
+    additionalInformation: row.additionalInformation,
+  };
+}
+
+function columnsOf(details: TollFreeVerificationDetails) {
+  const { business: b, contact: c } = details;
+  return {
+    businessName: b.name,
+    website: b.website,
+    addressStreet: b.address.street,
+    addressStreet2: b.address.street2,
+    addressCity: b.address.city,
+    addressRegion: b.address.region,
+    addressPostalCode: b.address.postalCode,
+    addressCountry: b.address.country,
+    contactFirstName: c.firstName,
+    contactLastName: c.lastName,
+    contactEmail: c.email,
+    contactPhone: c.phone,
+    useCase: details.useCase,
+    useCaseSummary: details.useCaseSummary,
+    sampleMessages: details.sampleMessages,
+    optInDescription: details.optInDescription,
+    optInImageUrls: details.optInImageUrls,
+    expectedMonthlyVolume: details.expectedMonthlyVolume,
+    additionalInformation: details.additionalInformation,
+  } satisfies Prisma.TollFreeVerificationUncheckedUpdateInput;
+}
+
+/**
+ * The toll-free SMS verification of an organization, the counterpart of the 10DLC one
+ * (VerificationService) for US toll-free numbers, with the same state machine, the same platform
+ * operator review and the same reviewer notification outbox. An approved verification covers every
+ * US toll-free number of the organization; each submission records the ones it had when submitted.
+ * Every status change records an event in the same transaction and refreshes the setup status of
+ * the organization's toll-free numbers.
+ */
+export class TollFreeVerificationService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly setupStatus: SetupStatusChanges,
+    private readonly logger: Logger,
+  ) {}
+
+  async overview(caller: Caller): Promise<OrganizationTollFreeVerification> {
+    const organizationId = caller.organizationId;
+    const submission = await this.prisma.tollFreeVerification.findFirst({ where: { organizationId, current: true } });
+    return { organizationId, status: submission?.status ?? "MISSING", submission };
+  }
+
+  /** Saves a partial submission. Starts one when there is none, or a new one after a rejection. */
+  saveDraft(caller: Caller, input: TollFreeVerificationInput): Promise<TollFreeVerification> {
+    return retryingVerificationStep(() => this.#write(caller, "SAVE_DRAFT", input));
+  }
+
+  /** Submits for review: the input over the current draft (or over the rejected submission) must be complete. */
+  submit(caller: Caller, input: TollFreeVerificationInput): Promise<TollFreeVerification> {
+    return retryingVerificationStep(() => this.#write(caller, "SUBMIT", input));
+  }
+
+  async decide(caller: Caller, input: z.input<typeof DecideTollFreeVerificationInput>): Promise<TollFreeVerification> {
+    const { id } = parseInput(DecideTollFreeVerificationInput, input, decisionProblems(input.decision, input.rejectionReason));
+    // As for 10DLC: operators review every organization's submissions, anyone else only their own.
+    const owner = await this.prisma.tollFreeVerification.findFirst({
+      where: caller.operator ? { id } : { id, organizationId: caller.organizationId },
+      select: { organizationId: true },
+    });
+    if (!owner) throw new NotFoundError("TollFreeVerification", input.id);
+    const organizationId = owner.organizationId;
+    const verification = await retryingVerificationStep(async () => {
+      const row = await this.prisma.tollFreeVerification.findFirst({ where: { id, organizationId } });
+      if (!row) throw new NotFoundError("TollFreeVerification", input.id);
+      const step = transition(row.status, input.decision);
+      if (!step.ok) throw new VerificationTransitionError(row.status, input.decision, step.allowedFrom);
+      return this.prisma.$transaction(async (tx) => {
+        const [verification] = await tx.tollFreeVerification.updateManyAndReturn({
+          where: { id: row.id, current: true, status: row.status },
+          data: {
+            status: step.to,
+            decidedAt: new Date(),
+            decidedBy: caller.subject,
+            rejectionReason: input.decision === "APPROVE" ? null : input.rejectionReason!.trim(),
+          },
+        });
+        if (!verification) throw new ChangedMeanwhile();
+        await this.#record(tx, verification, row.status);
+        return verification;
+      });
+    });
+    this.logger.info({ tollFreeVerificationId: verification.id, decision: input.decision, by: caller.subject }, "toll-free verification decided");
+    await this.#refreshTollFreeNumbers(organizationId);
+    return verification;
+  }
+
+  /** The operators' review queue across organizations: submitted ones (never drafts), in the given statuses or all. */
+  submissionsWhere(filter?: { statuses?: SubmissionStatus[] | null } | null): Prisma.TollFreeVerificationWhereInput {
+    const statuses = filter?.statuses?.length ? [...new Set(filter.statuses)] : [...SUBMISSION_STATUSES];
+    return { status: { in: statuses }, submittedAt: { not: null } };
+  }
+
+  /** Newest submission first; the id breaks ties so cursors never skip or repeat. */
+  readonly submissionsOrder = [{ submittedAt: "desc" }, { id: "desc" }] satisfies Prisma.TollFreeVerificationOrderByWithRelationInput[];
+
+  /** The organization's live US toll-free numbers (the ones this verification gates), narrowed in SQL by prefix, then exactly by the E.164's type. */
+  async tollFreeNumberIds(organizationId: string): Promise<string[]> {
+    const numbers = await this.prisma.phoneNumber.findMany({
+      where: { organizationId, status: { not: "RELEASED" }, country: "US", OR: US_TOLL_FREE_PREFIXES.map((prefix) => ({ e164: { startsWith: prefix } })) },
+      select: { id: true, e164: true, country: true },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
+    return numbers.filter(needsTollFreeVerification).map((n) => n.id);
+  }
+
+  async #write(caller: Caller, action: "SAVE_DRAFT" | "SUBMIT", input: TollFreeVerificationInput): Promise<TollFreeVerification> {
+    const organizationId = caller.organizationId;
+    const current = await this.prisma.tollFreeVerification.findFirst({ where: { organizationId, current: true } });
+    const from: VerificationStatus = current?.status ?? "MISSING";
+    const step = transition(from, action);
+    if (!step.ok) throw new VerificationTransitionError(from, action, step.allowedFrom);
+    // A new submission after a rejection starts from the rejected details.
+    const base = current ? tollFreeDetailsOf(current) : emptyTollFreeDetails();
+    const { details, problems } = (action === "SUBMIT" ? applyTollFreeSubmissionInput : applyTollFreeDraftInput)(base, input);
+    if (problems.length) throw new ValidationError(problems);
+    const now = new Date();
+    const submitting = action === "SUBMIT";
+    const data = {
+      ...columnsOf(details),
+      status: step.to,
+      ...(submitting ? { submittedAt: now, phoneNumberIds: await this.tollFreeNumberIds(organizationId) } : {}),
+    };
+    const organization = submitting ? await this.prisma.organization.findUniqueOrThrow({ where: { id: organizationId }, select: { name: true } }) : undefined;
+
+    const { verification, changed } = await this.prisma.$transaction(async (tx) => {
+      let verification: TollFreeVerification | undefined;
+      if (step.newSubmission) {
+        if (current) {
+          const moved = await tx.tollFreeVerification.updateMany({ where: { id: current.id, current: true, status: current.status }, data: { current: null } });
+          if (moved.count === 0) throw new ChangedMeanwhile();
+        }
+        verification = await tx.tollFreeVerification.create({ data: { ...data, organizationId } });
+      } else {
+        [verification] = await tx.tollFreeVerification.updateManyAndReturn({ where: { id: current!.id, current: true, status: current!.status }, data });
+        if (!verification) throw new ChangedMeanwhile();
+      }
+      const changed = step.newSubmission || from !== step.to;
+      if (changed) await this.#record(tx, verification, from);
+      if (submitting) {
+        // Reviewers are told through the 10DLC verification's outbox (ReviewerNotifications delivers any kind).
+        const id = crypto.randomUUID();
+        await tx.notification.create({
+          data: {
+            id,
+            organizationId,
+            kind: "TOLL_FREE_VERIFICATION_SUBMITTED",
+            tollFreeVerificationId: verification.id,
+            payload: {
+              type: "toll_free_verification.submitted",
+              notificationId: id,
+              organization: { id: organizationId, name: organization!.name },
+              tollFreeVerification: {
+                id: encodeGlobalID("TollFreeVerification", verification.id),
+                status: verification.status,
+                submittedAt: now.toISOString(),
+                resubmission: from === "REJECTED",
+                phoneNumberIds: verification.phoneNumberIds.map((n) => encodeGlobalID("PhoneNumber", n)),
+                ...tollFreeDetailsOf(verification),
+              },
+            } as unknown as Prisma.InputJsonValue,
+          },
+        });
+      }
+      return { verification, changed };
+    });
+    if (changed) await this.#refreshTollFreeNumbers(organizationId);
+    return verification;
+  }
+
+  async #record(tx: Prisma.TransactionClient, verification: TollFreeVerification, previous: VerificationStatus): Promise<void> {
+    await recordEvent(tx, {
+      organizationId: verification.organizationId,
+      type: "TOLL_FREE_VERIFICATION_STATUS_CHANGED",
+      subject: { type: "TollFreeVerification", id: verification.id },
+      payload: {
+        ...({ tollFreeVerificationId: verification.id, previous, current: verification.status } satisfies TollFreeVerificationStatusChangePayload),
+        tollFreeVerification: tollFreeVerificationSnapshot(verification),
+      },
+    });
+  }
+
+  /** The status decides the SMS readiness of the organization's toll-free numbers; subscribers hear of it. */
+  async #refreshTollFreeNumbers(organizationId: string): Promise<void> {
+    await this.setupStatus.refresh(await this.tollFreeNumberIds(organizationId));
+  }
+}
