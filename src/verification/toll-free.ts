@@ -213,7 +213,8 @@ export class TollFreeVerificationService {
       const changed = step.newSubmission || from !== step.to;
       if (changed) await this.#record(tx, verification, from);
       if (submitting) {
-        // Reviewers are told through the 10DLC verification's outbox (ReviewerNotifications delivers any kind).
+        // Reviewers are told through the 10DLC verification's outbox (ReviewerNotifications delivers any kind),
+        // in the same envelope: `type` says which verification `verification` is.
         const id = crypto.randomUUID();
         await tx.notification.create({
           data: {
@@ -225,7 +226,7 @@ export class TollFreeVerificationService {
               type: "toll_free_verification.submitted",
               notificationId: id,
               organization: { id: organizationId, name: organization!.name },
-              tollFreeVerification: {
+              verification: {
                 id: encodeGlobalID("TollFreeVerification", verification.id),
                 status: verification.status,
                 submittedAt: now.toISOString(),
