@@ -285,6 +285,20 @@ const SetupChanges = graphql(`
   }
 `);
 
+const VerificationChanges = graphql(`
+  subscription TfVerificationChanges {
+    tollFreeVerificationStatusChanged {
+      eventId
+      previous
+      current
+      tollFreeVerification {
+        id
+        status
+      }
+    }
+  }
+`);
+
 type Details = { id: string; status: string; phoneNumberIds: string[]; rejectionReason: string | null; [key: string]: unknown };
 
 /** A complete, valid toll-free submission. */
@@ -365,6 +379,7 @@ describe("toll-free verification", () => {
     const client = wsClient(await (await getEnvironment()).url(), { apiKey: org.secret });
     closers.push(() => client.dispose());
     const changes = await subscribe(client, SetupChanges);
+    const verificationChanges = await subscribe(client, VerificationChanges);
 
     const submitted = await submitComplete(org);
     assert.equal(submitted.status, "SUBMITTED");
@@ -389,6 +404,16 @@ describe("toll-free verification", () => {
     const approved = as(await decide(submitted.id, "APPROVE"), "DecideTollFreeVerificationSuccess").tollFreeVerification as unknown as Details;
     assert.equal(approved.status, "APPROVED");
     assert.ok(approved.decidedAt);
+
+    const statusChanges = [(await verificationChanges.next()).data!, (await verificationChanges.next()).data!].map((d) => d.tollFreeVerificationStatusChanged);
+    assert.deepEqual(
+      statusChanges.map((c) => [c.previous, c.current, c.tollFreeVerification.id]),
+      [
+        ["MISSING", "SUBMITTED", submitted.id],
+        ["SUBMITTED", "APPROVED", submitted.id],
+      ],
+    );
+    await verificationChanges.close();
 
     const change = (await changes.next()).data!.phoneNumberSetupStatusChanged;
     assert.equal(change.phoneNumber.id, tollFree, "only the toll-free number's setup status changed");
@@ -547,6 +572,9 @@ describe("toll-free verification", () => {
     const other = await createOrganization("tf-other");
     const myNumber = await createNumber(mine, uniqueE164("+1877"));
     const otherNumber = await createNumber(other, uniqueE164("+1866"));
+    const otherClient = wsClient(await (await getEnvironment()).url(), { apiKey: other.secret });
+    closers.push(() => otherClient.dispose());
+    const otherChanges = await subscribe(otherClient, VerificationChanges);
     const submitted = await submitComplete(mine);
     assert.deepEqual(submitted.phoneNumberIds, [myNumber], "another organization's toll-free number is not listed");
 
@@ -556,6 +584,9 @@ describe("toll-free verification", () => {
     assert.equal(stolen.errors?.[0]?.extensions?.code, "FORBIDDEN");
     const draftOther = as((await other.client.data(SaveDraft, { input: { business: { name: "Other Co" } } })).saveTollFreeVerificationDraft, "SaveTollFreeVerificationDraftSuccess")
       .tollFreeVerification as unknown as Details;
+    const otherChange = (await otherChanges.next()).data!.tollFreeVerificationStatusChanged;
+    assert.deepEqual([otherChange.tollFreeVerification.id, otherChange.previous, otherChange.current], [draftOther.id, "MISSING", "DRAFT"], "the other organization's submission was not delivered");
+    await otherChanges.close();
 
     const reviewer = await reviewerClient();
     const queue = (await reviewer.data(ReviewQueue, { filter: { statuses: ["SUBMITTED"] } })).tollFreeVerificationSubmissions.edges.map((e) => e.node);

@@ -4,7 +4,9 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import { grants } from "../auth/scopes.ts";
 import { ConflictError, NotFoundError, ValidationError, VerificationTransitionError } from "../domain/errors.ts";
 import { MAX_OPT_IN_IMAGES, MAX_SAMPLE_MESSAGE_LENGTH, MAX_SAMPLE_MESSAGES, type TollFreeBusiness, type TollFreeContact } from "../domain/toll-free.ts";
+import type { DeliveredTollFreeVerificationStatusChange } from "../events/delivery-cache.ts";
 import type { TollFreeVerification } from "../generated/prisma/client.ts";
+import { bounded, deliver } from "../schema/subscriptions.ts";
 import { builder } from "../schema/builder.ts";
 import {
   BusinessAddressInput,
@@ -15,7 +17,7 @@ import {
   VerificationStatusEnum,
   VerificationSubmissionFilter,
 } from "./schema.ts";
-import { tollFreeDetailsOf, type OrganizationTollFreeVerification } from "./toll-free.ts";
+import { tollFreeDetailsOf, type OrganizationTollFreeVerification, type TollFreeVerificationStatusChangePayload } from "./toll-free.ts";
 
 const TollFreeBusinessRef = builder.objectRef<TollFreeBusiness>("TollFreeBusiness").implement({
   description: "The business that sends the toll-free SMS. Fields are null until given (drafts may be partial).",
@@ -225,5 +227,43 @@ builder.mutationField("decideTollFreeVerification", (t) =>
     resolve: async (_root, { input }, context) => ({
       tollFreeVerification: await context.services.tollFreeVerification.decide(context.caller, input),
     }),
+  }),
+);
+
+// ---- Subscription ----------------------------------------------------------------------------
+
+const TollFreeVerificationStatusChangeRef = builder.objectRef<DeliveredTollFreeVerificationStatusChange>("TollFreeVerificationStatusChange").implement({
+  description: "The organization's toll-free verification changed status.",
+  fields: (t) => ({
+    eventId: t.id({ description: "Id of the recorded event (TOLL_FREE_VERIFICATION_STATUS_CHANGED).", resolve: (c) => c.event.id }),
+    tollFreeVerification: t.field({
+      type: TollFreeVerificationRef,
+      description: "The submission, as it is when the event is delivered.",
+      resolve: (c) => c.tollFreeVerification,
+    }),
+    previous: t.field({
+      type: VerificationStatusEnum,
+      description: "The organization's status before the change (MISSING for the first draft; REJECTED when a new submission follows a rejection).",
+      resolve: (c) => (c.event.payload as unknown as TollFreeVerificationStatusChangePayload).previous,
+    }),
+    current: t.field({
+      type: VerificationStatusEnum,
+      description: "The status after the change.",
+      resolve: (c) => (c.event.payload as unknown as TollFreeVerificationStatusChangePayload).current,
+    }),
+    changedAt: t.field({ type: "DateTime", description: "When the change was recorded.", resolve: (c) => c.event.createdAt }),
+  }),
+});
+
+builder.subscriptionField("tollFreeVerificationStatusChanged", (t) =>
+  t.field({
+    type: TollFreeVerificationStatusChangeRef,
+    description:
+      "Fires when the organization's toll-free verification changes status: a first draft, a submission, a decision, a new submission after a rejection. Decisions also change the setup status of the organization's US toll-free SMS numbers (phoneNumberSetupStatusChanged).",
+    authScopes: { scope: "verification:read" },
+    subscribe: (_root, _args, context) =>
+      bounded(context.services.bus.pubsub.subscribe("toll-free-verification-status", context.caller.organizationId), context.services.subscriptionBounds.maxBacklog),
+    resolve: (message, _args, context) =>
+      deliver(context, (cache) => cache.tollFreeVerificationStatusChange(message.eventId, context.caller.organizationId)),
   }),
 );

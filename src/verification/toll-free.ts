@@ -17,6 +17,7 @@ import {
 import { globalId, parseInput } from "../domain/validation.ts";
 import { decisionProblems, transition } from "../domain/verification.ts";
 import { recordEvent, tollFreeVerificationSnapshot } from "../events/log.ts";
+import type { EventBus } from "../events/pubsub.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
 import type { Prisma, TollFreeVerification } from "../generated/prisma/client.ts";
 import { ChangedMeanwhile, retryingVerificationStep, SUBMISSION_STATUSES, VERIFICATION_DECISIONS, type SubmissionStatus, type VerificationStatusChangePayload } from "./service.ts";
@@ -107,6 +108,7 @@ export class TollFreeVerificationService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly setupStatus: SetupStatusChanges,
+    private readonly bus: EventBus,
     private readonly logger: Logger,
   ) {}
 
@@ -151,9 +153,11 @@ export class TollFreeVerificationService {
           },
         });
         if (!verification) throw new ChangedMeanwhile();
-        await this.#record(tx, verification, row.status);
-        return verification;
+        return { verification, event: await this.#record(tx, verification, row.status) };
       });
+    }).then(({ verification, event }) => {
+      this.#publish(verification, event);
+      return verification;
     });
     this.logger.info({ tollFreeVerificationId: verification.id, decision: input.decision, by: caller.subject }, "toll-free verification decided");
     await this.#refreshTollFreeNumbers(organizationId);
@@ -198,7 +202,7 @@ export class TollFreeVerificationService {
     };
     const organization = submitting ? await this.prisma.organization.findUniqueOrThrow({ where: { id: organizationId }, select: { name: true } }) : undefined;
 
-    const { verification, changed } = await this.prisma.$transaction(async (tx) => {
+    const { verification, event } = await this.prisma.$transaction(async (tx) => {
       let verification: TollFreeVerification | undefined;
       if (step.newSubmission) {
         if (current) {
@@ -210,8 +214,7 @@ export class TollFreeVerificationService {
         [verification] = await tx.tollFreeVerification.updateManyAndReturn({ where: { id: current!.id, current: true, status: current!.status }, data });
         if (!verification) throw new ChangedMeanwhile();
       }
-      const changed = step.newSubmission || from !== step.to;
-      if (changed) await this.#record(tx, verification, from);
+      const event = step.newSubmission || from !== step.to ? await this.#record(tx, verification, from) : undefined;
       if (submitting) {
         // Reviewers are told through the 10DLC verification's outbox (ReviewerNotifications delivers any kind),
         // in the same envelope: `type` says which verification `verification` is.
@@ -238,14 +241,15 @@ export class TollFreeVerificationService {
           },
         });
       }
-      return { verification, changed };
+      return { verification, event };
     });
-    if (changed) await this.#refreshTollFreeNumbers(organizationId);
+    this.#publish(verification, event);
+    if (event) await this.#refreshTollFreeNumbers(organizationId);
     return verification;
   }
 
-  async #record(tx: Prisma.TransactionClient, verification: TollFreeVerification, previous: VerificationStatus): Promise<void> {
-    await recordEvent(tx, {
+  async #record(tx: Prisma.TransactionClient, verification: TollFreeVerification, previous: VerificationStatus): Promise<{ id: string }> {
+    const id = await recordEvent(tx, {
       organizationId: verification.organizationId,
       type: "TOLL_FREE_VERIFICATION_STATUS_CHANGED",
       subject: { type: "TollFreeVerification", id: verification.id },
@@ -254,6 +258,12 @@ export class TollFreeVerificationService {
         tollFreeVerification: tollFreeVerificationSnapshot(verification),
       },
     });
+    return { id };
+  }
+
+  #publish(verification: TollFreeVerification, event: { id: string } | undefined): void {
+    if (!event) return;
+    this.bus.pubsub.publish("toll-free-verification-status", verification.organizationId, { eventId: event.id, tollFreeVerificationId: verification.id });
   }
 
   /** The status decides the SMS readiness of the organization's toll-free numbers; subscribers hear of it. */
