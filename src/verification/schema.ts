@@ -14,12 +14,12 @@ import type { OrganizationVerification, SubmissionStatus, VerificationDecision, 
 import { detailsOf } from "./service.ts";
 
 export const VerificationStatusEnum = builder.enumType("VerificationStatus", {
-  description: "Where the organization's 10DLC business verification stands: DRAFT -> SUBMITTED -> APPROVED or REJECTED.",
+  description: "Where one of the organization's SMS verifications (10DLC, or toll-free) stands: DRAFT -> SUBMITTED -> APPROVED or REJECTED.",
   values: {
     MISSING: { description: "Nothing was saved yet (only as the organization's overall status)." },
     DRAFT: { description: "Saved but not submitted; may be incomplete." },
     SUBMITTED: { description: "Submitted and waiting for a reviewer's decision." },
-    APPROVED: { description: "Approved: the organization's US numbers can be assigned to its SMS campaign." },
+    APPROVED: { description: "Approved: for 10DLC, the organization's local US numbers can be assigned to its SMS campaign; for toll-free, its US toll-free numbers may send SMS." },
     REJECTED: { description: "Rejected with a reason; fix it and submit again." },
   } satisfies EnumValues<VerificationStatus>,
 });
@@ -46,7 +46,7 @@ const BusinessEntityTypeEnum = builder.enumType("BusinessEntityType", {
 });
 
 export const SmsUseCaseEnum = builder.enumType("SmsUseCase", {
-  description: "What the organization's SMS are for (the 10DLC campaign use case).",
+  description: "What the organization's SMS are for (the use case of a 10DLC campaign or of a toll-free verification).",
   values: {
     TWO_FACTOR_AUTHENTICATION: { description: "One-time passcodes and login verification." },
     ACCOUNT_NOTIFICATION: { description: "Notifications about the recipient's account." },
@@ -404,7 +404,7 @@ builder.mutationField("submitVerification", (t) =>
 export const VerificationDecisionEnum = builder.enumType("VerificationDecision", {
   description: "A reviewer's decision on a submitted verification.",
   values: {
-    APPROVE: { description: "Approve: the organization's eligible US numbers are assigned to its SMS campaign." },
+    APPROVE: { description: "Approve: for 10DLC, the organization's eligible US numbers are assigned to its SMS campaign; for toll-free, its toll-free numbers may send SMS." },
     REJECT: { description: "Reject, with a reason the organization sees." },
   } satisfies EnumValues<VerificationDecision>,
 });
