@@ -109,7 +109,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     clock,
     apiKeys: new ApiKeyService(prisma, (id) => authenticator.forgetApiKey(id)),
     verification: new VerificationService(prisma, setupStatus, campaigns, bus, logger),
-    tollFreeVerification: new TollFreeVerificationService(prisma, setupStatus, bus, logger),
+    tollFreeVerification: new TollFreeVerificationService(prisma, setupStatus, bus, carriers, recoverAfterMs, logger),
     campaigns,
     messages: new MessageService(prisma, carriers, bus, logger, messageSender),
     messageSender,

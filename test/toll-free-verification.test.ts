@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { graphql } from "./generated/gql.ts";
 import type { SubmitTollFreeVerificationInput } from "./generated/graphql.ts";
+import { CarrierFailure } from "../src/carriers/adapter.ts";
+import { messageVolume, TelnyxCarrier } from "../src/carriers/telnyx.ts";
+import { decodeId } from "../src/domain/global-id.ts";
+import { startFakeTelnyx } from "./helpers/fake-telnyx.ts";
 import { createOrganization, getEnvironment, type Client, type TestOrganization } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
 import { subscribe, wsClient } from "./helpers/subscriptions.ts";
@@ -124,6 +128,15 @@ const TfFields = graphql(`
     rejectionReason
     reviewerNotification {
       status
+    }
+    carrierSubmission {
+      carrier
+      status
+      requestId
+      reviewStatus
+      lastError
+      attempts
+      submittedAt
     }
   }
 `);
@@ -404,6 +417,10 @@ describe("toll-free verification", () => {
     const approved = as(await decide(submitted.id, "APPROVE"), "DecideTollFreeVerificationSuccess").tollFreeVerification as unknown as Details;
     assert.equal(approved.status, "APPROVED");
     assert.ok(approved.decidedAt);
+    const registered = approved.carrierSubmission as { carrier: string; status: string; requestId: string | null; reviewStatus: string | null; attempts: number; submittedAt: string | null };
+    assert.deepEqual([registered.carrier, registered.status, registered.reviewStatus, registered.attempts], ["sandbox", "SUBMITTED", "In Progress", 1], "manual numbers are registered with the sandbox");
+    assert.match(registered.requestId ?? "", /^sbx_tfv_/);
+    assert.equal(submitted.carrierSubmission, null, "nothing goes to the carrier before the approval");
 
     const statusChanges = [(await verificationChanges.next()).data!, (await verificationChanges.next()).data!].map((d) => d.tollFreeVerificationStatusChanged);
     assert.deepEqual(
@@ -446,6 +463,94 @@ describe("toll-free verification", () => {
         ["TOLL_FREE_VERIFICATION_STATUS_CHANGED", submitted.id, "SUBMITTED", "APPROVED"],
       ],
     );
+  });
+
+  test("the approval is registered with the carrier once, even when its answer is lost; a carrier refusal is FAILED with its reason", async () => {
+    const env = await getEnvironment();
+    const sandbox = env.switchboard.services.carriers.sandbox;
+    const org = await createOrganization("tf-carrier");
+    await createNumber(org, uniqueE164("+1844"));
+    const submitted = await submitComplete(org);
+    sandbox.faults.timeoutAfterTollFreeSubmitNext = 1;
+    const approved = as(await decide(submitted.id, "APPROVE"), "DecideTollFreeVerificationSuccess").tollFreeVerification as unknown as Details;
+    let registration = approved.carrierSubmission as { status: string; lastError: string | null; attempts: number; requestId: string | null };
+    assert.deepEqual([approved.status, registration.status, registration.attempts, registration.requestId], ["APPROVED", "PENDING", 1, null], "the approval stands; the registration is retried");
+    assert.match(registration.lastError ?? "", /did not answer/);
+
+    // Not due yet: nothing happens. Once the backoff has passed, the job finds the request the lost answer created.
+    const rowId = (decodeId(submitted.id, "TollFreeVerification", []) as { id: string }).id;
+    await env.switchboard.services.tollFreeVerification.submitToCarrier(rowId);
+    assert.equal(sandbox.tollFreeVerifications.get(rowId)?.creations, 1);
+    await env.switchboard.services.tollFreeVerification.submitDueToCarrier(new Date(Date.now() + 3_600_000));
+    registration = (await org.client.data(Overview)).tollFreeVerification.submission!.carrierSubmission as typeof registration;
+    assert.deepEqual([registration.status, registration.lastError, registration.attempts], ["SUBMITTED", null, 2]);
+    assert.equal(registration.requestId, sandbox.tollFreeVerifications.get(rowId)?.requestId);
+    assert.equal(sandbox.tollFreeVerifications.get(rowId)?.creations, 1, "one request at the carrier");
+
+    const refusedOrg = await createOrganization("tf-carrier-refused");
+    await createNumber(refusedOrg, uniqueE164("+1855"));
+    const refused = as(await submit(refusedOrg, completeInput({ business: { name: "Sandbox Refused Co", website: "refused.example.com", address: { street: "1 Main St", city: "Austin", region: "TX", postalCode: "78701", country: "US" } } })), "SubmitTollFreeVerificationSuccess")
+      .tollFreeVerification as unknown as Details;
+    const decided = as(await decide(refused.id, "APPROVE"), "DecideTollFreeVerificationSuccess").tollFreeVerification as unknown as Details;
+    const failed = decided.carrierSubmission as { status: string; lastError: string | null };
+    assert.equal(failed.status, "FAILED");
+    assert.match(failed.lastError ?? "", /refuses/);
+  });
+
+  test("the Telnyx adapter sends Telnyx's toll-free verification request and finds it again by reference", async () => {
+    const fake = await startFakeTelnyx();
+    try {
+      const telnyx = new TelnyxCarrier({ apiKey: fake.apiKey, baseUrl: fake.url, timeoutMs: 2_000 });
+      const request = {
+        reference: "7d0f6c1e-0000-4000-8000-000000000001",
+        businessName: "Acme Robotics, Inc.",
+        website: "https://acme.example.com",
+        address: { street: "1 Market St", street2: "Suite 2", city: "San Francisco", region: "CA", postalCode: "94105" },
+        contact: { firstName: "Ada", lastName: "Lovelace", email: "ada@acme.example.com", phone: "+14155550100" },
+        phoneNumbers: ["+18885550123"],
+        useCase: "ACCOUNT_NOTIFICATION",
+        useCaseSummary: "Order updates",
+        sampleMessages: ["Acme: your order shipped", "Acme: delivered"],
+        optInDescription: "Checkbox at checkout",
+        optInImageUrls: ["https://acme.example.com/opt-in.png"],
+        expectedMonthlyVolume: 2000,
+        additionalInformation: null,
+      };
+      const created = await telnyx.submitTollFreeVerification(request);
+      assert.equal(created.status, "In Progress");
+      const [sent] = fake.requestsTo("POST", "/v2/messaging_tollfree/verification/requests");
+      assert.deepEqual(sent?.body, {
+        businessName: "Acme Robotics, Inc.",
+        corporateWebsite: "https://acme.example.com",
+        businessAddr1: "1 Market St",
+        businessAddr2: "Suite 2",
+        businessCity: "San Francisco",
+        businessState: "CA",
+        businessZip: "94105",
+        businessContactFirstName: "Ada",
+        businessContactLastName: "Lovelace",
+        businessContactEmail: "ada@acme.example.com",
+        businessContactPhone: "+14155550100",
+        messageVolume: "10,000",
+        phoneNumbers: [{ phoneNumber: "+18885550123" }],
+        useCase: "App Notifications",
+        useCaseSummary: "Order updates",
+        productionMessageContent: "Acme: your order shipped\n\nAcme: delivered",
+        optInWorkflow: "Checkbox at checkout",
+        optInWorkflowImageURLs: [{ url: "https://acme.example.com/opt-in.png" }],
+        additionalInformation: "Switchboard reference: 7d0f6c1e-0000-4000-8000-000000000001",
+      });
+      assert.deepEqual(await telnyx.findTollFreeVerification(request.reference, request.phoneNumbers), created);
+      assert.equal(await telnyx.findTollFreeVerification("another-reference", request.phoneNumbers), undefined);
+      assert.deepEqual([messageVolume(10), messageVolume(11), messageVolume(10_000_001)], ["10", "100", "10,000,000+"]);
+
+      const refusal = await telnyx.submitTollFreeVerification({ ...request, useCaseSummary: "" }).catch((error: unknown) => error);
+      assert.ok(refusal instanceof CarrierFailure);
+      assert.deepEqual([refusal.kind, refusal.retryable], ["REJECTED", false]);
+      assert.match(refusal.message, /useCaseSummary is required/);
+    } finally {
+      await fake.close();
+    }
   });
 
   test("a 10DLC-approved organization still cannot text from a toll-free number, which never joins the 10DLC campaign", async () => {

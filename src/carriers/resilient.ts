@@ -86,6 +86,9 @@ export function resilient(carrier: CarrierAdapter, options: ResilienceOptions, l
     listNumbers: () => call(safe, "listNumbers", () => carrier.listNumbers()),
     // One attempt, like placing an order: the message outbox retries, with the same reference.
     sendMessage: (request) => call(once, "sendMessage", () => carrier.sendMessage(request)),
+    // One attempt: a creation; the toll-free service looks the request up by reference before trying again.
+    submitTollFreeVerification: (request) => call(once, "submitTollFreeVerification", () => carrier.submitTollFreeVerification(request)),
+    findTollFreeVerification: (reference, numbers) => call(safe, "findTollFreeVerification", () => carrier.findTollFreeVerification(reference, numbers)),
     sendsDedupedByReference: carrier.sendsDedupedByReference,
   };
 }

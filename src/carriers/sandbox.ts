@@ -1,7 +1,18 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseE164 } from "../domain/e164.ts";
-import { CarrierFailure, type AvailableNumber, type CarrierAdapter, type CarrierNumber, type CarrierOrder, type OutboundMessageRequest, type SearchCriteria, type SentMessage } from "./adapter.ts";
+import {
+  CarrierFailure,
+  type AvailableNumber,
+  type CarrierAdapter,
+  type CarrierNumber,
+  type CarrierOrder,
+  type CarrierTollFreeVerification,
+  type OutboundMessageRequest,
+  type SearchCriteria,
+  type SentMessage,
+  type TollFreeVerificationRequest,
+} from "./adapter.ts";
 
 /**
  * Switches tests flip to make the sandbox misbehave like a real carrier. Counters apply to the
@@ -26,6 +37,8 @@ export interface SandboxFaults {
   crashAfterSend: boolean;
   /** The next N sends are accepted (and remembered by reference), then the answer is lost (TIMEOUT). */
   timeoutAfterSendNext: number;
+  /** The next N toll-free verification requests are created (and remembered by reference), then the answer is lost (TIMEOUT). */
+  timeoutAfterTollFreeSubmitNext: number;
 }
 
 /** A message the sandbox accepted; `requests` counts the sends that named its reference. */
@@ -165,6 +178,7 @@ export class SandboxCarrier implements CarrierAdapter {
     crashAfterOrder: false,
     crashAfterSend: false,
     timeoutAfterSendNext: 0,
+    timeoutAfterTollFreeSubmitNext: 0,
   };
   readonly sendsDedupedByReference = true;
   /** Calls made, by method, for tests that check nothing reached the carrier. */
@@ -326,6 +340,34 @@ export class SandboxCarrier implements CarrierAdapter {
       throw new CarrierFailure("TIMEOUT", "the carrier did not answer in time", this.name);
     }
     return { carrierMessageId, status: "QUEUED" };
+  }
+
+  /** Toll-free verification requests by reference, with the number of requests that created one (tests check it is 1). */
+  readonly tollFreeVerifications = new Map<string, TollFreeVerificationRequest & { requestId: string; creations: number }>();
+
+  /**
+   * Creates a toll-free verification request, "In Progress". Its special input: a business named
+   * "Sandbox Refused ..." is refused (REJECTED), as a carrier refuses an invalid request.
+   */
+  async submitTollFreeVerification(request: TollFreeVerificationRequest): Promise<CarrierTollFreeVerification> {
+    await this.#enter("submitTollFreeVerification");
+    if (request.businessName.startsWith("Sandbox Refused")) {
+      throw new CarrierFailure("REJECTED", "422: the sandbox refuses toll-free verifications of businesses named \"Sandbox Refused ...\"", this.name);
+    }
+    const requestId = `sbx_tfv_${randomUUID()}`;
+    const previous = this.tollFreeVerifications.get(request.reference);
+    this.tollFreeVerifications.set(request.reference, { ...request, requestId, creations: (previous?.creations ?? 0) + 1 });
+    if (this.faults.timeoutAfterTollFreeSubmitNext > 0) {
+      this.faults.timeoutAfterTollFreeSubmitNext--;
+      throw new CarrierFailure("TIMEOUT", "the carrier did not answer in time", this.name);
+    }
+    return { requestId, status: "In Progress" };
+  }
+
+  async findTollFreeVerification(reference: string): Promise<CarrierTollFreeVerification | undefined> {
+    await this.#enter("findTollFreeVerification");
+    const found = this.tollFreeVerifications.get(reference);
+    return found && { requestId: found.requestId, status: "In Progress" };
   }
 
   /**

@@ -7,7 +7,8 @@ import { MAX_OPT_IN_IMAGES, MAX_SAMPLE_MESSAGE_LENGTH, MAX_SAMPLE_MESSAGES, type
 import type { DeliveredTollFreeVerificationStatusChange } from "../events/delivery-cache.ts";
 import type { TollFreeVerification } from "../generated/prisma/client.ts";
 import { bounded, deliver } from "../schema/subscriptions.ts";
-import { builder } from "../schema/builder.ts";
+import type { CarrierSubmissionStatus } from "../generated/prisma/enums.ts";
+import { builder, type EnumValues } from "../schema/builder.ts";
 import {
   BusinessAddressInput,
   BusinessAddressRef,
@@ -35,6 +36,28 @@ const TollFreeContactRef = builder.objectRef<TollFreeContact>("TollFreeContact")
     lastName: t.exposeString("lastName", { nullable: true, description: "Last name." }),
     email: t.exposeString("email", { nullable: true, description: "Email address." }),
     phone: t.exposeString("phone", { nullable: true, description: "Phone number in E.164." }),
+  }),
+});
+
+const CarrierSubmissionStatusEnum = builder.enumType("TollFreeCarrierSubmissionStatus", {
+  description: "Registration of an approved toll-free verification with the carrier that holds the numbers.",
+  values: {
+    PENDING: { description: "Being registered (an attempt is due or running; a failed attempt is retried with backoff, see lastError)." },
+    SUBMITTED: { description: "The carrier accepted the verification request; reviewStatus is the carrier's own review status." },
+    FAILED: { description: "The carrier refused the request; lastError says why." },
+  } satisfies EnumValues<CarrierSubmissionStatus>,
+});
+
+const TollFreeCarrierSubmissionRef = builder.objectRef<TollFreeVerification>("TollFreeCarrierSubmission").implement({
+  description: "The approved toll-free verification as registered with the carrier (Telnyx's toll-free verification request; the sandbox for numbers no carrier of ours holds).",
+  fields: (t) => ({
+    carrier: t.string({ description: "The carrier (telnyx or sandbox).", resolve: (v) => v.carrier ?? "sandbox" }),
+    status: t.field({ type: CarrierSubmissionStatusEnum, description: "PENDING, SUBMITTED or FAILED.", resolve: (v) => v.carrierStatus! }),
+    requestId: t.exposeString("carrierRequestId", { nullable: true, description: "The carrier's verification request id, once SUBMITTED." }),
+    reviewStatus: t.exposeString("carrierReviewStatus", { nullable: true, description: "The carrier's own review status when it accepted the request (Telnyx: In Progress, Verified, Rejected, ...)." }),
+    lastError: t.exposeString("carrierError", { nullable: true, description: "Why the last attempt failed (PENDING: retried; FAILED: refused)." }),
+    attempts: t.exposeInt("carrierAttempts", { description: "Attempts so far." }),
+    submittedAt: t.expose("carrierSubmittedAt", { type: "DateTime", nullable: true, description: "When the carrier accepted it." }),
   }),
 });
 
@@ -67,6 +90,12 @@ export const TollFreeVerificationRef = builder.prismaNode("TollFreeVerification"
     submittedAt: t.expose("submittedAt", { type: "DateTime", nullable: true, description: "When it was submitted for review." }),
     decidedAt: t.expose("decidedAt", { type: "DateTime", nullable: true, description: "When a reviewer approved or rejected it." }),
     rejectionReason: t.exposeString("rejectionReason", { nullable: true, description: "Why it was rejected (REJECTED only)." }),
+    carrierSubmission: t.field({
+      type: TollFreeCarrierSubmissionRef,
+      nullable: true,
+      description: "Its registration with the carrier, from the approval on; null before.",
+      resolve: (v) => (v.carrierStatus ? v : null),
+    }),
     reviewerNotification: t.field({
       type: ReviewerNotificationRef,
       description: "Delivery of the notification sent to reviewers when it was submitted (NOT_QUEUED for drafts).",

@@ -2,6 +2,9 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Caller } from "../auth/caller.ts";
+import { CarrierFailure, type TollFreeVerificationRequest } from "../carriers/adapter.ts";
+import type { Carriers } from "../carriers/index.ts";
+import { backoffMs } from "../domain/backoff.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { NotFoundError, ValidationError, VerificationTransitionError } from "../domain/errors.ts";
 import type { VerificationStatus } from "../domain/setup-status.ts";
@@ -96,6 +99,25 @@ function columnsOf(details: TollFreeVerificationDetails) {
   } satisfies Prisma.TollFreeVerificationUncheckedUpdateInput;
 }
 
+/** An approved submission as the carrier's verification request (every field it needs is set once submitted). */
+function carrierRequestOf(row: TollFreeVerification, phoneNumbers: string[]): TollFreeVerificationRequest {
+  return {
+    reference: row.id,
+    businessName: row.businessName ?? "",
+    website: row.website ?? "",
+    address: { street: row.addressStreet ?? "", street2: row.addressStreet2, city: row.addressCity ?? "", region: row.addressRegion ?? "", postalCode: row.addressPostalCode ?? "" },
+    contact: { firstName: row.contactFirstName ?? "", lastName: row.contactLastName ?? "", email: row.contactEmail ?? "", phone: row.contactPhone ?? "" },
+    phoneNumbers,
+    useCase: row.useCase ?? "MIXED",
+    useCaseSummary: row.useCaseSummary ?? "",
+    sampleMessages: row.sampleMessages,
+    optInDescription: row.optInDescription ?? "",
+    optInImageUrls: row.optInImageUrls,
+    expectedMonthlyVolume: row.expectedMonthlyVolume ?? 1,
+    additionalInformation: row.additionalInformation,
+  };
+}
+
 /**
  * The toll-free SMS verification of an organization, the counterpart of the 10DLC one
  * (VerificationService) for US toll-free numbers, with the same state machine, the same platform
@@ -109,6 +131,9 @@ export class TollFreeVerificationService {
     private readonly prisma: PrismaClient,
     private readonly setupStatus: SetupStatusChanges,
     private readonly bus: EventBus,
+    private readonly carriers: Carriers,
+    /** How long a carrier submission attempt holds its row (longer than any carrier call can take). */
+    private readonly carrierLeaseMs: number,
     private readonly logger: Logger,
   ) {}
 
@@ -142,14 +167,19 @@ export class TollFreeVerificationService {
       if (!row) throw new NotFoundError("TollFreeVerification", input.id);
       const step = transition(row.status, input.decision);
       if (!step.ok) throw new VerificationTransitionError(row.status, input.decision, step.allowedFrom);
+      const approved = input.decision === "APPROVE";
+      const decidedAt = new Date();
+      // The intent to register the approval with the carrier commits with the approval (submitDueToCarrier finishes it).
+      const carrierIntent = approved ? { carrier: await this.#carrierFor(row.phoneNumberIds), carrierStatus: "PENDING" as const, carrierNextAttemptAt: decidedAt } : {};
       return this.prisma.$transaction(async (tx) => {
         const [verification] = await tx.tollFreeVerification.updateManyAndReturn({
           where: { id: row.id, current: true, status: row.status },
           data: {
             status: step.to,
-            decidedAt: new Date(),
+            decidedAt,
             decidedBy: caller.subject,
-            rejectionReason: input.decision === "APPROVE" ? null : input.rejectionReason!.trim(),
+            rejectionReason: approved ? null : input.rejectionReason!.trim(),
+            ...carrierIntent,
           },
         });
         if (!verification) throw new ChangedMeanwhile();
@@ -161,7 +191,76 @@ export class TollFreeVerificationService {
     });
     this.logger.info({ tollFreeVerificationId: verification.id, decision: input.decision, by: caller.subject }, "toll-free verification decided");
     await this.#refreshTollFreeNumbers(organizationId);
-    return verification;
+    if (verification.carrierStatus !== "PENDING") return verification;
+    await this.submitToCarrier(verification.id);
+    return this.prisma.tollFreeVerification.findUniqueOrThrow({ where: { id: verification.id } });
+  }
+
+  /**
+   * Registers approved verifications with the carrier whose attempt is due: after the approval,
+   * after a retryable failure's backoff, or after a crash once the attempt's lease ended. Runs
+   * from a job and at start. Never throws.
+   */
+  async submitDueToCarrier(now: Date = new Date()): Promise<number> {
+    const due = await this.prisma.tollFreeVerification.findMany({
+      where: { carrierStatus: "PENDING", carrierNextAttemptAt: { lte: now } },
+      select: { id: true },
+      orderBy: [{ carrierNextAttemptAt: "asc" }, { id: "asc" }],
+      take: 20,
+    });
+    for (const { id } of due) await this.submitToCarrier(id, now);
+    return due.length;
+  }
+
+  /**
+   * One attempt to register an approved verification with its carrier: claimed with a lease first,
+   * so one instance makes it; after an earlier attempt (whose answer may have been lost) the carrier
+   * is asked for the request by our reference before creating one, so a request is never made twice.
+   * Retryable failures are tried again with backoff; a refusal is FAILED with the carrier's reason.
+   */
+  async submitToCarrier(id: string, now: Date = new Date()): Promise<void> {
+    try {
+      const row = await this.prisma.tollFreeVerification.findFirst({ where: { id, carrierStatus: "PENDING", carrierNextAttemptAt: { lte: now } } });
+      if (!row) return;
+      const leaseUntil = new Date(now.getTime() + this.carrierLeaseMs);
+      const claimed = await this.prisma.tollFreeVerification.updateMany({
+        where: { id, carrierStatus: "PENDING", carrierNextAttemptAt: row.carrierNextAttemptAt },
+        data: { carrierNextAttemptAt: leaseUntil, carrierAttempts: { increment: 1 } },
+      });
+      if (claimed.count === 0) return;
+      const claim = { id, carrierStatus: "PENDING" as const, carrierNextAttemptAt: leaseUntil };
+      const attempts = row.carrierAttempts + 1;
+      const numbers = await this.prisma.phoneNumber.findMany({ where: { id: { in: row.phoneNumberIds } }, select: { e164: true }, orderBy: { e164: "asc" } });
+      const e164s = numbers.map((n) => n.e164);
+      try {
+        const carrier = this.carriers.byName(row.carrier ?? "sandbox");
+        const found = row.carrierAttempts > 0 ? await carrier.findTollFreeVerification(row.id, e164s) : undefined;
+        const request = found ?? (await carrier.submitTollFreeVerification(carrierRequestOf(row, e164s)));
+        await this.prisma.tollFreeVerification.updateMany({
+          where: claim,
+          data: { carrierStatus: "SUBMITTED", carrierRequestId: request.requestId, carrierReviewStatus: request.status, carrierError: null, carrierSubmittedAt: new Date(), carrierNextAttemptAt: null },
+        });
+        this.logger.info({ tollFreeVerificationId: id, carrier: carrier.name, requestId: request.requestId, attempts }, "toll-free verification registered with the carrier");
+      } catch (error) {
+        const retryable = !(error instanceof CarrierFailure) || error.retryable;
+        const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+        await this.prisma.tollFreeVerification.updateMany({
+          where: claim,
+          data: retryable
+            ? { carrierError: message, carrierNextAttemptAt: new Date(now.getTime() + backoffMs(attempts, 30_000, 3_600_000)) }
+            : { carrierStatus: "FAILED", carrierError: message, carrierNextAttemptAt: null },
+        });
+        this.logger.warn({ tollFreeVerificationId: id, err: error, attempts, retryable }, retryable ? "toll-free carrier submission failed; will retry" : "the carrier refused the toll-free verification");
+      }
+    } catch (error) {
+      this.logger.error({ err: error, tollFreeVerificationId: id }, "toll-free carrier submission failed");
+    }
+  }
+
+  /** The carrier holding the verification's numbers (bought through it); the sandbox when none does (manual and SIP-trunk numbers). */
+  async #carrierFor(phoneNumberIds: readonly string[]): Promise<string> {
+    const held = await this.prisma.phoneNumber.findFirst({ where: { id: { in: [...phoneNumberIds] }, carrier: { not: null } }, select: { carrier: true }, orderBy: { createdAt: "asc" } });
+    return held?.carrier ?? "sandbox";
   }
 
   /** The operators' review queue across organizations: submitted ones (never drafts), in the given statuses or all. */

@@ -1,3 +1,6 @@
+-- CreateEnum
+CREATE TYPE "CarrierSubmissionStatus" AS ENUM ('PENDING', 'SUBMITTED', 'FAILED');
+
 -- AlterEnum
 ALTER TYPE "EventType" ADD VALUE 'TOLL_FREE_VERIFICATION_STATUS_CHANGED';
 
@@ -37,6 +40,14 @@ CREATE TABLE "TollFreeVerification" (
     "submittedAt" TIMESTAMP(3),
     "decidedAt" TIMESTAMP(3),
     "decidedBy" TEXT,
+    "carrier" TEXT,
+    "carrierStatus" "CarrierSubmissionStatus",
+    "carrierRequestId" TEXT,
+    "carrierReviewStatus" TEXT,
+    "carrierError" TEXT,
+    "carrierAttempts" INTEGER NOT NULL DEFAULT 0,
+    "carrierNextAttemptAt" TIMESTAMP(3),
+    "carrierSubmittedAt" TIMESTAMP(3),
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
 
@@ -48,6 +59,9 @@ CREATE INDEX "TollFreeVerification_organizationId_createdAt_id_idx" ON "TollFree
 
 -- CreateIndex
 CREATE INDEX "TollFreeVerification_status_submittedAt_id_idx" ON "TollFreeVerification"("status", "submittedAt", "id");
+
+-- CreateIndex
+CREATE INDEX "TollFreeVerification_carrierStatus_carrierNextAttemptAt_idx" ON "TollFreeVerification"("carrierStatus", "carrierNextAttemptAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "TollFreeVerification_organizationId_current_key" ON "TollFreeVerification"("organizationId", "current");
