@@ -480,12 +480,12 @@ describe("toll-free verification", () => {
     // Not due yet: nothing happens. Once the backoff has passed, the job finds the request the lost answer created.
     const rowId = (decodeId(submitted.id, "TollFreeVerification", []) as { id: string }).id;
     await env.switchboard.services.tollFreeVerification.submitToCarrier(rowId);
-    assert.equal(sandbox.tollFreeVerifications.get(rowId)?.creations, 1);
+    assert.equal(sandbox.tollFreeVerification(rowId)?.creations, 1);
     await env.switchboard.services.tollFreeVerification.submitDueToCarrier(new Date(Date.now() + 3_600_000));
     registration = (await org.client.data(Overview)).tollFreeVerification.submission!.carrierSubmission as typeof registration;
     assert.deepEqual([registration.status, registration.lastError, registration.attempts], ["SUBMITTED", null, 2]);
-    assert.equal(registration.requestId, sandbox.tollFreeVerifications.get(rowId)?.requestId);
-    assert.equal(sandbox.tollFreeVerifications.get(rowId)?.creations, 1, "one request at the carrier");
+    assert.equal(registration.requestId, sandbox.tollFreeVerification(rowId)?.requestId);
+    assert.equal(sandbox.tollFreeVerification(rowId)?.creations, 1, "one request at the carrier");
 
     const refusedOrg = await createOrganization("tf-carrier-refused");
     await createNumber(refusedOrg, uniqueE164("+1855"));

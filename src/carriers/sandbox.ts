@@ -126,7 +126,12 @@ interface SandboxState {
   numbers: Record<string, CarrierNumber>;
   /** Accepted messages by our reference: one per reference, whatever the number of requests. */
   messages: Record<string, SandboxMessage>;
+  /** Toll-free verification requests by our reference (absent in state files of older versions). */
+  tollFreeVerifications?: Record<string, SandboxTollFreeVerification>;
 }
+
+/** A toll-free verification request the sandbox holds; `creations` counts the requests that created it (tests check it is 1). */
+export type SandboxTollFreeVerification = TollFreeVerificationRequest & { requestId: string; creations: number };
 
 /** Area codes whose inventory is always empty, to exercise fallback and shortage handling. */
 export const SANDBOX_SOLD_OUT_AREA_CODES = ["212", "917"];
@@ -342,8 +347,11 @@ export class SandboxCarrier implements CarrierAdapter {
     return { carrierMessageId, status: "QUEUED" };
   }
 
-  /** Toll-free verification requests by reference, with the number of requests that created one (tests check it is 1). */
-  readonly tollFreeVerifications = new Map<string, TollFreeVerificationRequest & { requestId: string; creations: number }>();
+  /** A toll-free verification request by our reference (also what an earlier process of this account created). */
+  tollFreeVerification(reference: string): SandboxTollFreeVerification | undefined {
+    const found = this.#state.tollFreeVerifications?.[reference];
+    return found && { ...found };
+  }
 
   /**
    * Creates a toll-free verification request, "In Progress". Its special input: a business named
@@ -355,8 +363,10 @@ export class SandboxCarrier implements CarrierAdapter {
       throw new CarrierFailure("REJECTED", "422: the sandbox refuses toll-free verifications of businesses named \"Sandbox Refused ...\"", this.name);
     }
     const requestId = `sbx_tfv_${randomUUID()}`;
-    const previous = this.tollFreeVerifications.get(request.reference);
-    this.tollFreeVerifications.set(request.reference, { ...request, requestId, creations: (previous?.creations ?? 0) + 1 });
+    const held = (this.#state.tollFreeVerifications ??= {});
+    held[request.reference] = { ...request, requestId, creations: (held[request.reference]?.creations ?? 0) + 1 };
+    // Saved before anything can crash: the carrier holds the request from here on.
+    this.#save();
     if (this.faults.timeoutAfterTollFreeSubmitNext > 0) {
       this.faults.timeoutAfterTollFreeSubmitNext--;
       throw new CarrierFailure("TIMEOUT", "the carrier did not answer in time", this.name);
@@ -366,7 +376,7 @@ export class SandboxCarrier implements CarrierAdapter {
 
   async findTollFreeVerification(reference: string): Promise<CarrierTollFreeVerification | undefined> {
     await this.#enter("findTollFreeVerification");
-    const found = this.tollFreeVerifications.get(reference);
+    const found = this.#state.tollFreeVerifications?.[reference];
     return found && { requestId: found.requestId, status: "In Progress" };
   }
 
