@@ -93,7 +93,7 @@ export const TollFreeVerificationRef = builder.prismaNode("TollFreeVerification"
     carrierSubmission: t.field({
       type: TollFreeCarrierSubmissionRef,
       nullable: true,
-      description: "Its registration with the carrier, from the approval on; null before.",
+      description: "Its registration with the carrier, from the approval on; null before (and for a verification that listed no toll-free number).",
       resolve: (v) => (v.carrierStatus ? v : null),
     }),
     reviewerNotification: t.field({

@@ -124,7 +124,8 @@ function carrierRequestOf(row: TollFreeVerification, phoneNumbers: string[]): To
  * operator review and the same reviewer notification outbox. An approved verification covers every
  * US toll-free number of the organization; each submission records the ones it had when submitted.
  * Every status change records an event in the same transaction and refreshes the setup status of
- * the organization's toll-free numbers.
+ * the organization's toll-free numbers. An approval is then registered with the carrier that holds
+ * the numbers (submitToCarrier), crash safe.
  */
 export class TollFreeVerificationService {
   constructor(
@@ -169,8 +170,9 @@ export class TollFreeVerificationService {
       if (!step.ok) throw new VerificationTransitionError(row.status, input.decision, step.allowedFrom);
       const approved = input.decision === "APPROVE";
       const decidedAt = new Date();
-      // The intent to register the approval with the carrier commits with the approval (submitDueToCarrier finishes it).
-      const carrierIntent = approved ? { carrier: await this.#carrierFor(row.phoneNumberIds), carrierStatus: "PENDING" as const, carrierNextAttemptAt: decidedAt } : {};
+      // The intent to register the approval with the carrier commits with the approval (submitDueToCarrier
+      // finishes it); a verification that lists no number has nothing to register.
+      const carrierIntent = approved && row.phoneNumberIds.length > 0 ? { carrier: await this.#carrierFor(row.phoneNumberIds), carrierStatus: "PENDING" as const, carrierNextAttemptAt: decidedAt } : {};
       return this.prisma.$transaction(async (tx) => {
         const [verification] = await tx.tollFreeVerification.updateManyAndReturn({
           where: { id: row.id, current: true, status: row.status },
