@@ -9,6 +9,7 @@ import { startMessageSender } from "./jobs/message-sender.ts";
 import { startOrderPoller } from "./jobs/order-poller.ts";
 import { startReviewerNotifier } from "./jobs/reviewer-notifier.ts";
 import { startVoiceSettingsSync } from "./jobs/voice-settings-sync.ts";
+import { startTollFreeCarrierJob } from "./jobs/toll-free-carrier.ts";
 import { startWebhookDeliverer } from "./jobs/webhook-deliverer.ts";
 import { Metrics } from "./observability/metrics.ts";
 import type { Tracing } from "./observability/tracing.ts";
@@ -41,6 +42,8 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
   const eventRetention = startEventRetention(database.prisma, config.eventRetentionDays, logger, metrics);
   const messageSender = startMessageSender(services.messageSender, config.messageSending.pollSeconds, logger, metrics);
   const webhookDeliverer = startWebhookDeliverer(services.webhookDeliverer, config.customerWebhooks.pollSeconds, logger, metrics);
+  // Approved toll-free verifications are registered with their carrier on approval; this finishes what failed or a crash interrupted.
+  const tollFreeCarrierJob = startTollFreeCarrierJob(services.tollFreeVerification, config.carrier.orderPollSeconds, logger, metrics);
   const reviewerNotifier = services.reviewerNotifications
     ? startReviewerNotifier(services.reviewerNotifications, config.reviewerWebhook.pollSeconds, logger, metrics)
     : undefined;
@@ -59,6 +62,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
       await messageSender.stop();
       await services.carriers.sandbox.stopReports();
       await webhookDeliverer.stop();
+      await tollFreeCarrierJob.stop();
       await reviewerNotifier?.stop();
       await campaignsResumed;
       await bus.close();

@@ -1,17 +1,17 @@
 import DataLoader from "dataloader";
 import type { PrismaClient } from "./db/client.ts";
-import type { VerificationStatus } from "./domain/setup-status.ts";
+import type { OrganizationVerificationStatuses, VerificationStatus } from "./domain/setup-status.ts";
 
 export interface Loaders {
-  /** The organization's 10DLC verification status, loaded once per request for every number's setup status. */
-  readonly verificationStatus: DataLoader<string, VerificationStatus>;
+  /** The organization's 10DLC and toll-free verification statuses, loaded once per request for every number's setup status. */
+  readonly verificationStatuses: DataLoader<string, OrganizationVerificationStatuses>;
   /**
-   * The status already known in this request (loaded, or read by the page's own statement), so a
+   * The statuses already known in this request (loaded, or read by the page's own statement), so a
    * list's setup statuses resolve at once instead of as one promise per row.
    */
-  knownVerificationStatus(organizationId: string): VerificationStatus | undefined;
-  /** Records a status read some other way (src/numbers/page-resolver.ts). */
-  primeVerificationStatus(organizationId: string, status: VerificationStatus): void;
+  knownVerificationStatuses(organizationId: string): OrganizationVerificationStatuses | undefined;
+  /** Records statuses read some other way (src/numbers/page-resolver.ts). */
+  primeVerificationStatuses(organizationId: string, statuses: OrganizationVerificationStatuses): void;
 }
 
 /**
@@ -19,30 +19,34 @@ export interface Loaders {
  * (whose context gets fresh loaders per event, for each subscriber) never load a verification.
  */
 export function createLoaders(prisma: PrismaClient): Loaders {
-  let known: Map<string, VerificationStatus> | undefined;
-  let loader: DataLoader<string, VerificationStatus> | undefined;
-  const verificationStatus = () =>
-    // One statement for every organization a request touches: the status of each one's current submission.
-    (loader ??= new DataLoader<string, VerificationStatus>(async (organizationIds) => {
-      const current = await prisma.verification.findMany({
-        where: { organizationId: { in: [...organizationIds] }, current: true },
-        select: { organizationId: true, status: true },
-      });
-      const byOrganization = new Map(current.map((v) => [v.organizationId, v.status]));
-      return organizationIds.map((id): VerificationStatus => {
-        const status = byOrganization.get(id) ?? "MISSING";
-        (known ??= new Map()).set(id, status);
-        return status;
+  let known: Map<string, OrganizationVerificationStatuses> | undefined;
+  let loader: DataLoader<string, OrganizationVerificationStatuses> | undefined;
+  const verificationStatuses = () =>
+    // One statement for every organization a request touches: the status of each one's current submissions.
+    (loader ??= new DataLoader<string, OrganizationVerificationStatuses>(async (organizationIds) => {
+      const rows = await prisma.$queryRawUnsafe<Array<{ id: string; tenDlc: VerificationStatus | null; tollFree: VerificationStatus | null }>>(
+        `SELECT o.id::text AS "id",
+                (SELECT v."status"::text FROM "Verification" v WHERE v."organizationId" = o.id AND v."current") AS "tenDlc",
+                (SELECT f."status"::text FROM "TollFreeVerification" f WHERE f."organizationId" = o.id AND f."current") AS "tollFree"
+           FROM unnest($1::uuid[]) AS o(id)`,
+        [...organizationIds],
+      );
+      const byOrganization = new Map(rows.map((row) => [row.id, row]));
+      return organizationIds.map((id): OrganizationVerificationStatuses => {
+        const row = byOrganization.get(id);
+        const statuses = { tenDlc: row?.tenDlc ?? "MISSING", tollFree: row?.tollFree ?? "MISSING" };
+        (known ??= new Map()).set(id, statuses);
+        return statuses;
       });
     }));
   return {
-    get verificationStatus() {
-      return verificationStatus();
+    get verificationStatuses() {
+      return verificationStatuses();
     },
-    knownVerificationStatus: (organizationId) => known?.get(organizationId),
-    primeVerificationStatus(organizationId, status) {
-      (known ??= new Map()).set(organizationId, status);
-      verificationStatus().prime(organizationId, status);
+    knownVerificationStatuses: (organizationId) => known?.get(organizationId),
+    primeVerificationStatuses(organizationId, statuses) {
+      (known ??= new Map()).set(organizationId, statuses);
+      verificationStatuses().prime(organizationId, statuses);
     },
   };
 }

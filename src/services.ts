@@ -27,6 +27,7 @@ import { instrumentPayments } from "./observability/payments.ts";
 import { SmsCampaigns } from "./verification/campaigns.ts";
 import { ReviewerNotifications } from "./verification/reviewer-notifications.ts";
 import { currentVerificationStatus, VerificationService } from "./verification/service.ts";
+import { currentTollFreeVerificationStatus, TollFreeVerificationService } from "./verification/toll-free.ts";
 import { WebhookDeliverer } from "./webhooks/deliverer.ts";
 import { WebhookEndpoints } from "./webhooks/service.ts";
 
@@ -46,6 +47,8 @@ export interface Services {
   /** Caller ID names and fallbacks: intent, carrier, outcome; the voice settings job finishes what is left PENDING. */
   voiceSettings: VoiceSettingsService;
   verification: VerificationService;
+  /** The organization's toll-free SMS verification (US toll-free numbers). */
+  tollFreeVerification: TollFreeVerificationService;
   campaigns: SmsCampaigns;
   messages: MessageService;
   /** The outbound message outbox: sends QUEUED messages, retries, finishes what a crash interrupted. */
@@ -70,7 +73,10 @@ export interface Services {
 
 export function createServices(prisma: PrismaClient, config: Config, secrets: SecretBox, logger: Logger, bus: EventBus, metrics?: Metrics): Services {
   const authenticator = new Authenticator(prisma, config, logger);
-  const setupStatus = new SetupStatusChanges(prisma, bus, logger, (organizationId) => currentVerificationStatus(prisma, organizationId));
+  const setupStatus = new SetupStatusChanges(prisma, bus, logger, async (organizationId) => {
+    const [tenDlc, tollFree] = await Promise.all([currentVerificationStatus(prisma, organizationId), currentTollFreeVerificationStatus(prisma, organizationId)]);
+    return { tenDlc, tollFree };
+  });
   const carriers = createCarriers(config, logger, metrics);
   const campaigns = new SmsCampaigns(prisma, setupStatus, logger);
   // Numbers that become eligible later (bought and activated, added, made SMS-capable) join the campaign of an approved organization.
@@ -110,6 +116,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     clock,
     apiKeys: new ApiKeyService(prisma, (id) => authenticator.forgetApiKey(id)),
     verification: new VerificationService(prisma, setupStatus, campaigns, bus, logger),
+    tollFreeVerification: new TollFreeVerificationService(prisma, setupStatus, bus, carriers, recoverAfterMs, logger),
     campaigns,
     messages: new MessageService(prisma, carriers, bus, logger, messageSender),
     messageSender,

@@ -42,6 +42,7 @@ interface World {
   eventId?: string;
   webhookSecrets: string[];
   verificationId?: string;
+  tollFreeVerificationId?: string;
 }
 
 const ids = (nodes: Array<{ id: string } | null> | undefined) => (nodes ?? []).flatMap((node) => (node ? [node.id] : []));
@@ -158,6 +159,32 @@ const EXAMPLES: Record<string, (world: World) => Call> = {
     variables: { input: { id: w.verificationId, decision: "APPROVE" } },
     targets: () => [w.verificationId!],
   }),
+  saveTollFreeVerificationDraft: () => ({
+    query: `mutation($input: SaveTollFreeVerificationDraftInput!) { saveTollFreeVerificationDraft(input: $input) { __typename ... on SaveTollFreeVerificationDraftSuccess { tollFreeVerification { id } } } }`,
+    variables: { input: { business: { name: "Acme Robotics, Inc." } } },
+    targets: (data) => [data.saveTollFreeVerificationDraft.tollFreeVerification.id],
+  }),
+  submitTollFreeVerification: (w) => ({
+    query: `mutation($input: SubmitTollFreeVerificationInput!) { submitTollFreeVerification(input: $input) { __typename } }`,
+    variables: {
+      input: {
+        business: { website: "https://acme.example.com", address: { street: "1 Market St", city: "San Francisco", region: "CA", postalCode: "94105", country: "US" } },
+        contact: { firstName: "Ada", lastName: "Lovelace", email: "ada@acme.example.com", phone: "+14155550100" },
+        useCase: "ACCOUNT_NOTIFICATION",
+        useCaseSummary: "Order updates",
+        sampleMessages: ["Acme: your order shipped"],
+        optInDescription: "Checkbox at checkout",
+        expectedMonthlyVolume: 100,
+      },
+    },
+    targets: () => [w.tollFreeVerificationId!],
+  }),
+  decideTollFreeVerification: (w) => ({
+    as: "operator",
+    query: `mutation AuditDecide($input: DecideTollFreeVerificationInput!) { decideTollFreeVerification(input: $input) { __typename } }`,
+    variables: { input: { id: w.tollFreeVerificationId, decision: "APPROVE" } },
+    targets: () => [w.tollFreeVerificationId!],
+  }),
   sendMessage: (w) => ({
     query: `mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename } }`,
     variables: { input: { phoneNumberId: w.manualId, to: "+14155550123", body: "hello" } },
@@ -221,6 +248,7 @@ function learn(world: World, name: string, data: any) {
   if (name === "provisionPhoneNumber") world.provisionedId = payload.phoneNumber.id;
   if (name === "createApiKey") [world.keyId, world.keySecret] = [payload.apiKey.id, payload.secret];
   if (name === "saveVerificationDraft") world.verificationId = payload.verification.id;
+  if (name === "saveTollFreeVerificationDraft") world.tollFreeVerificationId = payload.tollFreeVerification.id;
   if (name === "createWebhookEndpoint") [world.endpointId] = [payload.webhookEndpoint.id];
   if (name === "createWebhookEndpoint" || name === "rotateWebhookSecret") world.webhookSecrets.push(payload.secret);
 }

@@ -27,6 +27,8 @@ import {
 import { ProvisionPhoneNumberInput, ProvisionPhoneNumbersInput, RepairCarrierReconciliationInput } from "../src/numbers/provisioning.ts";
 import { schema } from "../src/schema/index.ts";
 import { DecideVerificationInput } from "../src/verification/service.ts";
+import { TollFreeVerificationInput } from "../src/domain/toll-free.ts";
+import { DecideTollFreeVerificationInput } from "../src/verification/toll-free.ts";
 import { CreateWebhookEndpointInput, RedeliverEventInput, UpdateWebhookEndpointInput, WebhookEndpointTargetInput } from "../src/webhooks/service.ts";
 
 /** Every mutation of the schema and the zod schema its service parses the input with. */
@@ -56,6 +58,9 @@ const INPUTS: Record<string, z.ZodType> = {
   saveVerificationDraft: VerificationInput,
   submitVerification: VerificationInput,
   decideVerification: DecideVerificationInput,
+  saveTollFreeVerificationDraft: TollFreeVerificationInput,
+  submitTollFreeVerification: TollFreeVerificationInput,
+  decideTollFreeVerification: DecideTollFreeVerificationInput,
   createWebhookEndpoint: CreateWebhookEndpointInput,
   updateWebhookEndpoint: UpdateWebhookEndpointInput,
   deleteWebhookEndpoint: WebhookEndpointTargetInput,

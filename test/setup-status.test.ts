@@ -12,6 +12,7 @@ function input(overrides: Partial<SetupStatusInput> = {}): SetupStatusInput {
     status: "ACTIVE",
     source: "MANUAL",
     direction: "BOTH",
+    e164: "+14155550100",
     country: "US",
     smsCapable: false,
     suspendedAt: null,
@@ -21,6 +22,7 @@ function input(overrides: Partial<SetupStatusInput> = {}): SetupStatusInput {
     outboundTrunk: { ...emptyTrunk, ipAuthentication: false },
     smsCampaignStatus: null,
     verificationStatus: "MISSING",
+    tollFreeVerificationStatus: "MISSING",
     ...overrides,
   };
 }
@@ -341,6 +343,26 @@ describe("computeSetupStatus", () => {
         assert.equal(s.smsReady, true, country);
         assert.deepEqual(codes(s), [], country);
       }
+    });
+
+    test("a US toll-free number needs the toll-free verification, not 10DLC: TOLL_FREE_VERIFICATION_REQUIRED until approved", () => {
+      for (const tollFreeVerificationStatus of ["MISSING", "DRAFT", "SUBMITTED", "REJECTED"] as const) {
+        const s = computeSetupStatus(smsInput({ e164: "+18005550100", tollFreeVerificationStatus, smsCampaignStatus: null }));
+        assert.equal(s.smsReady, false, tollFreeVerificationStatus);
+        assert.deepEqual(issuesWith(s, "TOLL_FREE_VERIFICATION_REQUIRED").map((i) => i.field), ["tollFreeVerification"], tollFreeVerificationStatus);
+        assert.deepEqual(codes(s), ["TOLL_FREE_VERIFICATION_REQUIRED"], tollFreeVerificationStatus);
+        assert.equal(s.status, "READY", "SMS alone never makes a voice-ready number ACTION_REQUIRED");
+      }
+      const approved = computeSetupStatus(smsInput({ e164: "+18885550123", verificationStatus: "MISSING", tollFreeVerificationStatus: "APPROVED", smsCampaignStatus: null }));
+      assert.equal(approved.smsReady, true);
+      assert.deepEqual(codes(approved), []);
+    });
+
+    test("a toll-free approval does nothing for a local US number, and a non-US toll-free number needs neither", () => {
+      const local = computeSetupStatus(smsInput({ verificationStatus: "MISSING", tollFreeVerificationStatus: "APPROVED" }));
+      assert.deepEqual(codes(local), ["SMS_VERIFICATION_REQUIRED"]);
+      const uk = computeSetupStatus(smsInput({ e164: "+448001234567", country: "GB", verificationStatus: "MISSING", smsCampaignStatus: null }));
+      assert.deepEqual(codes(uk), []);
     });
 
     test("a non-US number still has to be SMS-capable", () => {

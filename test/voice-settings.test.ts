@@ -267,7 +267,9 @@ describe("setup status rules with a fallback (pure)", () => {
     inboundTrunk: { addresses: [], allowedSourceIps: [], authUsername: null, hasPassword: false },
     outboundTrunk: { addresses: [], allowedSourceIps: [], authUsername: null, hasPassword: false, ipAuthentication: false },
     smsCampaignStatus: null,
+    e164: "+14155550100",
     verificationStatus: "MISSING",
+    tollFreeVerificationStatus: "MISSING",
   };
   const voice = (s: ReturnType<typeof computeSetupStatus>) => [s.status, s.inboundRoute, s.inboundReady, s.issues.map((i) => i.code).filter((c) => !c.startsWith("SMS_"))];
 

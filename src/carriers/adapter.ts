@@ -97,6 +97,10 @@ export interface CarrierAdapter {
    * wrapper still never repeats it by itself (the outbox decides).
    */
   sendMessage(request: OutboundMessageRequest): Promise<SentMessage>;
+  /** Creates a toll-free verification request. Not idempotent: after a lost answer, look it up with findTollFreeVerification first. */
+  submitTollFreeVerification(request: TollFreeVerificationRequest): Promise<CarrierTollFreeVerification>;
+  /** The request submitted with this reference (for these numbers), if the carrier has one. */
+  findTollFreeVerification(reference: string, phoneNumbers: readonly string[]): Promise<CarrierTollFreeVerification | undefined>;
   /**
    * Whether the carrier keeps one message per reference, so a send whose outcome is unknown (a
    * timeout, a crash mid-call) may be repeated safely. Without it such a send is FAILED, not repeated.
@@ -108,6 +112,32 @@ export interface CallForwarding {
   forwardsTo: string;
   /** Telnyx's forwarding_type. */
   type: "always" | "on-failure";
+}
+
+/** An approved toll-free verification as the carrier is asked to verify it (Telnyx's toll-free verification request). */
+export interface TollFreeVerificationRequest {
+  /** Our submission's id: finds the request again after a lost answer. */
+  reference: string;
+  businessName: string;
+  website: string;
+  address: { street: string; street2: string | null; city: string; region: string; postalCode: string };
+  contact: { firstName: string; lastName: string; email: string; phone: string };
+  /** The toll-free numbers (E.164) to verify. */
+  phoneNumbers: string[];
+  /** One of the SmsUseCase values. */
+  useCase: string;
+  useCaseSummary: string;
+  sampleMessages: string[];
+  optInDescription: string;
+  optInImageUrls: string[];
+  expectedMonthlyVolume: number;
+  additionalInformation: string | null;
+}
+
+/** The carrier's verification request: its id and its own review status. */
+export interface CarrierTollFreeVerification {
+  requestId: string;
+  status: string;
 }
 
 export interface OutboundMessageRequest {

@@ -90,6 +90,9 @@ export function resilient(carrier: CarrierAdapter, options: ResilienceOptions, l
     setCallForwarding: (id, forwarding) => call(safe, "setCallForwarding", () => carrier.setCallForwarding(id, forwarding)),
     // One attempt, like placing an order: the message outbox retries, with the same reference.
     sendMessage: (request) => call(once, "sendMessage", () => carrier.sendMessage(request)),
+    // One attempt: a creation; the toll-free service looks the request up by reference before trying again.
+    submitTollFreeVerification: (request) => call(once, "submitTollFreeVerification", () => carrier.submitTollFreeVerification(request)),
+    findTollFreeVerification: (reference, numbers) => call(safe, "findTollFreeVerification", () => carrier.findTollFreeVerification(reference, numbers)),
     sendsDedupedByReference: carrier.sendsDedupedByReference,
   };
 }

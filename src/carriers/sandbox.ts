@@ -2,7 +2,19 @@ import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseE164 } from "../domain/e164.ts";
 import { isTollFreeAreaCode, keypadDigits, TOLL_FREE_AREA_CODES } from "../domain/number-type.ts";
-import { CarrierFailure, type AvailableNumber, type CallForwarding, type CarrierAdapter, type CarrierNumber, type CarrierOrder, type OutboundMessageRequest, type SearchCriteria, type SentMessage } from "./adapter.ts";
+import {
+  CarrierFailure,
+  type AvailableNumber,
+  type CarrierAdapter,
+  type CarrierNumber,
+  type CarrierOrder,
+  type CallForwarding,
+  type CarrierTollFreeVerification,
+  type OutboundMessageRequest,
+  type SearchCriteria,
+  type SentMessage,
+  type TollFreeVerificationRequest,
+} from "./adapter.ts";
 
 /**
  * Switches tests flip to make the sandbox misbehave like a real carrier. Counters apply to the
@@ -27,6 +39,8 @@ export interface SandboxFaults {
   crashAfterSend: boolean;
   /** The next N sends are accepted (and remembered by reference), then the answer is lost (TIMEOUT). */
   timeoutAfterSendNext: number;
+  /** The next N toll-free verification requests are created (and remembered by reference), then the answer is lost (TIMEOUT). */
+  timeoutAfterTollFreeSubmitNext: number;
 }
 
 /** A message the sandbox accepted; `requests` counts the sends that named its reference. */
@@ -127,7 +141,12 @@ interface SandboxState {
   messages: Record<string, SandboxMessage>;
   /** Voice settings by carrier number id (absent in state files of older versions). */
   voice?: Record<string, SandboxVoiceSettings>;
+  /** Toll-free verification requests by our reference (absent in state files of older versions). */
+  tollFreeVerifications?: Record<string, SandboxTollFreeVerification>;
 }
+
+/** A toll-free verification request the sandbox holds; `creations` counts the requests that created it (tests check it is 1). */
+export type SandboxTollFreeVerification = TollFreeVerificationRequest & { requestId: string; creations: number };
 
 /** Area codes whose inventory is always empty, to exercise fallback and shortage handling. */
 export const SANDBOX_SOLD_OUT_AREA_CODES = ["212", "917"];
@@ -274,6 +293,7 @@ export class SandboxCarrier implements CarrierAdapter {
     crashAfterOrder: false,
     crashAfterSend: false,
     timeoutAfterSendNext: 0,
+    timeoutAfterTollFreeSubmitNext: 0,
   };
   readonly sendsDedupedByReference = true;
   /** Calls made, by method, for tests that check nothing reached the carrier. */
@@ -473,6 +493,39 @@ export class SandboxCarrier implements CarrierAdapter {
       throw new CarrierFailure("TIMEOUT", "the carrier did not answer in time", this.name);
     }
     return { carrierMessageId, status: "QUEUED" };
+  }
+
+  /** A toll-free verification request by our reference (also what an earlier process of this account created). */
+  tollFreeVerification(reference: string): SandboxTollFreeVerification | undefined {
+    const found = this.#state.tollFreeVerifications?.[reference];
+    return found && { ...found };
+  }
+
+  /**
+   * Creates a toll-free verification request, "In Progress". Its special input: a business named
+   * "Sandbox Refused ..." is refused (REJECTED), as a carrier refuses an invalid request.
+   */
+  async submitTollFreeVerification(request: TollFreeVerificationRequest): Promise<CarrierTollFreeVerification> {
+    await this.#enter("submitTollFreeVerification");
+    if (request.businessName.startsWith("Sandbox Refused")) {
+      throw new CarrierFailure("REJECTED", "422: the sandbox refuses toll-free verifications of businesses named \"Sandbox Refused ...\"", this.name);
+    }
+    const requestId = `sbx_tfv_${randomUUID()}`;
+    const held = (this.#state.tollFreeVerifications ??= {});
+    held[request.reference] = { ...request, requestId, creations: (held[request.reference]?.creations ?? 0) + 1 };
+    // Saved before anything can crash: the carrier holds the request from here on.
+    this.#save();
+    if (this.faults.timeoutAfterTollFreeSubmitNext > 0) {
+      this.faults.timeoutAfterTollFreeSubmitNext--;
+      throw new CarrierFailure("TIMEOUT", "the carrier did not answer in time", this.name);
+    }
+    return { requestId, status: "In Progress" };
+  }
+
+  async findTollFreeVerification(reference: string): Promise<CarrierTollFreeVerification | undefined> {
+    await this.#enter("findTollFreeVerification");
+    const found = this.#state.tollFreeVerifications?.[reference];
+    return found && { requestId: found.requestId, status: "In Progress" };
   }
 
   /**

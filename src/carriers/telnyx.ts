@@ -13,11 +13,13 @@ import {
   type CarrierNumber,
   type CarrierOrder,
   type CarrierOrderStatus,
+  type CarrierTollFreeVerification,
   type NumberFeature,
   type OutboundMessageRequest,
   type PhoneNumberType,
   type SearchCriteria,
   type SentMessage,
+  type TollFreeVerificationRequest,
 } from "./adapter.ts";
 
 export interface TelnyxCarrierOptions {
@@ -288,6 +290,49 @@ export class TelnyxCarrier implements CarrierAdapter {
     return { carrierMessageId: response.data.id, status: status === "sent" || status === "delivered" ? "SENT" : "QUEUED" };
   }
 
+  /**
+   * POST /v2/messaging_tollfree/verification/requests. The request has no reference field, so ours
+   * goes into additionalInformation (which the carrier's reviewers read), where
+   * findTollFreeVerification finds it again.
+   */
+  async submitTollFreeVerification(request: TollFreeVerificationRequest): Promise<CarrierTollFreeVerification> {
+    const body: Telnyx.MessagingTollfree.Verification.RequestCreateParams = {
+      businessName: request.businessName,
+      corporateWebsite: request.website,
+      businessAddr1: request.address.street,
+      ...(request.address.street2 ? { businessAddr2: request.address.street2 } : {}),
+      businessCity: request.address.city,
+      businessState: request.address.region,
+      businessZip: request.address.postalCode,
+      businessContactFirstName: request.contact.firstName,
+      businessContactLastName: request.contact.lastName,
+      businessContactEmail: request.contact.email,
+      businessContactPhone: request.contact.phone,
+      messageVolume: messageVolume(request.expectedMonthlyVolume),
+      phoneNumbers: request.phoneNumbers.map((phoneNumber) => ({ phoneNumber })),
+      useCase: TOLL_FREE_USE_CASES[request.useCase] ?? "Mixed",
+      useCaseSummary: request.useCaseSummary,
+      productionMessageContent: request.sampleMessages.join("\n\n"),
+      optInWorkflow: request.optInDescription,
+      optInWorkflowImageURLs: request.optInImageUrls.map((url) => ({ url })),
+      additionalInformation: [request.additionalInformation, referenceNote(request.reference)].filter(Boolean).join("\n\n"),
+    };
+    const created = await this.#call("submitTollFreeVerification", (client, options) => client.messagingTollfree.verification.requests.create(body, options));
+    if (!created?.id) throw this.#malformed("submitTollFreeVerification", "the verification request has no id");
+    return { requestId: created.id, status: created.verificationStatus ?? "In Progress" };
+  }
+
+  /** GET /v2/messaging_tollfree/verification/requests?phone_number=: the one whose additionalInformation names our reference. */
+  async findTollFreeVerification(reference: string, phoneNumbers: readonly string[]): Promise<CarrierTollFreeVerification | undefined> {
+    if (phoneNumbers.length === 0) return undefined;
+    const note = referenceNote(reference);
+    const page = await this.#call("findTollFreeVerification", (client, options) =>
+      client.messagingTollfree.verification.requests.list({ phone_number: phoneNumbers[0]!, page: 1, page_size: 100 }, options),
+    );
+    const found = (page.records ?? []).find((r) => r.additionalInformation?.includes(note));
+    return found?.id ? { requestId: found.id, status: found.verificationStatus ?? "In Progress" } : undefined;
+  }
+
   /** Maps an order; `reference` and `e164` fill in what the answer leaves out. */
   async #toOrder(data: TelnyxOrderData, reference?: string, e164?: string): Promise<CarrierOrder> {
     const line = data.phone_numbers?.[0];
@@ -365,6 +410,38 @@ export class TelnyxCarrier implements CarrierAdapter {
     return new CarrierFailure(kind, safe, this.name);
   }
 }
+
+/** Our SmsUseCase values as Telnyx's toll-free use case categories. */
+const TOLL_FREE_USE_CASES: Record<string, Telnyx.MessagingTollfree.Verification.UseCaseCategories> = {
+  TWO_FACTOR_AUTHENTICATION: "2FA",
+  ACCOUNT_NOTIFICATION: "App Notifications",
+  CUSTOMER_CARE: "Conversational / Alerts",
+  DELIVERY_NOTIFICATION: "Order Notifications",
+  FRAUD_ALERT: "Fraud Alerts",
+  MARKETING: "General Marketing",
+  MIXED: "Mixed",
+  LOW_VOLUME_MIXED: "Mixed",
+};
+
+const MESSAGE_VOLUMES: Array<[number, Telnyx.MessagingTollfree.Verification.Volume]> = [
+  [10, "10"],
+  [100, "100"],
+  [1_000, "1,000"],
+  [10_000, "10,000"],
+  [100_000, "100,000"],
+  [250_000, "250,000"],
+  [500_000, "500,000"],
+  [750_000, "750,000"],
+  [1_000_000, "1,000,000"],
+  [5_000_000, "5,000,000"],
+];
+
+/** Telnyx's messageVolume: the smallest of its buckets that holds the expected monthly volume. */
+export function messageVolume(perMonth: number): Telnyx.MessagingTollfree.Verification.Volume {
+  return MESSAGE_VOLUMES.find(([limit]) => perMonth <= limit)?.[1] ?? "10,000,000+";
+}
+
+const referenceNote = (reference: string) => `Switchboard reference: ${reference}`;
 
 /** The SDK's baseURL: the API root including "/v2". */
 function apiRoot(baseUrl: string): string {

@@ -117,22 +117,33 @@ export class CarrierError extends AppError {
   }
 }
 
-/** What a US number still needs before it may send SMS (10DLC). */
-export type SmsRequirement = "VERIFICATION_APPROVED" | "CAMPAIGN_ASSIGNED";
+/** What a US number still needs before it may send SMS: 10DLC's two steps for local numbers, or the toll-free verification. */
+export type SmsRequirement = "VERIFICATION_APPROVED" | "CAMPAIGN_ASSIGNED" | "TOLL_FREE_VERIFICATION_APPROVED";
 
-/** Outbound SMS from a US number needs an approved 10DLC verification and the number on a campaign. */
+/** The verification a US number's SMS need: 10DLC for local numbers, toll-free verification for toll-free ones. */
+export type SmsVerification = "TEN_DLC" | "TOLL_FREE";
+
+const REQUIREMENT_TEXT: Record<SmsRequirement, (status: VerificationStatus) => string> = {
+  VERIFICATION_APPROVED: (status) => `the organization's 10DLC verification is approved (it is ${status})`,
+  CAMPAIGN_ASSIGNED: () => "the number is assigned to a 10DLC campaign",
+  TOLL_FREE_VERIFICATION_APPROVED: (status) => `the organization's toll-free verification is approved (it is ${status})`,
+};
+
+/**
+ * Outbound SMS from a US number needs the organization's verification (`verification` names which)
+ * approved and, for 10DLC, the number on a campaign.
+ */
 export class VerificationRequiredError extends AppError {
   readonly code = "VERIFICATION_REQUIRED" as const;
   constructor(
+    readonly verification: SmsVerification,
     readonly missing: SmsRequirement[],
+    /** The status of the named verification (MISSING without one). */
     readonly verificationStatus: VerificationStatus,
+    /** The number's 10DLC campaign assignment; always null for toll-free numbers. */
     readonly smsCampaignStatus: SmsCampaignStatus | null,
   ) {
-    super(
-      `US numbers send SMS only once ${missing
-        .map((m) => (m === "VERIFICATION_APPROVED" ? `the organization's 10DLC verification is approved (it is ${verificationStatus})` : "the number is assigned to a 10DLC campaign"))
-        .join(" and ")}`,
-    );
+    super(`${verification === "TOLL_FREE" ? "US toll-free numbers" : "US numbers"} send SMS only once ${missing.map((m) => REQUIREMENT_TEXT[m](verificationStatus)).join(" and ")}`);
     this.name = "VerificationRequiredError";
   }
 }

@@ -1,10 +1,11 @@
 /**
  * A phone number's setup status: whether it can really take and place calls and send SMS, and
  * what to fix when it cannot. A pure function of the number, its agent, its trunks, the
- * organization's 10DLC verification and its billing state (design.md, "Setup status rules").
+ * organization's 10DLC and toll-free verifications and its billing state (design.md, "Setup status rules").
  */
 
 import type { NumberStatus } from "./lifecycle.ts";
+import { needsTollFreeVerification } from "./toll-free.ts";
 import { trunkView, type TrunkColumns } from "./trunks.ts";
 import { fallbackUsable, type VoiceSettingStatus } from "./voice-settings.ts";
 
@@ -16,6 +17,12 @@ export type NumberDirection = "INBOUND" | "OUTBOUND" | "BOTH";
 /** The organization's verification status: its current submission's, or MISSING without one. */
 export type VerificationStatus = "MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED";
 export type SmsCampaignStatus = "PENDING" | "ASSIGNED" | "FAILED";
+
+/** The organization's two SMS verifications, each its current submission's status: 10DLC (local US numbers) and toll-free. */
+export interface OrganizationVerificationStatuses {
+  tenDlc: VerificationStatus;
+  tollFree: VerificationStatus;
+}
 
 export const SETUP_STATUSES = ["READY", "PENDING", "ACTION_REQUIRED", "SUSPENDED", "RELEASED"] as const;
 export type OverallSetupStatus = (typeof SETUP_STATUSES)[number];
@@ -29,6 +36,7 @@ export const SETUP_ISSUE_CODES = [
   "SMS_NOT_CAPABLE",
   "SMS_VERIFICATION_REQUIRED",
   "SMS_CAMPAIGN_NOT_ASSIGNED",
+  "TOLL_FREE_VERIFICATION_REQUIRED",
   "PROVISIONING_FAILED",
   "SUSPENDED_FOR_NONPAYMENT",
   "FALLBACK_NOT_CONFIGURED",
@@ -72,6 +80,8 @@ export interface SetupStatusInput {
   status: NumberStatus;
   source: NumberSource;
   direction: NumberDirection;
+  /** E.164: whether the number is toll-free decides which SMS verification it needs. */
+  e164: string;
   country: string;
   smsCapable: boolean;
   suspendedAt: Date | null;
@@ -80,9 +90,12 @@ export interface SetupStatusInput {
   inboundTrunk: TrunkState;
   outboundTrunk: TrunkState & { ipAuthentication: boolean };
   smsCampaignStatus: SmsCampaignStatus | null;
+  /** The organization's 10DLC verification status. */
   verificationStatus: VerificationStatus;
   /** The number's fallback (failover routing), if one is set, with its carrier status. */
   fallback?: { status: VoiceSettingStatus | null; statusReason: string | null } | null;
+  /** The organization's toll-free verification status. */
+  tollFreeVerificationStatus: VerificationStatus;
 }
 
 export const allowsInbound = (direction: NumberDirection) => direction !== "OUTBOUND";
@@ -124,6 +137,17 @@ function smsIssues(input: SetupStatusInput): SetupIssue[] {
     return [{ code: "SMS_NOT_CAPABLE", message: "This number cannot send or receive SMS.", field: "capabilities.sms" }];
   }
   if (input.country !== "US") return [];
+  // A US toll-free number texts under the toll-free verification; 10DLC (and its campaigns) is for local numbers.
+  if (needsTollFreeVerification(input)) {
+    if (input.tollFreeVerificationStatus === "APPROVED") return [];
+    return [
+      {
+        code: "TOLL_FREE_VERIFICATION_REQUIRED",
+        message: "US carriers require an approved toll-free verification before this toll-free number sends SMS.",
+        field: "tollFreeVerification",
+      },
+    ];
+  }
   const issues: SetupIssue[] = [];
   if (input.verificationStatus !== "APPROVED") {
     issues.push({
@@ -223,7 +247,7 @@ export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
 }
 
 /** A stored number's row as setup status reads it: its columns, its agent's status and its trunks. */
-export type StoredNumber = Omit<SetupStatusInput, "agent" | "inboundTrunk" | "outboundTrunk" | "verificationStatus" | "fallback"> &
+export type StoredNumber = Omit<SetupStatusInput, "agent" | "inboundTrunk" | "outboundTrunk" | "verificationStatus" | "tollFreeVerificationStatus" | "fallback"> &
   TrunkColumns & { agent: { status: "ACTIVE" | "PAUSED" } | null } & {
     /** The fallback columns (absent in rows read before they existed: no fallback). */
     fallbackForwardTo?: string | null;
@@ -232,13 +256,14 @@ export type StoredNumber = Omit<SetupStatusInput, "agent" | "inboundTrunk" | "ou
     fallbackStatusReason?: string | null;
   };
 
-/** The setup status of a stored number (with its agent's status) under the organization's verification. */
-export function setupStatusOf(number: StoredNumber, verificationStatus: VerificationStatus): SetupStatus {
+/** The setup status of a stored number (with its agent's status) under the organization's verifications. */
+export function setupStatusOf(number: StoredNumber, verifications: OrganizationVerificationStatuses): SetupStatus {
   // The fields it reads, named: a list page computes this for every row.
   return computeSetupStatus({
     status: number.status,
     source: number.source,
     direction: number.direction,
+    e164: number.e164,
     country: number.country,
     smsCapable: number.smsCapable,
     suspendedAt: number.suspendedAt,
@@ -247,7 +272,8 @@ export function setupStatusOf(number: StoredNumber, verificationStatus: Verifica
     inboundTrunk: trunkView(number, "inbound"),
     outboundTrunk: trunkView(number, "outbound"),
     smsCampaignStatus: number.smsCampaignStatus,
-    verificationStatus,
+    verificationStatus: verifications.tenDlc,
+    tollFreeVerificationStatus: verifications.tollFree,
     fallback: number.fallbackForwardTo || number.fallbackSipUri ? { status: number.fallbackStatus ?? null, statusReason: number.fallbackStatusReason ?? null } : null,
   });
 }

@@ -115,10 +115,10 @@ const US_REGIONS = new Set(
   ).split(" "),
 );
 
-type Check = (value: string) => { value: string } | { code: FieldErrorCode; message: string };
+export type Check = (value: string) => { value: string } | { code: FieldErrorCode; message: string };
 
 /** Trimmed text of at most `max` characters; blank means "clear it" (null). */
-const text = (max: number, check?: Check) =>
+export const text = (max: number, check?: Check) =>
   z
     .string()
     .max(max, `At most ${max} characters`)
@@ -140,7 +140,7 @@ const countryCheck: Check = (value) =>
     ? { value: value.toUpperCase() }
     : { code: "INVALID_VALUE", message: "Unknown country: use an ISO 3166-1 alpha-2 code such as US" };
 
-const websiteCheck: Check = (value) => {
+export const websiteCheck: Check = (value) => {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`;
   try {
     const url = new URL(withScheme);
@@ -152,14 +152,14 @@ const websiteCheck: Check = (value) => {
 };
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
-const emailCheck: Check = (value) => (EMAIL.test(value) ? { value } : { code: "INVALID_FORMAT", message: "Must be an email address" });
+export const emailCheck: Check = (value) => (EMAIL.test(value) ? { value } : { code: "INVALID_FORMAT", message: "Must be an email address" });
 
-const phoneCheck: Check = (value) => {
+export const phoneCheck: Check = (value) => {
   const parsed = parseE164(value);
   return parsed.ok ? { value: parsed.e164 } : { code: "INVALID_E164", message: parsed.message };
 };
 
-const addressFields = {
+export const addressFields = {
   street: text(200),
   street2: text(200),
   city: text(100),
@@ -215,14 +215,14 @@ const REQUIRED: ReadonlyArray<readonly string[]> = [
   ["authorizedRepresentative", "phone"],
 ];
 
-function valueAt(details: VerificationDetails, path: readonly string[]): unknown {
+export function valueAt(details: object, path: readonly string[]): unknown {
   let value: unknown = details;
   for (const key of path) value = (value as Record<string, unknown> | null)?.[key];
   return value;
 }
 
 /** Validates each given field on its own and applies the valid ones to `base`; every problem is returned. */
-function applyFields(
+export function applyFields(
   target: Record<string, unknown>,
   given: Record<string, unknown> | null | undefined,
   fields: Record<string, z.ZodType>,
@@ -249,15 +249,24 @@ function crossFieldProblems(details: VerificationDetails, root: string[], invali
     if (/^\d{9}$/.test(digits)) profile.registrationId = `${digits.slice(0, 2)}-${digits.slice(2)}`;
     else problems.push({ path: at("businessProfile", "registrationId"), code: "INVALID_FORMAT", message: "A US business registers with its EIN: 9 digits such as 12-3456789" });
   }
-  const address = profile.address;
-  if (address.country === "US") {
-    if (address.region && !skip("businessProfile", "address", "region")) {
-      if (US_REGIONS.has(address.region.toUpperCase())) address.region = address.region.toUpperCase();
-      else problems.push({ path: at("businessProfile", "address", "region"), code: "INVALID_VALUE", message: "Must be a US state code such as CA" });
-    }
-    if (address.postalCode && !skip("businessProfile", "address", "postalCode") && !/^\d{5}(-\d{4})?$/.test(address.postalCode)) {
-      problems.push({ path: at("businessProfile", "address", "postalCode"), code: "INVALID_FORMAT", message: "Must be a ZIP code such as 94105 or 94105-1234" });
-    }
+  problems.push(...usAddressProblems(profile.address, at("businessProfile", "address"), invalid));
+  return problems;
+}
+
+/**
+ * A US address has a state code (normalised to upper case, in place) and a ZIP code; fields already
+ * reported invalid (their paths, joined with ".", in `invalid`) are skipped.
+ */
+export function usAddressProblems(address: BusinessAddress, path: string[], invalid: Set<string>): FieldError[] {
+  const problems: FieldError[] = [];
+  if (address.country !== "US") return problems;
+  const skip = (key: string) => invalid.has([...path, key].join("."));
+  if (address.region && !skip("region")) {
+    if (US_REGIONS.has(address.region.toUpperCase())) address.region = address.region.toUpperCase();
+    else problems.push({ path: [...path, "region"], code: "INVALID_VALUE", message: "Must be a US state code such as CA" });
+  }
+  if (address.postalCode && !skip("postalCode") && !/^\d{5}(-\d{4})?$/.test(address.postalCode)) {
+    problems.push({ path: [...path, "postalCode"], code: "INVALID_FORMAT", message: "Must be a ZIP code such as 94105 or 94105-1234" });
   }
   return problems;
 }

@@ -1,5 +1,5 @@
 import type { PrismaClient } from "../db/client.ts";
-import type { Agent, Event, Message, PhoneNumber, Verification } from "../generated/prisma/client.ts";
+import type { Agent, Event, Message, PhoneNumber, TollFreeVerification, Verification } from "../generated/prisma/client.ts";
 
 export interface DeliveredSetupStatusChange {
   event: Event;
@@ -9,6 +9,11 @@ export interface DeliveredSetupStatusChange {
 export interface DeliveredVerificationStatusChange {
   event: Event;
   verification: Verification;
+}
+
+export interface DeliveredTollFreeVerificationStatusChange {
+  event: Event;
+  tollFreeVerification: TollFreeVerification;
 }
 
 const KEEP_MS = 30_000;
@@ -35,6 +40,16 @@ export class EventDeliveryCache {
       if (!event || !verificationId) return undefined;
       const verification = await this.prisma.verification.findFirst({ where: { id: verificationId, organizationId } });
       return verification ? { event, verification } : undefined;
+    });
+  }
+
+  tollFreeVerificationStatusChange(eventId: string, organizationId: string): Promise<DeliveredTollFreeVerificationStatusChange | undefined> {
+    return this.#shared(`${organizationId}:${eventId}`, async () => {
+      const event = await this.prisma.event.findFirst({ where: { id: eventId, organizationId, type: "TOLL_FREE_VERIFICATION_STATUS_CHANGED" } });
+      const id = (event?.payload as { tollFreeVerificationId?: string } | undefined)?.tollFreeVerificationId;
+      if (!event || !id) return undefined;
+      const tollFreeVerification = await this.prisma.tollFreeVerification.findFirst({ where: { id, organizationId } });
+      return tollFreeVerification ? { event, tollFreeVerification } : undefined;
     });
   }
 

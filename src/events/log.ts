@@ -1,6 +1,6 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Prisma } from "../generated/prisma/client.ts";
-import type { ApiKey, Charge, EventType, Message, PhoneNumber, Verification } from "../generated/prisma/client.ts";
+import type { ApiKey, Charge, EventType, Message, PhoneNumber, TollFreeVerification, Verification } from "../generated/prisma/client.ts";
 
 /**
  * The event log: every state change a customer cares about is one Event row, written in the same
@@ -29,6 +29,7 @@ export const EVENT_SCOPES: Record<EventType, string> = {
   MESSAGE_RECEIVED: "messages:read",
   MESSAGE_STATUS_CHANGED: "messages:read",
   VERIFICATION_STATUS_CHANGED: "verification:read",
+  TOLL_FREE_VERIFICATION_STATUS_CHANGED: "verification:read",
   API_KEY_CREATED: "keys:admin",
   API_KEY_REVOKED: "keys:admin",
   WEBHOOK_ENDPOINT_DISABLED: "webhooks:admin",
@@ -116,6 +117,19 @@ export function verificationSnapshot(verification: Verification) {
     entityType: verification.entityType,
     country: verification.country,
     useCase: verification.useCase,
+    rejectionReason: verification.rejectionReason,
+    submittedAt: iso(verification.submittedAt),
+  };
+}
+
+/** A toll-free verification's state, the business it names and the numbers it listed (the contact's details are left out). */
+export function tollFreeVerificationSnapshot(verification: TollFreeVerification) {
+  return {
+    id: encodeGlobalID("TollFreeVerification", verification.id),
+    status: verification.status,
+    businessName: verification.businessName,
+    useCase: verification.useCase,
+    phoneNumberIds: verification.phoneNumberIds.map((id) => encodeGlobalID("PhoneNumber", id)),
     rejectionReason: verification.rejectionReason,
     submittedAt: iso(verification.submittedAt),
   };

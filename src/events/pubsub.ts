@@ -15,6 +15,12 @@ export interface VerificationStatusChangedMessage {
   verificationId: string;
 }
 
+/** A toll-free verification's status changed: the recorded event and the submission it concerns. */
+export interface TollFreeVerificationStatusChangedMessage {
+  eventId: string;
+  tollFreeVerificationId: string;
+}
+
 /** An inbound message was stored for a live number of the organization. */
 export interface MessageReceivedMessage {
   messageId: string;
@@ -24,6 +30,7 @@ export interface MessageReceivedMessage {
 export type Channels = {
   "setup-status": [organizationId: string, message: SetupStatusChangedMessage];
   "verification-status": [organizationId: string, message: VerificationStatusChangedMessage];
+  "toll-free-verification-status": [organizationId: string, message: TollFreeVerificationStatusChangedMessage];
   "message-received": [organizationId: string, message: MessageReceivedMessage];
 };
 

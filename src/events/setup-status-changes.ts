@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { PrismaClient } from "../db/client.ts";
-import { setupStatusOf, type SetupStatus, type VerificationStatus } from "../domain/setup-status.ts";
+import { setupStatusOf, type OrganizationVerificationStatuses, type SetupStatus, type VerificationStatus } from "../domain/setup-status.ts";
 import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
 import { numberSnapshot, recordEvent } from "./log.ts";
 import type { EventBus } from "./pubsub.ts";
@@ -25,11 +25,14 @@ export interface SetupStatusChangePayload {
   phoneNumber?: ReturnType<typeof numberSnapshot> & { agentStatus: string | null };
 }
 
-/** A number a refresh read, with the organization's verification status its setup status was computed under. */
+/** A number a refresh read, with the organization's verification statuses its setup status was computed under. */
 export interface RefreshedNumber {
   /** The number as the refresh read it, with its agent's status. */
   number: PhoneNumber & { agent: { status: "ACTIVE" | "PAUSED" } | null };
+  /** The organization's 10DLC verification status. */
   verificationStatus: VerificationStatus;
+  /** The organization's toll-free verification status. */
+  tollFreeVerificationStatus: VerificationStatus;
 }
 
 /** Told after every refresh; a listener that changes numbers refreshes them itself. */
@@ -46,7 +49,7 @@ export class SetupStatusChanges {
     private readonly prisma: PrismaClient,
     private readonly bus: EventBus,
     private readonly logger: Logger,
-    private readonly verificationStatus: (organizationId: string) => Promise<VerificationStatus> = async () => "MISSING",
+    private readonly verificationStatuses: (organizationId: string) => Promise<OrganizationVerificationStatuses> = async () => ({ tenDlc: "MISSING", tollFree: "MISSING" }),
   ) {}
 
   readonly #listeners: RefreshListener[] = [];
@@ -76,13 +79,13 @@ export class SetupStatusChanges {
       where: { id: { in: ids } },
       include: { agent: { select: { status: true } } },
     });
-    const verification = new Map<string, Promise<VerificationStatus>>();
+    const verification = new Map<string, Promise<OrganizationVerificationStatuses>>();
     const refreshed: RefreshedNumber[] = [];
     for (const number of numbers) {
-      if (!verification.has(number.organizationId)) verification.set(number.organizationId, this.verificationStatus(number.organizationId));
-      const verificationStatus = await verification.get(number.organizationId)!;
-      refreshed.push({ number, verificationStatus });
-      const current = setupStatusOf(number, verificationStatus);
+      if (!verification.has(number.organizationId)) verification.set(number.organizationId, this.verificationStatuses(number.organizationId));
+      const statuses = await verification.get(number.organizationId)!;
+      refreshed.push({ number, verificationStatus: statuses.tenDlc, tollFreeVerificationStatus: statuses.tollFree });
+      const current = setupStatusOf(number, statuses);
       const previous = (number.setupStatusSnapshot as SetupStatus | null) ?? null;
       // Snapshots from before inboundRoute existed lack it; it is derived from what they hold, so
       // its arrival alone is no change to announce.

@@ -27,6 +27,8 @@ import { isUniqueViolation } from "../db/errors.ts";
 import type { EventBus } from "../events/pubsub.ts";
 import type { Message, PhoneNumber, Prisma } from "../generated/prisma/client.ts";
 import { currentVerificationStatus } from "../verification/service.ts";
+import { currentTollFreeVerificationStatus } from "../verification/toll-free.ts";
+import { needsTollFreeVerification } from "../domain/toll-free.ts";
 import type { MessageSender } from "./sender.ts";
 import { recordStatusChanges } from "./status-events.ts";
 
@@ -170,10 +172,14 @@ export class MessageService {
     if (parsed.mediaUrls.length > 0 && !number.mmsCapable) capability.push({ path: ["input", "mediaUrls"], code: "INVALID_VALUE", message: "The number is not MMS-capable" });
     if (capability.length > 0) throw new ValidationError(capability);
 
-    if (number.country === "US") {
+    if (needsTollFreeVerification(number)) {
+      // US toll-free numbers text under the toll-free verification; 10DLC does not apply to them.
+      const status = await currentTollFreeVerificationStatus(this.prisma, organizationId);
+      if (status !== "APPROVED") throw new VerificationRequiredError("TOLL_FREE", ["TOLL_FREE_VERIFICATION_APPROVED"], status, null);
+    } else if (number.country === "US") {
       const verificationStatus = await currentVerificationStatus(this.prisma, organizationId);
       const missing: SmsRequirement[] = smsRequirementsMissing(verificationStatus, number.smsCampaignStatus);
-      if (missing.length > 0) throw new VerificationRequiredError(missing, verificationStatus, number.smsCampaignStatus);
+      if (missing.length > 0) throw new VerificationRequiredError("TEN_DLC", missing, verificationStatus, number.smsCampaignStatus);
     }
 
     const optOut = await this.prisma.optOut.findUnique({ where: { phoneNumberId_sender: { phoneNumberId, sender: parsed.to.e164 } } });

@@ -3,7 +3,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../limits/cost.ts";
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Context } from "../context.ts";
 import { isUuid } from "../domain/global-id.ts";
-import { allowsInbound, allowsOutbound, setupStatusOf, type StoredNumber, type VerificationStatus } from "../domain/setup-status.ts";
+import { allowsInbound, allowsOutbound, setupStatusOf, type OrganizationVerificationStatuses, type StoredNumber, type VerificationStatus } from "../domain/setup-status.ts";
 import type { Agent } from "../generated/prisma/client.ts";
 import {
   argumentsOf,
@@ -49,10 +49,10 @@ interface PageNeeds {
 /** A page as the connection's writers see it. */
 type Page = { rows: RowView[]; hasNextPage: boolean; hasPreviousPage: boolean; total: number };
 
-/** One row as the writers see it, with the page's verification status for setup status. */
+/** One row as the writers see it, with the page's verification statuses for setup status. */
 interface RowView {
   row: Row;
-  verification: VerificationStatus;
+  verification: OrganizationVerificationStatuses;
 }
 
 export const compilePhoneNumbers: RootFieldCompiler = (scope, field) => {
@@ -98,9 +98,12 @@ export const compilePhoneNumbers: RootFieldCompiler = (scope, field) => {
       // A malformed agent id in the filter: the executor's coded error.
       return undefined;
     }
-    const rows = await context.sql<Row & { _total: number | null; _verification: string | null }>(statement.text, statement.values);
+    const rows = await context.sql<Row & { _total: number | null; _verification: string | null; _tollFreeVerification: string | null }>(statement.text, statement.values);
     const first_ = rows[0];
-    const verification = (first_?._verification ?? "MISSING") as VerificationStatus;
+    const verification: OrganizationVerificationStatuses = {
+      tenDlc: (first_?._verification ?? "MISSING") as VerificationStatus,
+      tollFree: (first_?._tollFreeVerification ?? "MISSING") as VerificationStatus,
+    };
     const found = rows.filter((row) => row.id !== null);
     const hasNextPage = found.length === take;
     const pageRows = hasNextPage ? found.slice(0, -1) : found;

@@ -3,7 +3,7 @@ import { likeLiteral } from "../db/like-literal.ts";
 import { digitsOf } from "../domain/e164.ts";
 import { ValidationError } from "../domain/errors.ts";
 import { decodeId } from "../domain/global-id.ts";
-import type { VerificationStatus } from "../domain/setup-status.ts";
+import type { OrganizationVerificationStatuses, VerificationStatus } from "../domain/setup-status.ts";
 import type { Agent, PhoneNumber } from "../generated/prisma/client.ts";
 import type { PhoneNumberFilter, PhoneNumberOrder } from "./service.ts";
 
@@ -55,7 +55,8 @@ export const readsColumns = (...columns: NumberColumn[]) => ({ [COLUMNS_EXTENSIO
 export interface LoadedPage {
   rows: NumberRow[];
   totalCount?: number;
-  verificationStatus?: VerificationStatus;
+  /** The organization's 10DLC and toll-free verification statuses, read by the page's statement. */
+  verificationStatus?: OrganizationVerificationStatuses;
 }
 
 /** The agent include plugin-prisma plans for `agent { phoneNumbers { totalCount } }` (see src/agents/schema.ts). */
@@ -96,6 +97,10 @@ function isScalarSelect(value: unknown): boolean {
 }
 
 /** Bind parameters of one statement, numbered in the order they are added. */
+/** The organization's ($1) current 10DLC and toll-free verification statuses, as subselects of a page's one statement. */
+const TEN_DLC_STATUS_SQL = `(SELECT v."status"::text FROM "Verification" v WHERE v."organizationId" = $1::uuid AND v."current")`;
+const TOLL_FREE_STATUS_SQL = `(SELECT f."status"::text FROM "TollFreeVerification" f WHERE f."organizationId" = $1::uuid AND f."current")`;
+
 export class Params {
   readonly values: unknown[] = [];
   add(value: unknown, cast: string): string {
@@ -175,8 +180,12 @@ SELECT
   (SELECT coalesce(json_agg(json_build_array(${numberJson}, ${agentJson}) ORDER BY ${order("page")}), '[]')::text
      FROM page) AS "rows",
   ${needs.totalCount ? `(SELECT count(*) FROM "PhoneNumber" p WHERE ${where.join(" AND ")})::int` : "NULL::int"} AS "totalCount",
-  ${needs.verificationStatus ? `(SELECT v."status"::text FROM "Verification" v WHERE v."organizationId" = $1::uuid AND v."current")` : "NULL::text"} AS "verificationStatus"`;
-  const [result] = await prisma.$queryRawUnsafe<Array<{ rows: string; totalCount: number | null; verificationStatus: string | null }>>(sql, ...params.values);
+  ${needs.verificationStatus ? TEN_DLC_STATUS_SQL : "NULL::text"} AS "verificationStatus",
+  ${needs.verificationStatus ? TOLL_FREE_STATUS_SQL : "NULL::text"} AS "tollFreeVerificationStatus"`;
+  const [result] = await prisma.$queryRawUnsafe<Array<{ rows: string; totalCount: number | null; verificationStatus: string | null; tollFreeVerificationStatus: string | null }>>(
+    sql,
+    ...params.values,
+  );
   const rows = (JSON.parse(result!.rows) as Array<[Record<string, unknown>, Record<string, unknown> | null]>).map(([number, agent]) => {
     for (const column of NUMBER_LISTS) if (column in number) number[column] ??= [];
     const row = withDates(number, NUMBER_DATES) as NumberRow;
@@ -186,7 +195,14 @@ SELECT
   return {
     rows,
     ...(needs.totalCount ? { totalCount: result!.totalCount ?? 0 } : {}),
-    ...(needs.verificationStatus ? { verificationStatus: (result!.verificationStatus ?? "MISSING") as VerificationStatus } : {}),
+    ...(needs.verificationStatus
+      ? {
+          verificationStatus: {
+            tenDlc: (result!.verificationStatus ?? "MISSING") as VerificationStatus,
+            tollFree: (result!.tollFreeVerificationStatus ?? "MISSING") as VerificationStatus,
+          },
+        }
+      : {}),
   };
 }
 
@@ -214,7 +230,7 @@ export interface CompiledPageNeeds {
 /**
  * The statement of a compiled read: the page of `take` rows after `skip` from the cursor row (as
  * Prisma's cursor paging reads it), each row's number columns and its agent's as plain columns,
- * with the total and the organization's 10DLC status on every row. An empty page is one row whose
+ * with the total and the organization's 10DLC and toll-free statuses on every row. An empty page is one row whose
  * `id` is null, so the total still arrives. Rows come in the list's order.
  */
 export function compiledPageSql(
@@ -247,9 +263,10 @@ export function compiledPageSql(
   const text = `WITH page AS (
   SELECT ${columns.map((c) => `p."${c}"`).join(", ")} FROM "PhoneNumber" p WHERE ${pageWhere.join(" AND ")} ORDER BY ${order("p")} LIMIT ${take} OFFSET ${skip}
 )
-SELECT t."_total", t."_verification", r.*
+SELECT t."_total", t."_verification", t."_tollFreeVerification", r.*
 FROM (SELECT ${needs.totalCount ? `(SELECT count(*) FROM "PhoneNumber" p WHERE ${where.join(" AND ")})::int` : "NULL::int"} AS "_total",
-             ${needs.verificationStatus ? `(SELECT v."status"::text FROM "Verification" v WHERE v."organizationId" = $1::uuid AND v."current")` : "NULL::text"} AS "_verification") t
+             ${needs.verificationStatus ? TEN_DLC_STATUS_SQL : "NULL::text"} AS "_verification",
+             ${needs.verificationStatus ? TOLL_FREE_STATUS_SQL : "NULL::text"} AS "_tollFreeVerification") t
 LEFT JOIN LATERAL (SELECT page.*${agentSelect.length ? ", a.*" : ""} FROM page ${agentJoin}) r ON true
 ORDER BY ${order("r")}`;
   return { text, values: params.values };

@@ -45,7 +45,7 @@ export async function resolvePhoneNumberPage(query: PlannedQuery, args: ListArgs
       counted.set(info, total);
     }
     const loaded = await page;
-    if (loaded.verificationStatus) context.loaders.primeVerificationStatus(organizationId, loaded.verificationStatus);
+    if (loaded.verificationStatus) context.loaders.primeVerificationStatuses(organizationId, loaded.verificationStatus);
     return loaded.rows;
   });
 }

@@ -9,7 +9,6 @@ import {
   NumberReleasedError,
   RecipientOptedOutError,
   ValidationError,
-  VerificationRequiredError,
   type FieldError,
 } from "../domain/errors.ts";
 import { builder } from "./builder.ts";
@@ -135,24 +134,7 @@ builder.objectType(CarrierError, {
   }),
 });
 
-const SmsRequirementEnum = builder.enumType("SmsRequirement", {
-  description: "What a US number still needs before it may send SMS (10DLC).",
-  values: {
-    VERIFICATION_APPROVED: { description: "The organization's 10DLC business verification must be APPROVED." },
-    CAMPAIGN_ASSIGNED: { description: "The number must be ASSIGNED to the organization's 10DLC campaign." },
-  },
-});
-
-builder.objectType(VerificationRequiredError, {
-  name: "VerificationRequiredError",
-  description: "US numbers send SMS only once the organization's 10DLC verification is approved and the number is on a campaign.",
-  interfaces: [ErrorInterface],
-  fields: (t) => ({
-    missing: t.field({ type: [SmsRequirementEnum], description: "Every requirement not yet met.", resolve: (e) => e.missing }),
-    verificationStatus: t.exposeString("verificationStatus", { description: "The organization's verification status (MISSING without one)." }),
-    smsCampaignStatus: t.exposeString("smsCampaignStatus", { nullable: true, description: "The number's campaign assignment status; null when none was requested." }),
-  }),
-});
+// VerificationRequiredError is defined with the verification types it names (src/verification/schema.ts).
 
 builder.objectType(RecipientOptedOutError, {
   name: "RecipientOptedOutError",

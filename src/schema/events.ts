@@ -27,6 +27,9 @@ const DESCRIPTIONS: EnumValues<EventType> = {
   MESSAGE_RECEIVED: { description: "An inbound message arrived." },
   MESSAGE_STATUS_CHANGED: { description: "A message's delivery status changed." },
   VERIFICATION_STATUS_CHANGED: { description: "The organization's 10DLC verification was submitted or decided." },
+  TOLL_FREE_VERIFICATION_STATUS_CHANGED: {
+    description: "The organization's toll-free SMS verification changed status (a first draft, a submission, a decision, a new submission after a rejection); data.previous and data.current are the two statuses.",
+  },
   API_KEY_CREATED: { description: "An API key was created (the snapshot has no secret)." },
   API_KEY_REVOKED: { description: "An API key was revoked." },
   WEBHOOK_ENDPOINT_DISABLED: { description: "A webhook endpoint was disabled after its deliveries failed for WEBHOOK_RETRY_HOURS; data says why." },

@@ -11,6 +11,7 @@ import "../numbers/provisioning-schema.ts";
 import "../apikeys/schema.ts";
 import "../numbers/subscriptions.ts";
 import "../verification/schema.ts";
+import "../verification/toll-free-schema.ts";
 import "../messages/schema.ts";
 import "../billing/schema.ts";
 import "./events.ts";

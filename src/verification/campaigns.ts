@@ -3,13 +3,18 @@ import type { Logger } from "pino";
 import type { PrismaClient } from "../db/client.ts";
 import type { RefreshedNumber, SetupStatusChanges } from "../events/setup-status-changes.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import { needsTollFreeVerification, US_TOLL_FREE_PREFIXES } from "../domain/toll-free.ts";
+
+/** Toll-free numbers text under the toll-free verification: they never join a 10DLC campaign. */
+const NOT_TOLL_FREE = { NOT: { OR: US_TOLL_FREE_PREFIXES.map((prefix) => ({ e164: { startsWith: prefix } })) } } satisfies Prisma.PhoneNumberWhereInput;
 
 type Tx = Prisma.TransactionClient;
 
 /**
  * 10DLC SMS campaign assignment. Once an organization's verification is approved it has a campaign,
  * and each of its eligible numbers (ACTIVE, SMS-capable, US, not yet assigned) is assigned to it:
- * first PENDING, then ASSIGNED once the campaign registry confirms. No carrier API for campaigns
+ * first PENDING, then ASSIGNED once the campaign registry confirms. US toll-free numbers are left
+ * out: they need the toll-free verification instead (src/verification/toll-free.ts). No carrier API for campaigns
  * exists yet, so the registry is a sandbox that confirms at once; every step is guarded on the
  * previous state, so repeating one (after a crash, or on two instances) changes nothing.
  */
@@ -37,6 +42,7 @@ export class SmsCampaigns {
         smsCapable: true,
         country: "US",
         smsCampaignStatus: null,
+        ...NOT_TOLL_FREE,
         ...(phoneNumberIds ? { id: { in: [...phoneNumberIds] } } : {}),
       },
       data: { smsCampaignId: campaignId, smsCampaignStatus: "PENDING", smsCampaignUpdatedAt: new Date() },
@@ -63,7 +69,7 @@ export class SmsCampaigns {
   async assignNewlyEligible(numbers: readonly RefreshedNumber[]): Promise<void> {
     const candidates = numbers.filter(
       ({ number, verificationStatus }) =>
-        verificationStatus === "APPROVED" && number.status === "ACTIVE" && number.smsCapable && number.country === "US" && !number.smsCampaignStatus,
+        verificationStatus === "APPROVED" && number.status === "ACTIVE" && number.smsCapable && number.country === "US" && !number.smsCampaignStatus && !needsTollFreeVerification(number),
     );
     const byOrganization = new Map<string, string[]>();
     for (const { number } of candidates) byOrganization.set(number.organizationId, [...(byOrganization.get(number.organizationId) ?? []), number.id]);
@@ -101,6 +107,7 @@ export class SmsCampaigns {
         smsCapable: true,
         country: "US",
         smsCampaignStatus: null,
+        ...NOT_TOLL_FREE,
         organization: { verifications: { some: { current: true, status: "APPROVED" } } },
       },
       distinct: ["organizationId"],

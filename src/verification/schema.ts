@@ -1,5 +1,6 @@
 import { grants } from "../auth/scopes.ts";
-import { ConflictError, NotFoundError, ValidationError, VerificationTransitionError } from "../domain/errors.ts";
+import { ConflictError, NotFoundError, ValidationError, VerificationRequiredError, VerificationTransitionError, type SmsRequirement, type SmsVerification } from "../domain/errors.ts";
+import { SmsCampaignStatusEnum } from "../numbers/schema/types.ts";
 import type { VerificationStatus } from "../domain/setup-status.ts";
 import type { AuthorizedRepresentative, BusinessAddress, BusinessProfile, Prefill, PrefillSource, VerificationAction } from "../domain/verification.ts";
 import type { DeliveredVerificationStatusChange } from "../events/delivery-cache.ts";
@@ -13,17 +14,17 @@ import type { OrganizationVerification, SubmissionStatus, VerificationDecision, 
 import { detailsOf } from "./service.ts";
 
 export const VerificationStatusEnum = builder.enumType("VerificationStatus", {
-  description: "Where the organization's 10DLC business verification stands: DRAFT -> SUBMITTED -> APPROVED or REJECTED.",
+  description: "Where one of the organization's SMS verifications (10DLC, or toll-free) stands: DRAFT -> SUBMITTED -> APPROVED or REJECTED.",
   values: {
     MISSING: { description: "Nothing was saved yet (only as the organization's overall status)." },
     DRAFT: { description: "Saved but not submitted; may be incomplete." },
     SUBMITTED: { description: "Submitted and waiting for a reviewer's decision." },
-    APPROVED: { description: "Approved: the organization's US numbers can be assigned to its SMS campaign." },
+    APPROVED: { description: "Approved: for 10DLC, the organization's local US numbers can be assigned to its SMS campaign; for toll-free, its US toll-free numbers may send SMS." },
     REJECTED: { description: "Rejected with a reason; fix it and submit again." },
   } satisfies EnumValues<VerificationStatus>,
 });
 
-const VerificationActionEnum = builder.enumType("VerificationAction", {
+export const VerificationActionEnum = builder.enumType("VerificationAction", {
   description: "A change of a verification's status.",
   values: {
     SAVE_DRAFT: { description: "Save a draft (saveVerificationDraft)." },
@@ -44,8 +45,8 @@ const BusinessEntityTypeEnum = builder.enumType("BusinessEntityType", {
   } satisfies EnumValues<BusinessEntityType>,
 });
 
-const SmsUseCaseEnum = builder.enumType("SmsUseCase", {
-  description: "What the organization's SMS are for (the 10DLC campaign use case).",
+export const SmsUseCaseEnum = builder.enumType("SmsUseCase", {
+  description: "What the organization's SMS are for (the use case of a 10DLC campaign or of a toll-free verification).",
   values: {
     TWO_FACTOR_AUTHENTICATION: { description: "One-time passcodes and login verification." },
     ACCOUNT_NOTIFICATION: { description: "Notifications about the recipient's account." },
@@ -77,7 +78,7 @@ const PrefillSourceEnum = builder.enumType("VerificationPrefillSource", {
   } satisfies EnumValues<PrefillSource>,
 });
 
-const BusinessAddressRef = builder.objectRef<BusinessAddress>("BusinessAddress").implement({
+export const BusinessAddressRef = builder.objectRef<BusinessAddress>("BusinessAddress").implement({
   description: "The business's registered address.",
   fields: (t) => ({
     street: t.exposeString("street", { nullable: true, description: "Street and number." }),
@@ -119,7 +120,7 @@ interface ReviewerNotificationView {
   notification: Notification | null;
 }
 
-const ReviewerNotificationRef = builder.objectRef<ReviewerNotificationView>("ReviewerNotification").implement({
+export const ReviewerNotificationRef = builder.objectRef<ReviewerNotificationView>("ReviewerNotification").implement({
   description: "The notification that tells reviewers of a submission, delivered to the reviewer webhook with retries.",
   fields: (t) => ({
     status: t.field({ type: NotificationStatusEnum, description: "Delivery status.", resolve: ({ notification: n }) => n?.status ?? "NOT_QUEUED" }),
@@ -217,7 +218,7 @@ const OrganizationVerificationRef = builder.objectRef<OrganizationVerification>(
   }),
 });
 
-const VerificationSubmissionStatusEnum = builder.enumType("VerificationSubmissionStatus", {
+export const VerificationSubmissionStatusEnum = builder.enumType("VerificationSubmissionStatus", {
   description: "The status of a submitted verification, as platform operators filter their review queue.",
   values: {
     SUBMITTED: { description: "Waiting for a reviewer's decision." },
@@ -226,7 +227,7 @@ const VerificationSubmissionStatusEnum = builder.enumType("VerificationSubmissio
   } satisfies EnumValues<SubmissionStatus>,
 });
 
-const VerificationSubmissionFilter = builder.inputType("VerificationSubmissionFilter", {
+export const VerificationSubmissionFilter = builder.inputType("VerificationSubmissionFilter", {
   description: "Narrows the operators' list of verification submissions.",
   fields: (t) => ({
     statuses: t.field({ type: [VerificationSubmissionStatusEnum], description: "Only submissions in these statuses (all three by default)." }),
@@ -278,9 +279,48 @@ builder.objectType(VerificationTransitionError, {
   }),
 });
 
+const SmsVerificationEnum = builder.enumType("SmsVerification", {
+  description: "The verification US carriers require before a number sends SMS.",
+  values: {
+    TEN_DLC: { description: "The organization's 10DLC business verification (Query.verification), for local US numbers; also needs the number on a 10DLC campaign." },
+    TOLL_FREE: { description: "The organization's toll-free verification (Query.tollFreeVerification), for US toll-free numbers." },
+  } satisfies EnumValues<SmsVerification>,
+});
+
+const SmsRequirementEnum = builder.enumType("SmsRequirement", {
+  description: "What a US number still needs before it may send SMS.",
+  values: {
+    VERIFICATION_APPROVED: { description: "The organization's 10DLC business verification must be APPROVED." },
+    CAMPAIGN_ASSIGNED: { description: "The number must be ASSIGNED to the organization's 10DLC campaign." },
+    TOLL_FREE_VERIFICATION_APPROVED: { description: "The organization's toll-free verification must be APPROVED (US toll-free numbers)." },
+  } satisfies EnumValues<SmsRequirement>,
+});
+
+builder.objectType(VerificationRequiredError, {
+  name: "VerificationRequiredError",
+  description:
+    "US numbers send SMS only once the organization's verification is approved: 10DLC for local numbers (and the number on a 10DLC campaign), the toll-free verification for toll-free numbers. `verification` names which one.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    verification: t.field({ type: SmsVerificationEnum, description: "Which verification the number needs: TEN_DLC or TOLL_FREE.", resolve: (e) => e.verification }),
+    missing: t.field({ type: [SmsRequirementEnum], description: "Every requirement not yet met.", resolve: (e) => e.missing }),
+    verificationStatus: t.field({
+      type: VerificationStatusEnum,
+      description: "The status of the organization's verification named by `verification` (MISSING without one).",
+      resolve: (e) => e.verificationStatus,
+    }),
+    smsCampaignStatus: t.field({
+      type: SmsCampaignStatusEnum,
+      nullable: true,
+      description: "The number's 10DLC campaign assignment status; null when none was requested, and always for toll-free numbers.",
+      resolve: (e) => e.smsCampaignStatus,
+    }),
+  }),
+});
+
 // ---- Mutations -------------------------------------------------------------------------------
 
-const BusinessAddressInput = builder.inputType("BusinessAddressInput", {
+export const BusinessAddressInput = builder.inputType("BusinessAddressInput", {
   description: "The business's registered address; omitted fields stay, null or blank clears.",
   fields: (t) => ({
     street: t.string({ maxLength: 200, description: "Street and number." }),
@@ -361,10 +401,10 @@ builder.mutationField("submitVerification", (t) =>
   }),
 );
 
-const VerificationDecisionEnum = builder.enumType("VerificationDecision", {
+export const VerificationDecisionEnum = builder.enumType("VerificationDecision", {
   description: "A reviewer's decision on a submitted verification.",
   values: {
-    APPROVE: { description: "Approve: the organization's eligible US numbers are assigned to its SMS campaign." },
+    APPROVE: { description: "Approve: for 10DLC, the organization's eligible US numbers are assigned to its SMS campaign; for toll-free, its toll-free numbers may send SMS." },
     REJECT: { description: "Reject, with a reason the organization sees." },
   } satisfies EnumValues<VerificationDecision>,
 });

@@ -118,9 +118,25 @@ function columnsOf(details: VerificationDetails) {
 }
 
 /** Someone else changed the verification between our read and our guarded write: read again and retry. */
-class ChangedMeanwhile extends Error {}
+export class ChangedMeanwhile extends Error {}
 
 const ATTEMPTS = 3;
+
+/**
+ * Runs a read-check-write step of a verification again when a concurrent change got in between (a
+ * guard missed, or the one-current index refused); after a few attempts, a ConflictError.
+ */
+export async function retryingVerificationStep<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      const raced = error instanceof ChangedMeanwhile || isUniqueViolation(error, ["organizationId", "current"]);
+      if (!raced) throw error;
+      if (attempt >= ATTEMPTS) throw new ConflictError("The verification changed meanwhile; try again");
+    }
+  }
+}
 
 /**
  * The 10DLC business verification of an organization: drafts, submission (which queues the
@@ -153,7 +169,7 @@ export class VerificationService {
 
   /** Saves a partial submission. Starts one when there is none, or a new one after a rejection. */
   saveDraft(caller: Caller, input: VerificationInput): Promise<Verification> {
-    return this.#retrying(() => this.#write(caller, "SAVE_DRAFT", input));
+    return retryingVerificationStep(() => this.#write(caller, "SAVE_DRAFT", input));
   }
 
   /**
@@ -161,7 +177,7 @@ export class VerificationService {
    * then stays as history) must be complete with the attestation accepted.
    */
   submit(caller: Caller, input: VerificationInput): Promise<Verification> {
-    return this.#retrying(() => this.#write(caller, "SUBMIT", input));
+    return retryingVerificationStep(() => this.#write(caller, "SUBMIT", input));
   }
 
   async decide(caller: Caller, input: z.input<typeof DecideVerificationInput>): Promise<Verification> {
@@ -174,7 +190,7 @@ export class VerificationService {
     });
     if (!owner) throw new NotFoundError("Verification", input.id);
     const organizationId = owner.organizationId;
-    const { verification, pending } = await this.#retrying(async () => {
+    const { verification, pending } = await retryingVerificationStep(async () => {
       const row = await this.prisma.verification.findFirst({ where: { id, organizationId } });
       if (!row) throw new NotFoundError("Verification", input.id);
       const step = transition(row.status, input.decision);
@@ -303,16 +319,4 @@ export class VerificationService {
     this.bus.pubsub.publish("verification-status", verification.organizationId, { eventId: event.id, verificationId: verification.id });
   }
 
-  /** Runs a read-check-write step again when a concurrent change got in between (a guard missed or the one-current index refused). */
-  async #retrying<T>(step: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await step();
-      } catch (error) {
-        const raced = error instanceof ChangedMeanwhile || isUniqueViolation(error, ["organizationId", "current"]);
-        if (!raced) throw error;
-        if (attempt >= ATTEMPTS) throw new ConflictError("The verification changed meanwhile; try again");
-      }
-    }
-  }
 }

@@ -157,6 +157,8 @@ export interface FakeTelnyxState {
   messages: Array<Record<string, unknown>>;
   /** CNAM and call forwarding settings by phone number id (absent: never set). */
   voice: Map<string, FakeVoiceSettings>;
+  /** Toll-free verification requests created through POST /v2/messaging_tollfree/verification/requests, in order. */
+  tollFreeVerifications: Array<Record<string, unknown> & { id: string }>;
 }
 
 export interface FakeTelnyxOptions {
@@ -222,7 +224,7 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     rejectNextVoiceUpdates: 0,
     ...options.switches,
   };
-  const state: FakeTelnyxState = { inventory: new Map(), orders: new Map(), numbers: new Map(), requests: [], messages: [], voice: new Map() };
+  const state: FakeTelnyxState = { inventory: new Map(), orders: new Map(), numbers: new Map(), requests: [], messages: [], voice: new Map(), tollFreeVerifications: [] };
   for (const number of options.inventory ?? DEFAULT_INVENTORY) {
     const code = areaCodeOf(number.phone_number);
     state.inventory.set(code, [...(state.inventory.get(code) ?? []), { ...number }]);
@@ -581,6 +583,26 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       };
       state.messages.push(message);
       return { status: 200, body: { data: message } };
+    }
+
+    // Toll-free verification: the API answers with the request itself (no `data` envelope) and lists
+    // with { records, total_records }, paged by page / page_size.
+    if (method === "POST" && path === "/v2/messaging_tollfree/verification/requests") {
+      const request = (body ?? {}) as Record<string, unknown>;
+      const required = ["businessName", "corporateWebsite", "businessAddr1", "businessCity", "businessState", "businessZip", "businessContactFirstName", "businessContactLastName",
+        "businessContactEmail", "businessContactPhone", "messageVolume", "phoneNumbers", "useCase", "useCaseSummary", "productionMessageContent", "optInWorkflow", "optInWorkflowImageURLs", "additionalInformation"];
+      const missing = required.find((field) => request[field] === undefined || request[field] === "");
+      if (missing) return { status: 422, body: telnyxError("10004", "Missing required parameter", `${missing} is required.`, `/${missing}`) };
+      const created = { ...request, id: randomUUID(), verificationRequestId: randomUUID(), verificationStatus: "In Progress", createdAt: now(), updatedAt: now() };
+      state.tollFreeVerifications.push(created);
+      return { status: 200, body: created };
+    }
+    if (method === "GET" && path === "/v2/messaging_tollfree/verification/requests") {
+      const phoneNumber = query.get("phone_number");
+      const size = Math.max(1, Math.min(Number(query.get("page_size") ?? 10) || 10, switches.maxPageSize));
+      const pageNumber = Math.max(1, Number(query.get("page") ?? 1) || 1);
+      const matches = state.tollFreeVerifications.filter((r) => !phoneNumber || (r.phoneNumbers as Array<{ phoneNumber: string }>).some((n) => n.phoneNumber === phoneNumber));
+      return { status: 200, body: { records: matches.slice((pageNumber - 1) * size, pageNumber * size), total_records: matches.length } };
     }
 
     return notFound();

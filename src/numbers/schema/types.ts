@@ -66,7 +66,7 @@ export const MediaEncryptionEnum = builder.enumType("MediaEncryption", {
   values: { DISABLED: { description: "Plain RTP." }, SRTP: { description: "Encrypted SRTP." } } satisfies EnumValues<MediaEncryption>,
 });
 
-const SmsCampaignStatusEnum = builder.enumType("SmsCampaignStatus", {
+export const SmsCampaignStatusEnum = builder.enumType("SmsCampaignStatus", {
   description: "Assignment of a number to the organization's 10DLC SMS campaign.",
   values: {
     PENDING: { description: "Requested; the carrier has not confirmed." },
@@ -97,6 +97,9 @@ const SetupIssueCodeEnum = builder.enumType("SetupIssueCode", {
     SMS_NOT_CAPABLE: { description: "The number cannot send SMS." },
     SMS_VERIFICATION_REQUIRED: { description: "US SMS needs an approved 10DLC business verification." },
     SMS_CAMPAIGN_NOT_ASSIGNED: { description: "The number is not assigned to a 10DLC SMS campaign." },
+    TOLL_FREE_VERIFICATION_REQUIRED: {
+      description: "A US toll-free number sends SMS only once the organization's toll-free verification is approved (field tollFreeVerification); 10DLC does not apply to it.",
+    },
     PROVISIONING_FAILED: { description: "The carrier order for the number failed." },
     SUSPENDED_FOR_NONPAYMENT: { description: "Billing suspended the number for an unpaid charge; the message says since when." },
     FALLBACK_NOT_CONFIGURED: { description: "The carrier refused the number's fallback (failover routing): unanswered calls do not reach it. The message gives the carrier's reason." },
@@ -317,12 +320,12 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
       description: "Whether the number is ready to call and text, and what to fix.",
       // Merged into the query that loads the number, so a list costs no extra statement per row.
       select: { agent: { select: { status: true } } },
-      extensions: readsColumns("organizationId", "status", "source", "direction", "country", "smsCapable", "suspendedAt", "forwardingConfirmedAt", "smsCampaignStatus",
+      extensions: readsColumns("organizationId", "status", "source", "direction", "e164", "country", "smsCapable", "suspendedAt", "forwardingConfirmedAt", "smsCampaignStatus",
         "inboundTrunkAddresses", "inboundTrunkTransport", "inboundTrunkMediaEncryption", "inboundTrunkAuthUsername", "inboundTrunkAuthPassword", "inboundTrunkAllowedSourceIps", "outboundTrunkAddresses", "outboundTrunkTransport", "outboundTrunkMediaEncryption", "outboundTrunkAuthUsername", "outboundTrunkAuthPassword", "outboundTrunkAllowedSourceIps", "outboundTrunkIpAuthentication",
         "fallbackForwardTo", "fallbackSipUri", "fallbackStatus", "fallbackStatusReason"),
       resolve: (n, _args, context) => {
-        const known = context.loaders.knownVerificationStatus(n.organizationId);
-        return known ? setupStatusOf(n, known) : context.loaders.verificationStatus.load(n.organizationId).then((status) => setupStatusOf(n, status));
+        const known = context.loaders.knownVerificationStatuses(n.organizationId);
+        return known ? setupStatusOf(n, known) : context.loaders.verificationStatuses.load(n.organizationId).then((statuses) => setupStatusOf(n, statuses));
       },
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When the number was added." }),
