@@ -3,9 +3,9 @@
  * the verification's input and what a submission needs to be complete. The state machine and the
  * reviewer's decision are the 10DLC verification's (./verification.ts). Pure functions, no I/O.
  */
-import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
 import type { FieldError } from "./errors.ts";
+import { numberTypeOf } from "./number-type.ts";
 import { issueCode } from "./validation.ts";
 import {
   addressFields,
@@ -22,14 +22,15 @@ import {
   type SmsUseCase,
 } from "./verification.ts";
 
-/** Whether an E.164 number is toll-free (libphonenumber's metadata: +1 800, 833, 844, 855, 866, 877, 888 ...). */
+/** Whether an E.164 number is toll-free (+1 800, 833, 844, 855, 866, 877, 888, and what libphonenumber's metadata says elsewhere). */
 export function isTollFree(e164: string): boolean {
-  return parsePhoneNumberFromString(e164)?.getType() === "TOLL_FREE";
+  return numberTypeOf(e164) === "TOLL_FREE";
 }
 
 /**
  * Whether SMS from this number needs the organization's toll-free verification instead of 10DLC:
- * a US toll-free number. (The lead may later read a stored number type instead of the E.164.)
+ * a US toll-free number. Read from the E.164, so it holds for rows of any age (PhoneNumber.numberType
+ * says the same for numbers stored since it exists).
  */
 export function needsTollFreeVerification(number: { e164: string; country: string }): boolean {
   return number.country === "US" && isTollFree(number.e164);
