@@ -28,6 +28,25 @@ const CreateNumber = graphql(`
   }
 `);
 
+const BuyTollFree = graphql(`
+  mutation TfBuy($input: ProvisionPhoneNumberInput!) {
+    provisionPhoneNumber(input: $input) {
+      __typename
+      ... on ProvisionPhoneNumberSuccess {
+        phoneNumber {
+          id
+          e164
+          status
+          numberType
+          capabilities {
+            sms
+          }
+        }
+      }
+    }
+  }
+`);
+
 const NumberState = graphql(`
   query TfNumberState($id: ID!) {
     node(id: $id) {
@@ -569,6 +588,27 @@ describe("toll-free verification", () => {
     // The campaigns' start-up sweep leaves it out too.
     await (await getEnvironment()).switchboard.services.campaigns.resume();
     assert.equal((await numberState(org, tollFree)).smsCampaign, null);
+  });
+
+  test("a toll-free number bought from the carrier is gated the same way, and texts once the verification is approved", async () => {
+    const org = await createOrganization("tf-bought");
+    const bought = as((await org.client.data(BuyTollFree, { input: { areaCode: "833" } })).provisionPhoneNumber, "ProvisionPhoneNumberSuccess").phoneNumber as {
+      id: string;
+      e164: string;
+      status: string;
+      numberType: string;
+      capabilities: { sms: boolean };
+    };
+    assert.deepEqual([bought.e164.slice(0, 5), bought.status, bought.numberType, bought.capabilities.sms], ["+1833", "ACTIVE", "TOLL_FREE", true]);
+    assert.deepEqual((await numberState(org, bought.id)).smsCodes, ["TOLL_FREE_VERIFICATION_REQUIRED"]);
+    assert.equal(as(await send(org, bought.id), "VerificationRequiredError").verification, "TOLL_FREE");
+
+    const submitted = await submitComplete(org);
+    assert.deepEqual(submitted.phoneNumberIds, [bought.id], "the bought number is covered by the submission");
+    as(await decide(submitted.id, "APPROVE"), "DecideTollFreeVerificationSuccess");
+    const state = await numberState(org, bought.id);
+    assert.deepEqual([state.smsCodes, state.setupStatus.smsReady], [[], true]);
+    as(await send(org, bought.id), "SendMessageSuccess");
   });
 
   test("a rejected submission gives its reason, stays as history, and can be resubmitted", async () => {
