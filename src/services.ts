@@ -10,6 +10,7 @@ import { Authenticator } from "./auth/authenticator.ts";
 import type { Config } from "./config.ts";
 import type { PrismaClient } from "./db/client.ts";
 import type { SecretBox } from "./domain/secret-box.ts";
+import { EmergencyAddressService } from "./emergency/service.ts";
 import { EventDeliveryCache } from "./events/delivery-cache.ts";
 import type { EventBus } from "./events/pubsub.ts";
 import { SetupStatusChanges } from "./events/setup-status-changes.ts";
@@ -42,6 +43,8 @@ export interface Services {
   /** Releasing numbers: intent, carrier, final write; finishes releases a crash interrupted. */
   releases: NumberReleases;
   provisioning: ProvisioningService;
+  /** Emergency (E911) addresses and their registration on numbers at the carrier. */
+  emergency: EmergencyAddressService;
   verification: VerificationService;
   campaigns: SmsCampaigns;
   messages: MessageService;
@@ -98,6 +101,8 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     releases,
     carriers,
     provisioning: new ProvisioningService(prisma, carriers, setupStatus, logger, recoverAfterMs, clock),
+    // An attempt holds a number's registration for as long as its carrier calls could run; retries back off from 5 s to 15 min.
+    emergency: new EmergencyAddressService(prisma, carriers, setupStatus, logger, { leaseMs: recoverAfterMs * 3, retryFirstMs: 5_000, retryMaxMs: 15 * 60_000 }),
     billing,
     payments: { sandbox: sandboxPayments, live: livePayments },
     clock,

@@ -87,5 +87,9 @@ export function resilient(carrier: CarrierAdapter, options: ResilienceOptions, l
     // One attempt, like placing an order: the message outbox retries, with the same reference.
     sendMessage: (request) => call(once, "sendMessage", () => carrier.sendMessage(request)),
     sendsDedupedByReference: carrier.sendsDedupedByReference,
+    // Safe to repeat: the address is found again by its reference; enabling and disabling set state.
+    createEmergencyAddress: (request) => call(safe, "createEmergencyAddress", () => carrier.createEmergencyAddress(request)),
+    enableEmergency: (id, addressId) => call(safe, "enableEmergency", () => carrier.enableEmergency(id, addressId)),
+    disableEmergency: (id, addressId) => call(safe, "disableEmergency", () => carrier.disableEmergency(id, addressId)),
   };
 }

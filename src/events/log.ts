@@ -20,6 +20,7 @@ export const EVENT_SCOPES: Record<EventType, string> = {
   NUMBER_UNASSIGNED: "numbers:read",
   NUMBER_RELEASED: "numbers:read",
   SETUP_STATUS_CHANGED: "numbers:read",
+  EMERGENCY_REGISTRATION_CHANGED: "numbers:read",
   NUMBER_SUSPENDED: "billing:read",
   NUMBER_REACTIVATED: "billing:read",
   CHARGE_SUCCEEDED: "billing:read",

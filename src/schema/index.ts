@@ -7,6 +7,7 @@ import "../numbers/schema/types.ts";
 import "../numbers/schema/list.ts";
 import "../numbers/schema/mutations.ts";
 import "../numbers/provisioning-schema.ts";
+import "../emergency/schema.ts";
 import "../apikeys/schema.ts";
 import "../numbers/subscriptions.ts";
 import "../verification/schema.ts";

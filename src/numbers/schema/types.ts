@@ -88,6 +88,10 @@ const SetupIssueCodeEnum = builder.enumType("SetupIssueCode", {
     SMS_CAMPAIGN_NOT_ASSIGNED: { description: "The number is not assigned to a 10DLC SMS campaign." },
     PROVISIONING_FAILED: { description: "The carrier order for the number failed." },
     SUSPENDED_FOR_NONPAYMENT: { description: "Billing suspended the number for an unpaid charge; the message says since when." },
+    EMERGENCY_ADDRESS_MISSING: {
+      description:
+        "A US or Canadian number that places calls (voice, outbound, not toll-free) has no ACTIVE emergency (E911) registration: none is set, it is being registered (PENDING), or the carrier refused it (the message gives the carrier's reason). Outbound is not ready until it is ACTIVE.",
+    },
   } satisfies EnumValues<SetupIssueCode>,
 });
 
@@ -235,6 +239,7 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
       // Merged into the query that loads the number, so a list costs no extra statement per row.
       select: { agent: { select: { status: true } } },
       extensions: readsColumns("organizationId", "status", "source", "direction", "country", "smsCapable", "suspendedAt", "forwardingConfirmedAt", "smsCampaignStatus",
+        "e164", "voiceCapable", "emergencyAddressId", "emergencyStatus", "emergencyFailureReason",
         "inboundTrunkAddresses", "inboundTrunkTransport", "inboundTrunkMediaEncryption", "inboundTrunkAuthUsername", "inboundTrunkAuthPassword", "inboundTrunkAllowedSourceIps", "outboundTrunkAddresses", "outboundTrunkTransport", "outboundTrunkMediaEncryption", "outboundTrunkAuthUsername", "outboundTrunkAuthPassword", "outboundTrunkAllowedSourceIps", "outboundTrunkIpAuthentication"),
       resolve: (n, _args, context) => {
         const known = context.loaders.knownVerificationStatus(n.organizationId);
