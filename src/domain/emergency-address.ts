@@ -26,7 +26,8 @@ const US_ZIP = /^\d{5}(-\d{4})?$/;
 const CA_POSTAL = /^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] \d[ABCEGHJ-NPRSTV-Z]\d$/;
 
 /** Free text of an address line: trimmed, required, bounded (Telnyx's fields are short). */
-const line = (max: number) => z.string().trim().min(1, "Required").max(max, `At most ${max} characters`);
+const required = () => z.string({ error: "Required" });
+const line = (max: number) => required().trim().min(1, "Required").max(max, `At most ${max} characters`);
 
 /** The parts of an address, each checked on its own; the country-dependent checks follow in `emergencyAddressSchema`. */
 const parts = z.object({
@@ -39,9 +40,9 @@ const parts = z.object({
     .nullish()
     .transform((unit) => unit || null),
   city: line(100),
-  region: z.string().trim().min(1, "Required").transform((region) => region.toUpperCase()),
-  postalCode: z.string().trim().min(1, "Required"),
-  country: z.string().trim().min(1, "Required").transform((country) => country.toUpperCase()),
+  region: required().trim().min(1, "Required").transform((region) => region.toUpperCase()),
+  postalCode: required().trim().min(1, "Required"),
+  country: required().trim().min(1, "Required").transform((country) => country.toUpperCase()),
 });
 
 export type EmergencyAddressParts = z.output<typeof parts>;
@@ -52,14 +53,31 @@ export function normaliseCaPostalCode(value: string): string {
   return compact.length === 6 ? `${compact.slice(0, 3)} ${compact.slice(3)}` : value.toUpperCase();
 }
 
+/** The input as clients send it: every part text (or absent); what is wrong is found by the checks below, all at once. */
+const raw = z.object({
+  callerName: z.string().nullish(),
+  street: z.string().nullish(),
+  unit: z.string().nullish(),
+  city: z.string().nullish(),
+  region: z.string().nullish(),
+  postalCode: z.string().nullish(),
+  country: z.string().nullish(),
+});
+
 /**
  * A whole address: every part required but the unit, the country US or CA, the region a 2-letter
  * code of that country, the postal code in its format (US ZIP 12345 or 12345-6789; CA A1A 1A1,
- * normalised to upper case with one space). Paths name the field (["postalCode"], ...).
+ * normalised to upper case with one space). Every problem is reported, each with its field's path
+ * (["postalCode"], ...), including the country-dependent ones when another part is missing.
  */
-export const emergencyAddressSchema = parts.transform((address, ctx) => {
-  const country = address.country;
-  if (!(EMERGENCY_COUNTRIES as readonly string[]).includes(country)) {
+export const emergencyAddressSchema = raw.transform((input, ctx) => {
+  const parsed = parts.safeParse(input);
+  if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, params: issue.code === "custom" ? issue.params : undefined } as never);
+  const country = input.country?.trim().toUpperCase() ?? "";
+  const region = input.region?.trim().toUpperCase() ?? "";
+  let postalCode = input.postalCode?.trim() ?? "";
+  let ok = parsed.success;
+  if (country && !(EMERGENCY_COUNTRIES as readonly string[]).includes(country)) {
     ctx.addIssue({
       code: "custom",
       path: ["country"],
@@ -68,9 +86,9 @@ export const emergencyAddressSchema = parts.transform((address, ctx) => {
     });
     return z.NEVER;
   }
+  if (!country) return z.NEVER;
   const regions = country === "US" ? US_REGIONS : CA_REGIONS;
-  let ok = true;
-  if (!regions.has(address.region)) {
+  if (region && !regions.has(region)) {
     ok = false;
     ctx.addIssue({
       code: "custom",
@@ -79,19 +97,18 @@ export const emergencyAddressSchema = parts.transform((address, ctx) => {
       params: issueCode("INVALID_VALUE"),
     });
   }
-  let postalCode = address.postalCode;
-  if (country === "US" && !US_ZIP.test(postalCode)) {
+  if (postalCode && country === "US" && !US_ZIP.test(postalCode)) {
     ok = false;
     ctx.addIssue({ code: "custom", path: ["postalCode"], message: "A US ZIP code: 12345 or 12345-6789", params: issueCode("INVALID_FORMAT") });
   }
-  if (country === "CA") {
+  if (postalCode && country === "CA") {
     postalCode = normaliseCaPostalCode(postalCode);
     if (!CA_POSTAL.test(postalCode)) {
       ok = false;
       ctx.addIssue({ code: "custom", path: ["postalCode"], message: "A Canadian postal code: A1A 1A1", params: issueCode("INVALID_FORMAT") });
     }
   }
-  return ok ? { ...address, postalCode, country: country as EmergencyCountry } : z.NEVER;
+  return ok && parsed.success ? { ...parsed.data, postalCode, country: country as EmergencyCountry } : z.NEVER;
 });
 
 export type EmergencyAddressValue = z.output<typeof emergencyAddressSchema>;
