@@ -75,10 +75,14 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   const campaigns = new SmsCampaigns(prisma, setupStatus, logger);
   // Numbers that become eligible later (bought and activated, added, made SMS-capable) join the campaign of an approved organization.
   setupStatus.afterRefresh((numbers) => campaigns.assignNewlyEligible(numbers));
+  // A number bought with its emergency address already set is registered once its order completes.
+  setupStatus.afterRefresh((numbers) => emergency.resumeActivated(numbers));
   const { url, secret, maxAttempts, timeoutMs } = config.reviewerWebhook;
   // A lost carrier answer is resolved once it is older than any call could still be running.
   const recoverAfterMs = config.carrier.timeoutMs * 2 + 1_000;
   const releases = new NumberReleases(prisma, carriers, setupStatus, logger, recoverAfterMs, config.carrier.sandboxFaults.includes("crash-after-release"));
+  // An attempt holds a number's registration for as long as its carrier calls could run; retries back off from 5 s to 15 min.
+  const emergency = new EmergencyAddressService(prisma, carriers, setupStatus, logger, { leaseMs: recoverAfterMs * 3, retryFirstMs: 5_000, retryMaxMs: 15 * 60_000 });
   const clock = new AdjustableClock();
   const sandboxPayments = new SandboxPayments(config.billing.sandboxWebhookSecret);
   const livePayments: PaymentProvider = config.billing.provider === "stripe" ? createStripe(config) : sandboxPayments;
@@ -101,8 +105,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     releases,
     carriers,
     provisioning: new ProvisioningService(prisma, carriers, setupStatus, logger, recoverAfterMs, clock),
-    // An attempt holds a number's registration for as long as its carrier calls could run; retries back off from 5 s to 15 min.
-    emergency: new EmergencyAddressService(prisma, carriers, setupStatus, logger, { leaseMs: recoverAfterMs * 3, retryFirstMs: 5_000, retryMaxMs: 15 * 60_000 }),
+    emergency,
     billing,
     payments: { sandbox: sandboxPayments, live: livePayments },
     clock,

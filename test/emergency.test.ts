@@ -458,6 +458,26 @@ describe("emergency addresses (E911)", () => {
     assert.equal(read.setupStatus.outboundReady, true);
   });
 
+  test("a number still being bought waits for its order, then is registered as soon as it is active", async () => {
+    const org = await createOrganization("e911-order");
+    const svc = await services();
+    svc.carriers.sandbox.faults.delayCompletion = true;
+    try {
+      const number = await buyNumber(org, "e911-order");
+      assert.equal(number.status, "PENDING");
+      const waiting = await setAddress(org, number.id, await createAddress(org));
+      assert.equal(waiting.emergencyRegistration?.status, "PENDING");
+      svc.carriers.sandbox.completeOrders();
+    } finally {
+      svc.carriers.sandbox.faults.delayCompletion = false;
+    }
+    await svc.provisioning.reconcileOrders();
+    const { prisma } = (await getEnvironment()).switchboard.database;
+    const row = await prisma.phoneNumber.findFirstOrThrow({ where: { organizationId: org.id } });
+    assert.deepEqual([row.status, row.emergencyStatus], ["ACTIVE", "ACTIVE"]);
+    assert.equal(svc.carriers.sandbox.emergencyAddressOf(row.carrierResourceId!)?.callerName, "Acme Robotics");
+  });
+
   test("numbers outside the US and Canada, and toll-free numbers, take no emergency address", async () => {
     const org = await createOrganization("e911-scope");
     const addressId = await createAddress(org);

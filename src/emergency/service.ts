@@ -213,6 +213,19 @@ export class EmergencyAddressService {
   }
 
   /**
+   * After a setup-status refresh: a managed number whose registration waited for its carrier order
+   * (PENDING, not yet attempted, postponed) is attempted as soon as the number is active, rather
+   * than at the job's next run.
+   */
+  async resumeActivated(numbers: ReadonlyArray<{ number: PhoneNumber }>): Promise<void> {
+    const now = Date.now();
+    for (const { number } of numbers) {
+      const waiting = number.emergencyStatus === "PENDING" && number.emergencyAttempts === 0 && (number.emergencyNextAttemptAt?.getTime() ?? 0) > now;
+      if (waiting && number.source === "MANAGED" && number.status === "ACTIVE" && number.carrierResourceId) await this.attempt(number.id);
+    }
+  }
+
+  /**
    * The emergency registration job's run: every PENDING registration that is due (after a backoff,
    * or left by a crash), one attempt each. Safe on several instances: each attempt claims its number.
    */
@@ -249,7 +262,8 @@ export class EmergencyAddressService {
     const address = number.emergencyAddress;
 
     // Nothing at a carrier to talk to (yet): a number still being bought waits for its order.
-    if (number.source !== "MANAGED" || !number.carrier || !number.carrierResourceId || !(LIVE_STATUSES as readonly string[]).includes(number.status)) {
+    const inService = number.status === "ACTIVE" || number.status === "SUSPENDED";
+    if (number.source !== "MANAGED" || !number.carrier || !number.carrierResourceId || !inService) {
       if (number.status === "PENDING" && number.source === "MANAGED") {
         await this.#retryLater(number, now, false);
         return "PENDING";
