@@ -458,6 +458,21 @@ describe("emergency addresses (E911)", () => {
     assert.equal(read.setupStatus.outboundReady, true);
   });
 
+  test("while the carrier is still provisioning, the registration stays PENDING and the job asks again", async () => {
+    const org = await createOrganization("e911-slow");
+    const number = await buyNumber(org, "e911-slow");
+    const svc = await services();
+    // The sandbox's switch: a street containing SLOW is accepted, its numbers' service stays provisioning.
+    const provisioning = await setAddress(org, number.id, await createAddress(org, { street: "10 SLOW Lane" }));
+    assert.equal(provisioning.emergencyRegistration?.status, "PENDING");
+    assert.equal(provisioning.emergencyAddress?.status, "ACTIVE", "the address itself was accepted");
+    svc.carriers.sandbox.completeEmergency();
+    await svc.emergency.registerDue(new Date(Date.now() + 60_000));
+    const read = (await org.client.data(ReadNumber, { id: number.id })).node as { emergencyRegistration: { status: string }; setupStatus: { outboundReady: boolean } };
+    assert.equal(read.emergencyRegistration.status, "ACTIVE");
+    assert.equal(read.setupStatus.outboundReady, true);
+  });
+
   test("a number still being bought waits for its order, then is registered as soon as it is active", async () => {
     const org = await createOrganization("e911-order");
     const svc = await services();
