@@ -501,5 +501,12 @@ describe("emergency addresses (E911)", () => {
     assert.deepEqual((as(refused, "ValidationError") as unknown as { fieldErrors: Array<{ path: string[] }> }).fieldErrors.map((e) => e.path.join(".")), ["input.phoneNumberId"]);
     const ukStatus = (await org.client.data(ReadNumber, { id: uk.phoneNumber.id })).node as { setupStatus: { issues: Array<{ code: string }> } };
     assert.equal(ukStatus.setupStatus.issues.some((i) => i.code === "EMERGENCY_ADDRESS_MISSING"), false);
+
+    const tollFreeE164 = `+1833${2 + Math.floor(Math.random() * 8)}${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`;
+    const tollFree = as((await org.client.data(CreateManual, { e164: tollFreeE164 })).createManualPhoneNumber, "CreateManualPhoneNumberSuccess") as unknown as { phoneNumber: { id: string } };
+    const status = (await org.client.data(ReadNumber, { id: tollFree.phoneNumber.id })).node as { setupStatus: { issues: Array<{ code: string }> } };
+    assert.equal(status.setupStatus.issues.some((i) => i.code === "EMERGENCY_ADDRESS_MISSING"), false, "toll-free numbers need no emergency address");
+    const tollFreeRefused = (await org.client.data(SetAddress, { phoneNumberId: tollFree.phoneNumber.id, emergencyAddressId: addressId })).setPhoneNumberEmergencyAddress;
+    assert.match((as(tollFreeRefused, "ValidationError") as unknown as { fieldErrors: Array<{ message: string }> }).fieldErrors[0]!.message, /toll-free/);
   });
 });
