@@ -33,7 +33,7 @@ describe("emergency addresses with CARRIER=telnyx", () => {
     const buy = async (e164: string) => {
       const data = await call(`mutation { provisionPhoneNumber(input: { e164: "${e164}", idempotencyKey: "${e164}" }) { ... on ProvisionPhoneNumberSuccess { phoneNumber { id status carrierResourceId } } } }`);
       const number = data.provisionPhoneNumber.phoneNumber as { id: string; status: string; carrierResourceId: string };
-      assert.equal(number.status, "ACTIVE");
+      assert.equal(number.status, "ACTIVE", JSON.stringify(data));
       return number;
     };
     const createAddress = async (input: string) => (await call(`mutation { createEmergencyAddress(input: ${input}) { ... on CreateEmergencyAddressSuccess { emergencyAddress { id } } } }`)).createEmergencyAddress.emergencyAddress.id as string;
@@ -47,7 +47,7 @@ describe("emergency addresses with CARRIER=telnyx", () => {
     const number = await buy("+14157340101");
     const addressId = await createAddress(ADDRESS);
     const registered = await set(number.id, addressId);
-    assert.deepEqual(registered.emergencyRegistration, { status: "ACTIVE", failureReason: null });
+    assert.deepEqual(registered.emergencyRegistration, { status: "ACTIVE", failureReason: null }, JSON.stringify(registered));
     assert.equal(registered.setupStatus.outboundReady, true);
 
     const reference = `${decodeGlobalID(addressId).id}:1`;

@@ -231,7 +231,13 @@ export class EmergencyAddressService {
    */
   async registerDue(now = new Date(), batchSize = 50): Promise<{ attempted: number; active: number; failed: number; waiting: number }> {
     const due = await this.prisma.phoneNumber.findMany({
-      where: { emergencyNextAttemptAt: { lte: now }, emergencyStatus: "PENDING" },
+      where: {
+        emergencyNextAttemptAt: { lte: now },
+        emergencyStatus: "PENDING",
+        // A fresh intent is its mutation's to attempt; the job takes it only once that could have
+        // finished (the mutation's process died) or after a first attempt left it for a retry.
+        OR: [{ emergencyAttempts: { gt: 0 } }, { emergencyUpdatedAt: { lt: new Date(now.getTime() - this.options.leaseMs) } }],
+      },
       select: { id: true },
       orderBy: { emergencyNextAttemptAt: "asc" },
       take: batchSize,
