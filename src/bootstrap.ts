@@ -4,6 +4,7 @@ import { openDatabase, type Database } from "./db/index.ts";
 import { loadSecretBox } from "./encryption-key.ts";
 import { createEventBus } from "./events/pubsub.ts";
 import { startBillingJob } from "./jobs/billing.ts";
+import { startEmergencyRegistrations } from "./jobs/emergency-registrations.ts";
 import { startEventRetention } from "./jobs/event-retention.ts";
 import { startMessageSender } from "./jobs/message-sender.ts";
 import { startOrderPoller } from "./jobs/order-poller.ts";
@@ -38,6 +39,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
   const app = createApp({ config, prisma: database.prisma, sql: database.sql, services, logger, metrics, tracingPlugins: tracing ? [tracing.plugin] : [] });
   const orderPoller = startOrderPoller(services.provisioning, services.releases, config.carrier.orderPollSeconds, logger, metrics);
   const voiceSettingsSync = startVoiceSettingsSync(services.voiceSettings, config.carrier.orderPollSeconds, logger, metrics);
+  const emergencyRegistrations = startEmergencyRegistrations(services.emergency, config.carrier.orderPollSeconds, logger, metrics);
   const billingJob = startBillingJob(services.billing, config.billing.pollSeconds, logger, metrics);
   const eventRetention = startEventRetention(database.prisma, config.eventRetentionDays, logger, metrics);
   const messageSender = startMessageSender(services.messageSender, config.messageSending.pollSeconds, logger, metrics);
@@ -57,6 +59,7 @@ export async function startSwitchboard(config: Config, logger: Logger, options: 
     async close() {
       await orderPoller.stop();
       await voiceSettingsSync.stop();
+      await emergencyRegistrations.stop();
       await billingJob.stop();
       await eventRetention.stop();
       await messageSender.stop();

@@ -10,6 +10,7 @@ import { Authenticator } from "./auth/authenticator.ts";
 import type { Config } from "./config.ts";
 import type { PrismaClient } from "./db/client.ts";
 import type { SecretBox } from "./domain/secret-box.ts";
+import { EmergencyAddressService } from "./emergency/service.ts";
 import { EventDeliveryCache } from "./events/delivery-cache.ts";
 import type { EventBus } from "./events/pubsub.ts";
 import { SetupStatusChanges } from "./events/setup-status-changes.ts";
@@ -46,6 +47,8 @@ export interface Services {
   provisioning: ProvisioningService;
   /** Caller ID names and fallbacks: intent, carrier, outcome; the voice settings job finishes what is left PENDING. */
   voiceSettings: VoiceSettingsService;
+  /** Emergency (E911) addresses and their registration on numbers at the carrier. */
+  emergency: EmergencyAddressService;
   verification: VerificationService;
   /** The organization's toll-free SMS verification (US toll-free numbers). */
   tollFreeVerification: TollFreeVerificationService;
@@ -81,10 +84,14 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   const campaigns = new SmsCampaigns(prisma, setupStatus, logger);
   // Numbers that become eligible later (bought and activated, added, made SMS-capable) join the campaign of an approved organization.
   setupStatus.afterRefresh((numbers) => campaigns.assignNewlyEligible(numbers));
+  // A number bought with its emergency address already set is registered once its order completes.
+  setupStatus.afterRefresh((numbers) => emergency.resumeActivated(numbers));
   const { url, secret, maxAttempts, timeoutMs } = config.reviewerWebhook;
   // A lost carrier answer is resolved once it is older than any call could still be running.
   const recoverAfterMs = config.carrier.timeoutMs * 2 + 1_000;
   const releases = new NumberReleases(prisma, carriers, setupStatus, logger, recoverAfterMs, config.carrier.sandboxFaults.includes("crash-after-release"));
+  // An attempt holds a number's registration for as long as its carrier calls could run; retries back off from 5 s to 15 min.
+  const emergency = new EmergencyAddressService(prisma, carriers, setupStatus, logger, { leaseMs: recoverAfterMs * 3, retryFirstMs: 5_000, retryMaxMs: 15 * 60_000 });
   const clock = new AdjustableClock();
   const sandboxPayments = new SandboxPayments(config.billing.sandboxWebhookSecret);
   const livePayments: PaymentProvider = config.billing.provider === "stripe" ? createStripe(config) : sandboxPayments;
@@ -111,6 +118,7 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
     carriers,
     voiceSettings,
     provisioning: new ProvisioningService(prisma, carriers, setupStatus, logger, recoverAfterMs, clock),
+    emergency,
     billing,
     payments: { sandbox: sandboxPayments, live: livePayments },
     clock,

@@ -35,6 +35,7 @@ interface World {
   manualId?: string;
   sipId?: string;
   provisionedId?: string;
+  emergencyAddressId?: string;
   keyId?: string;
   keySecret?: string;
   endpointId?: string;
@@ -117,6 +118,27 @@ const EXAMPLES: Record<string, (world: World) => Call> = {
     query: `mutation($input: SetPhoneNumberFallbackInput!) { setPhoneNumberFallback(input: $input) { __typename } }`,
     variables: { input: { phoneNumberId: w.manualId, fallback: { sipUri: "sip:frontdesk@pbx.example.com", timeoutSeconds: 15 } } },
     targets: () => [w.manualId!],
+  }),
+  createEmergencyAddress: () => ({
+    query: `mutation($input: CreateEmergencyAddressInput!) { createEmergencyAddress(input: $input) { __typename ... on CreateEmergencyAddressSuccess { emergencyAddress { id } } } }`,
+    variables: { input: { callerName: "Audited Co", street: "600 Congress Avenue", city: "Austin", region: "TX", postalCode: "78701", country: "US" } },
+    targets: (data) => [data.createEmergencyAddress.emergencyAddress.id],
+  }),
+  updateEmergencyAddress: (w) => ({
+    query: `mutation($input: UpdateEmergencyAddressInput!) { updateEmergencyAddress(input: $input) { __typename } }`,
+    variables: { input: { id: w.emergencyAddressId, unit: "Suite 200" } },
+    targets: () => [w.emergencyAddressId!],
+  }),
+  setPhoneNumberEmergencyAddress: (w) => ({
+    query: `mutation($input: SetPhoneNumberEmergencyAddressInput!) { setPhoneNumberEmergencyAddress(input: $input) { __typename } }`,
+    variables: { input: { phoneNumberId: w.provisionedId, emergencyAddressId: w.emergencyAddressId } },
+    targets: () => [w.provisionedId!, w.emergencyAddressId!],
+  }),
+  // Refused (EmergencyAddressInUseError) while the provisioned number uses it: audited all the same.
+  deleteEmergencyAddress: (w) => ({
+    query: `mutation($input: DeleteEmergencyAddressInput!) { deleteEmergencyAddress(input: $input) { __typename } }`,
+    variables: { input: { id: w.emergencyAddressId } },
+    targets: () => [w.emergencyAddressId!],
   }),
   releasePhoneNumber: (w) => ({
     query: `mutation($input: ReleasePhoneNumberInput!) { releasePhoneNumber(input: $input) { __typename } }`,
@@ -246,6 +268,7 @@ function learn(world: World, name: string, data: any) {
   if (name === "createManualPhoneNumber") world.manualId = payload.phoneNumber.id;
   if (name === "importSipTrunkPhoneNumber") world.sipId = payload.phoneNumber.id;
   if (name === "provisionPhoneNumber") world.provisionedId = payload.phoneNumber.id;
+  if (name === "createEmergencyAddress") world.emergencyAddressId = payload.emergencyAddress.id;
   if (name === "createApiKey") [world.keyId, world.keySecret] = [payload.apiKey.id, payload.secret];
   if (name === "saveVerificationDraft") world.verificationId = payload.verification.id;
   if (name === "saveTollFreeVerificationDraft") world.tollFreeVerificationId = payload.tollFreeVerification.id;

@@ -4,6 +4,7 @@ import { decodeGlobalID } from "@pothos/plugin-relay";
 import { parse } from "graphql";
 import { addMonths, periodAt } from "../src/billing/periods.ts";
 import { createOrganization, getEnvironment, sendRaw, type TestOrganization } from "./helpers/harness.ts";
+import { registerEmergencyAddress } from "./helpers/emergency.ts";
 import { subscribe, wsClient } from "./helpers/subscriptions.ts";
 
 // Monthly billing (src/billing/) through the API, with the billing clock moved forward instead of
@@ -178,6 +179,8 @@ describe("monthly billing", () => {
     await billing.runDue();
     const org = await createOrganization("billing-recovery");
     const id = await buy(org);
+    // Outbound-ready before the story starts: a US number needs its emergency address.
+    await registerEmergencyAddress(org.client, id);
     // A dashboard watching the number over graphql-ws.
     const client = wsClient(await (await getEnvironment()).url(), { apiKey: org.secret });
     const events = await subscribe(

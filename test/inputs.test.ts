@@ -29,6 +29,8 @@ import { schema } from "../src/schema/index.ts";
 import { DecideVerificationInput } from "../src/verification/service.ts";
 import { TollFreeVerificationInput } from "../src/domain/toll-free.ts";
 import { DecideTollFreeVerificationInput } from "../src/verification/toll-free.ts";
+import { CreateEmergencyAddressInput, DeleteEmergencyAddressInput, SetPhoneNumberEmergencyAddressInput, UpdateEmergencyAddressInput } from "../src/emergency/service.ts";
+import type { EmergencyRegistrationStatus } from "../src/domain/setup-status.ts";
 import { CreateWebhookEndpointInput, RedeliverEventInput, UpdateWebhookEndpointInput, WebhookEndpointTargetInput } from "../src/webhooks/service.ts";
 
 /** Every mutation of the schema and the zod schema its service parses the input with. */
@@ -66,6 +68,10 @@ const INPUTS: Record<string, z.ZodType> = {
   deleteWebhookEndpoint: WebhookEndpointTargetInput,
   rotateWebhookSecret: WebhookEndpointTargetInput,
   redeliverEvent: RedeliverEventInput,
+  createEmergencyAddress: CreateEmergencyAddressInput,
+  updateEmergencyAddress: UpdateEmergencyAddressInput,
+  deleteEmergencyAddress: DeleteEmergencyAddressInput,
+  setPhoneNumberEmergencyAddress: SetPhoneNumberEmergencyAddressInput,
 };
 
 /** The schema under optional, nullable, default and transform wrappers, and the items of an array. */
@@ -138,8 +144,9 @@ describe("enums", () => {
       Same<NumberDirection, Stored.NumberDirection>,
       Same<SmsCampaignStatus, Stored.SmsCampaignStatus>,
       Same<Exclude<VerificationStatus, "MISSING">, Stored.VerificationStatus>,
-    ] = [true, true, true, true, true];
-    assert.deepEqual(same, [true, true, true, true, true]);
+      Same<EmergencyRegistrationStatus, Stored.EmergencyRegistrationStatus>,
+    ] = [true, true, true, true, true, true];
+    assert.deepEqual(same, [true, true, true, true, true, true]);
     assert.deepEqual([...NUMBER_STATUSES], Object.values(Stored.NumberStatus));
     assert.deepEqual([...ENTITY_TYPES], Object.values(Stored.BusinessEntityType));
     assert.deepEqual([...SMS_USE_CASES], Object.values(Stored.SmsUseCase));

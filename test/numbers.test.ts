@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { graphql } from "./generated/gql.ts";
 import { createOrganization, getEnvironment, type Client } from "./helpers/harness.ts";
+import { registerEmergencyAddress } from "./helpers/emergency.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
 
 // Phone numbers end to end, through the GraphQL API as a client uses it (design.md "Domain",
@@ -372,7 +373,10 @@ describe("phone numbers", () => {
       assert.equal(created.setupStatus.forwardingRequired, true);
       assert.equal(created.setupStatus.agentReady, false);
       assert.equal(created.setupStatus.inboundReady, false);
-      assert.deepEqual(voiceIssueCodes(created.setupStatus), ["FORWARDING_NOT_CONFIRMED", "NO_AGENT"]);
+      // A US number that places calls needs an emergency address before it is outbound-ready.
+      assert.equal(created.setupStatus.outboundReady, false);
+      assert.deepEqual(voiceIssueCodes(created.setupStatus), ["EMERGENCY_ADDRESS_MISSING", "FORWARDING_NOT_CONFIRMED", "NO_AGENT"]);
+      await registerEmergencyAddress(org.client, created.id);
 
       const row = await (await prisma()).phoneNumber.findUnique({ where: { id: rawId(created.id) } });
       assert.equal(row?.e164, e164);
@@ -408,7 +412,7 @@ describe("phone numbers", () => {
       const agent = await createAgent(org.client);
       const created = await createManual(org.client, { agentId: agent.id });
       assert.equal(created.agent?.id, agent.id);
-      assert.deepEqual(voiceIssueCodes(created.setupStatus), ["FORWARDING_NOT_CONFIRMED"]);
+      assert.deepEqual(voiceIssueCodes(created.setupStatus), ["EMERGENCY_ADDRESS_MISSING", "FORWARDING_NOT_CONFIRMED"]);
     });
 
     test("bad input is a ValidationError listing every problem with its path, and creates nothing", async () => {
@@ -484,8 +488,9 @@ describe("phone numbers", () => {
       });
       const afterInbound = expectType(inbound.updatePhoneNumber, "UpdatePhoneNumberSuccess").phoneNumber;
       assert.equal(afterInbound.inboundTrunk?.hasCredentials, true);
-      assert.deepEqual(voiceIssueCodes(afterInbound.setupStatus), ["OUTBOUND_TRUNK_INCOMPLETE", "OUTBOUND_TRUNK_INCOMPLETE"]);
+      assert.deepEqual(voiceIssueCodes(afterInbound.setupStatus), ["EMERGENCY_ADDRESS_MISSING", "OUTBOUND_TRUNK_INCOMPLETE", "OUTBOUND_TRUNK_INCOMPLETE"]);
       assert.equal(afterInbound.setupStatus.status, "ACTION_REQUIRED");
+      await registerEmergencyAddress(org.client, created.id);
 
       // Outbound: an address and IP authentication.
       const outbound = await org.client.data(UpdateNumber, {
@@ -525,11 +530,15 @@ describe("phone numbers", () => {
         ).importSipTrunkPhoneNumber,
         "ImportSipTrunkPhoneNumberSuccess",
       ).phoneNumber;
-      assert.equal(outboundOnly.setupStatus.status, "READY");
-      assert.equal(outboundOnly.setupStatus.outboundReady, true);
-      assert.equal(outboundOnly.setupStatus.inboundReady, false);
+      // Placing calls, it needs an emergency address (its own carrier routes 911: ACTIVE once set).
+      assert.deepEqual(voiceIssueCodes(outboundOnly.setupStatus), ["EMERGENCY_ADDRESS_MISSING"]);
+      await registerEmergencyAddress(org.client, outboundOnly.id);
+      const outboundReady = await readNumber(org.client, outboundOnly.id);
+      assert.equal(outboundReady.setupStatus.status, "READY");
+      assert.equal(outboundReady.setupStatus.outboundReady, true);
+      assert.equal(outboundReady.setupStatus.inboundReady, false);
       assert.equal(outboundOnly.outboundTrunk?.hasCredentials, true);
-      assert.deepEqual(voiceIssueCodes(outboundOnly.setupStatus), []);
+      assert.deepEqual(voiceIssueCodes(outboundReady.setupStatus), []);
 
       // Widening the direction brings in the other trunk's requirements.
       const widened = expectType((await org.client.data(UpdateNumber, { input: { id: outboundOnly.id, direction: "BOTH" } })).updatePhoneNumber, "UpdatePhoneNumberSuccess")
@@ -743,6 +752,7 @@ describe("phone numbers", () => {
       const second = await createAgent(org.client, "Second");
       const number = await createManual(org.client);
       await org.client.data(ConfirmForwarding, { input: { id: number.id } });
+      await registerEmergencyAddress(org.client, number.id);
 
       const assigned = expectType((await org.client.data(Assign, { input: { phoneNumberId: number.id, agentId: first.id } })).assignPhoneNumber, "AssignPhoneNumberSuccess").phoneNumber;
       assert.equal(assigned.agent?.id, first.id);
@@ -817,6 +827,7 @@ describe("phone numbers", () => {
       const agent = await createAgent(org.client);
       const number = await createManual(org.client, { agentId: agent.id });
       await org.client.data(ConfirmForwarding, { input: { id: number.id } });
+      await registerEmergencyAddress(org.client, number.id);
       assert.equal((await readNumber(org.client, number.id)).setupStatus.status, "READY");
 
       expectType((await org.client.data(UpdateAgent, { input: { id: agent.id, status: "PAUSED" } })).updateAgent, "UpdateAgentSuccess");

@@ -6,7 +6,7 @@ import { computeSetupStatus, type SetupIssueCode, type SetupStatus, type SetupSt
 
 const emptyTrunk: TrunkState = { addresses: [], allowedSourceIps: [], authUsername: null, hasPassword: false };
 
-/** A MANUAL, ACTIVE, BOTH-direction US number, voice only, forwarding confirmed, with an ACTIVE agent: READY. */
+/** A MANUAL, ACTIVE, BOTH-direction US number, voice only, forwarding confirmed, with an ACTIVE agent and an ACTIVE emergency address: READY. */
 function input(overrides: Partial<SetupStatusInput> = {}): SetupStatusInput {
   return {
     status: "ACTIVE",
@@ -14,6 +14,10 @@ function input(overrides: Partial<SetupStatusInput> = {}): SetupStatusInput {
     direction: "BOTH",
     e164: "+14155550100",
     country: "US",
+    voiceCapable: true,
+    emergencyAddressId: "3f1c0a9e-0000-4000-8000-000000000001",
+    emergencyStatus: "ACTIVE",
+    emergencyFailureReason: null,
     smsCapable: false,
     suspendedAt: null,
     forwardingConfirmedAt: new Date("2026-01-01T00:00:00Z"),
@@ -369,6 +373,54 @@ describe("computeSetupStatus", () => {
       const s = computeSetupStatus(smsInput({ country: "GB", smsCapable: false }));
       assert.equal(s.smsReady, false);
       assert.deepEqual(codes(s), ["SMS_NOT_CAPABLE"]);
+    });
+  });
+
+  describe("emergency address (E911)", () => {
+    const missing = (s: SetupStatus) => s.issues.find((i) => i.code === "EMERGENCY_ADDRESS_MISSING");
+
+    test("a US number that places calls without an address: EMERGENCY_ADDRESS_MISSING on emergencyAddress, outbound not ready", () => {
+      const s = computeSetupStatus(input({ emergencyAddressId: null, emergencyStatus: null }));
+      assert.equal(s.outboundReady, false);
+      assert.equal(s.inboundReady, true);
+      assert.equal(s.status, "ACTION_REQUIRED");
+      assert.equal(missing(s)?.field, "emergencyAddress");
+      assert.match(missing(s)!.message, /Set an emergency address/);
+    });
+
+    test("PENDING says it is being registered; FAILED gives the carrier's reason", () => {
+      const pending = computeSetupStatus(input({ emergencyStatus: "PENDING" }));
+      assert.equal(pending.outboundReady, false);
+      assert.match(missing(pending)!.message, /being registered/);
+      const failed = computeSetupStatus(input({ emergencyStatus: "FAILED", emergencyFailureReason: "The address could not be validated" }));
+      assert.equal(failed.outboundReady, false);
+      assert.match(missing(failed)!.message, /The address could not be validated/);
+    });
+
+    test("Canadian numbers need one too", () => {
+      const s = computeSetupStatus(input({ country: "CA", e164: "+14165550100", emergencyAddressId: null, emergencyStatus: null }));
+      assert.equal(s.outboundReady, false);
+      assert.ok(missing(s));
+    });
+
+    test("inbound-only, voice-incapable, toll-free and non-US/CA numbers need none", () => {
+      const none = { emergencyAddressId: null, emergencyStatus: null } as const;
+      for (const overrides of [
+        { direction: "INBOUND" as const },
+        { voiceCapable: false },
+        { e164: "+18005550100" },
+        { e164: "+18885550100" },
+        { country: "GB", e164: "+442071838750" },
+      ]) {
+        const s = computeSetupStatus(input({ ...none, ...overrides }));
+        assert.equal(missing(s), undefined, JSON.stringify(overrides));
+      }
+      assert.equal(computeSetupStatus(input({ ...none, e164: "+18005550100" })).outboundReady, true);
+    });
+
+    test("a FAILED carrier order reports only PROVISIONING_FAILED, not the address", () => {
+      const s = computeSetupStatus(input({ status: "FAILED", source: "MANAGED", emergencyAddressId: null, emergencyStatus: null }));
+      assert.equal(missing(s), undefined);
     });
   });
 

@@ -4,6 +4,7 @@ import { graphql } from "./generated/gql.ts";
 import { createOrganization, getEnvironment, startVariant, type TestOrganization } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
 import { post } from "./helpers/processes.ts";
+import { registerEmergencyAddress } from "./helpers/emergency.ts";
 import { subscribe, wsClient } from "./helpers/subscriptions.ts";
 
 const SetupStatusChanged = graphql(`
@@ -139,6 +140,11 @@ describe("live setup status", () => {
     assert.equal(event.phoneNumber.id, numberId);
     assert.equal(event.previous, null, "a new number has no previous status");
     assert.equal(event.current.status, "ACTION_REQUIRED");
+    assert.deepEqual(codes(event.current), ["EMERGENCY_ADDRESS_MISSING", "FORWARDING_NOT_CONFIRMED", "NO_AGENT", "SMS_NOT_CAPABLE"]);
+
+    // Its emergency address: the number can place calls once it is registered.
+    await registerEmergencyAddress(org.client, numberId);
+    event = (await events.next()).data!.phoneNumberSetupStatusChanged;
     assert.deepEqual(codes(event.current), ["FORWARDING_NOT_CONFIRMED", "NO_AGENT", "SMS_NOT_CAPABLE"]);
 
     // A label does not change the setup status: no event. The next event is the assignment's.
@@ -172,7 +178,7 @@ describe("live setup status", () => {
 
     const prisma = (await getEnvironment()).switchboard.database.prisma;
     const recorded = await prisma.event.count({ where: { organizationId: org.id, type: "SETUP_STATUS_CHANGED" } });
-    assert.equal(recorded, 6, "each change is recorded once as an event");
+    assert.equal(recorded, 7, "each change is recorded once as an event");
     assert.equal(await prisma.event.count({ where: { organizationId: org.id, type: "NUMBER_RELEASED" } }), 1, "and the release itself once");
     await events.close();
   });

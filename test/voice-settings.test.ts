@@ -268,6 +268,10 @@ describe("setup status rules with a fallback (pure)", () => {
     outboundTrunk: { addresses: [], allowedSourceIps: [], authUsername: null, hasPassword: false, ipAuthentication: false },
     smsCampaignStatus: null,
     e164: "+14155550100",
+    voiceCapable: true,
+    emergencyAddressId: "3f1c0a9e-0000-4000-8000-000000000001",
+    emergencyStatus: "ACTIVE",
+    emergencyFailureReason: null,
     verificationStatus: "MISSING",
     tollFreeVerificationStatus: "MISSING",
   };

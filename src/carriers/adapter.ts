@@ -106,6 +106,17 @@ export interface CarrierAdapter {
    * timeout, a crash mid-call) may be repeated safely. Without it such a send is FAILED, not repeated.
    */
   readonly sendsDedupedByReference: boolean;
+  /**
+   * Creates the carrier's emergency (E911) address record, validated by the carrier, with our
+   * reference (`<address id>:<revision>`); an existing record with the reference is returned
+   * instead of a second one. A refused address is a CarrierFailure REJECTED whose message is the
+   * carrier's reason.
+   */
+  createEmergencyAddress(request: EmergencyAddressRequest): Promise<{ carrierAddressId: string }>;
+  /** Enables emergency calling on the number with that address. Safe to repeat (it sets state). */
+  enableEmergency(carrierNumberId: string, carrierAddressId: string): Promise<EmergencyActivation>;
+  /** Disables emergency calling on the number. Safe to repeat; a number the carrier no longer has succeeds. */
+  disableEmergency(carrierNumberId: string, carrierAddressId: string): Promise<void>;
 }
 
 export interface CallForwarding {
@@ -139,6 +150,23 @@ export interface CarrierTollFreeVerification {
   requestId: string;
   status: string;
 }
+
+export interface EmergencyAddressRequest {
+  /** Our idempotency reference, stored at the carrier (Telnyx customer_reference). */
+  reference: string;
+  callerName: string;
+  street: string;
+  unit: string | null;
+  city: string;
+  /** Two-letter state or province. */
+  region: string;
+  postalCode: string;
+  /** US or CA. */
+  country: string;
+}
+
+/** Where the carrier says a number's emergency service is: active, or still being provisioned (asked again later). */
+export type EmergencyActivation = "ACTIVE" | "PENDING";
 
 export interface OutboundMessageRequest {
   from: string;

@@ -94,5 +94,9 @@ export function resilient(carrier: CarrierAdapter, options: ResilienceOptions, l
     submitTollFreeVerification: (request) => call(once, "submitTollFreeVerification", () => carrier.submitTollFreeVerification(request)),
     findTollFreeVerification: (reference, numbers) => call(safe, "findTollFreeVerification", () => carrier.findTollFreeVerification(reference, numbers)),
     sendsDedupedByReference: carrier.sendsDedupedByReference,
+    // Safe to repeat: the address is found again by its reference; enabling and disabling set state.
+    createEmergencyAddress: (request) => call(safe, "createEmergencyAddress", () => carrier.createEmergencyAddress(request)),
+    enableEmergency: (id, addressId) => call(safe, "enableEmergency", () => carrier.enableEmergency(id, addressId)),
+    disableEmergency: (id, addressId) => call(safe, "disableEmergency", () => carrier.disableEmergency(id, addressId)),
   };
 }

@@ -9,6 +9,8 @@ import {
   type CarrierNumber,
   type CarrierOrder,
   type CallForwarding,
+  type EmergencyActivation,
+  type EmergencyAddressRequest,
   type CarrierTollFreeVerification,
   type OutboundMessageRequest,
   type SearchCriteria,
@@ -143,7 +145,21 @@ interface SandboxState {
   voice?: Record<string, SandboxVoiceSettings>;
   /** Toll-free verification requests by our reference (absent in state files of older versions). */
   tollFreeVerifications?: Record<string, SandboxTollFreeVerification>;
+  /** Emergency address records by their id (each with our reference). */
+  emergencyAddresses?: Record<string, EmergencyAddressRequest & { id: string }>;
+  /** The emergency address enabled on each number, by carrier number id. */
+  emergencyByNumber?: Record<string, string>;
 }
+
+/**
+ * The sandbox's emergency-address fault switches: an address whose street contains "REJECT" or whose
+ * postal code is 00000 is refused (like Telnyx's 422 for an address it cannot validate); one whose
+ * street contains "SLOW" is accepted but its numbers' emergency service stays provisioning
+ * (PENDING) until `completeEmergency()`.
+ */
+export const SANDBOX_REJECTED_ADDRESS_REASON = "The address could not be validated for emergency services (street or postal code not found)";
+export const sandboxRefusesAddress = (address: { street: string; postalCode: string }) => /REJECT/i.test(address.street) || address.postalCode === "00000";
+const sandboxSlowAddress = (address: { street: string }) => /SLOW/i.test(address.street);
 
 /** A toll-free verification request the sandbox holds; `creations` counts the requests that created it (tests check it is 1). */
 export type SandboxTollFreeVerification = TollFreeVerificationRequest & { requestId: string; creations: number };
@@ -458,6 +474,61 @@ export class SandboxCarrier implements CarrierAdapter {
     this.#state.voice ??= {};
     this.#state.voice[carrierNumberId] = { ...this.voiceSettings(carrierNumberId), ...change };
     this.#save();
+  }
+
+  /** Emergency service still provisioning, by carrier number id (the "SLOW" switch). */
+  readonly #provisioningEmergency = new Set<string>();
+  readonly #completedEmergency = new Set<string>();
+
+  async createEmergencyAddress(request: EmergencyAddressRequest): Promise<{ carrierAddressId: string }> {
+    await this.#enter("createEmergencyAddress");
+    const addresses = (this.#state.emergencyAddresses ??= {});
+    const existing = Object.values(addresses).find((a) => a.reference === request.reference);
+    if (existing) return { carrierAddressId: existing.id };
+    if (sandboxRefusesAddress(request)) throw new CarrierFailure("REJECTED", SANDBOX_REJECTED_ADDRESS_REASON, this.name);
+    const id = `sbx_addr_${randomUUID()}`;
+    addresses[id] = { ...request, id };
+    this.#save();
+    return { carrierAddressId: id };
+  }
+
+  async enableEmergency(carrierNumberId: string, carrierAddressId: string): Promise<EmergencyActivation> {
+    await this.#enter("enableEmergency");
+    if (!this.#state.numbers[carrierNumberId]) throw new CarrierFailure("NOT_FOUND", `number ${carrierNumberId} not found`, this.name);
+    const address = this.#state.emergencyAddresses?.[carrierAddressId];
+    if (!address) throw new CarrierFailure("REJECTED", `emergency address ${carrierAddressId} not found`, this.name);
+    (this.#state.emergencyByNumber ??= {})[carrierNumberId] = carrierAddressId;
+    this.#save();
+    if (sandboxSlowAddress(address) && !this.#completedEmergency.has(carrierNumberId)) {
+      this.#provisioningEmergency.add(carrierNumberId);
+      return "PENDING";
+    }
+    this.#provisioningEmergency.delete(carrierNumberId);
+    return "ACTIVE";
+  }
+
+  async disableEmergency(carrierNumberId: string): Promise<void> {
+    await this.#enter("disableEmergency");
+    delete this.#state.emergencyByNumber?.[carrierNumberId];
+    this.#provisioningEmergency.delete(carrierNumberId);
+    this.#save();
+  }
+
+  /** The emergency address record enabled on a number, if any (tests). */
+  emergencyAddressOf(carrierNumberId: string): (EmergencyAddressRequest & { id: string }) | undefined {
+    const id = this.#state.emergencyByNumber?.[carrierNumberId];
+    return id ? { ...this.#state.emergencyAddresses![id]! } : undefined;
+  }
+
+  /** Emergency address records created so far (tests). */
+  emergencyAddressRecords(): Array<EmergencyAddressRequest & { id: string }> {
+    return Object.values(this.#state.emergencyAddresses ?? {}).map((a) => ({ ...a }));
+  }
+
+  /** Finishes every emergency activation the "SLOW" switch held back: the next enable answers ACTIVE. */
+  completeEmergency(): void {
+    for (const id of this.#provisioningEmergency) this.#completedEmergency.add(id);
+    this.#provisioningEmergency.clear();
   }
 
   /** Messages sent, newest last, for tests that check what reached the carrier. */

@@ -14,6 +14,8 @@ import {
   type CarrierOrder,
   type CarrierOrderStatus,
   type CarrierTollFreeVerification,
+  type EmergencyActivation,
+  type EmergencyAddressRequest,
   type NumberFeature,
   type OutboundMessageRequest,
   type PhoneNumberType,
@@ -86,6 +88,15 @@ interface TelnyxPhoneNumberData {
  * - listNumbers: GET /phone_numbers, every page
  * - setCallerIdName: PATCH /phone_numbers/{id}/voice { cnam_listing: { cnam_listing_enabled, cnam_listing_details } }
  * - setCallForwarding: PATCH /phone_numbers/{id}/voice { call_forwarding: { call_forwarding_enabled, forwards_to, forwarding_type } }
+ * - createEmergencyAddress: GET /addresses?filter[customer_reference][eq]= first (an address with
+ *   the reference is returned, never a second one), then POST /addresses (business_name = the caller
+ *   name, street_address, extended_address, locality, administrative_area, postal_code,
+ *   country_code, customer_reference); Telnyx validates it for emergency use on creation and
+ *   answers 422 with its errors when it cannot
+ * - enableEmergency / disableEmergency: POST /phone_numbers/{id}/actions/enable_emergency
+ *   { emergency_enabled: true | false, emergency_address_id }; the answer's
+ *   emergency.emergency_status "active" is ACTIVE, "provisioning" (or an accepted answer without
+ *   it) PENDING, "provisioning-failed" a refusal
  *
  * A number order's `phone_numbers[].id` identifies the order line (record_type
  * "number_order_phone_number"), not the phone number; DELETE/PATCH /phone_numbers/{id} take the
@@ -331,6 +342,53 @@ export class TelnyxCarrier implements CarrierAdapter {
     );
     const found = (page.records ?? []).find((r) => r.additionalInformation?.includes(note));
     return found?.id ? { requestId: found.id, status: found.verificationStatus ?? "In Progress" } : undefined;
+  }
+
+  async createEmergencyAddress(request: EmergencyAddressRequest): Promise<{ carrierAddressId: string }> {
+    const page = await this.#call("findEmergencyAddress", (client, options) =>
+      client.addresses.list({ filter: { customer_reference: { eq: request.reference } } }, options),
+    );
+    // Exact match on our side too, as for orders.
+    const existing = (page.data ?? []).find((address) => address.id && address.customer_reference === request.reference);
+    if (existing) return { carrierAddressId: existing.id! };
+    // Telnyx wants a business name or a first and last name; the caller name is sent as the business
+    // name, which is what a PSAP sees for a business line. (The SDK's type marks all three required.)
+    const body = {
+      business_name: request.callerName,
+      street_address: request.street,
+      ...(request.unit ? { extended_address: request.unit } : {}),
+      locality: request.city,
+      administrative_area: request.region,
+      postal_code: request.postalCode,
+      country_code: request.country,
+      customer_reference: request.reference,
+    } as Telnyx.AddressCreateParams;
+    const response = await this.#call("createEmergencyAddress", (client, options) => client.addresses.create(body, options));
+    if (!response.data?.id) throw this.#malformed("createEmergencyAddress", "the address has no id");
+    return { carrierAddressId: response.data.id };
+  }
+
+  async enableEmergency(carrierNumberId: string, carrierAddressId: string): Promise<EmergencyActivation> {
+    const response = await this.#call("enableEmergency", (client, options) =>
+      client.phoneNumbers.actions.enableEmergency(carrierNumberId, { emergency_enabled: true, emergency_address_id: carrierAddressId }, options),
+    );
+    const status = response?.data?.emergency?.emergency_status;
+    if (status === "provisioning-failed") {
+      throw this.#fail("REJECTED", "telnyx enableEmergency: Telnyx could not provision emergency service on the number with this address (provisioning-failed)");
+    }
+    return status === "active" ? "ACTIVE" : "PENDING";
+  }
+
+  async disableEmergency(carrierNumberId: string, carrierAddressId: string): Promise<void> {
+    try {
+      await this.#call("disableEmergency", (client, options) =>
+        client.phoneNumbers.actions.enableEmergency(carrierNumberId, { emergency_enabled: false, emergency_address_id: carrierAddressId }, options),
+      );
+    } catch (error) {
+      // A number Telnyx no longer has has no emergency service either.
+      if (error instanceof CarrierFailure && error.kind === "NOT_FOUND") return;
+      throw error;
+    }
   }
 
   /** Maps an order; `reference` and `e164` fill in what the answer leaves out. */

@@ -4,6 +4,7 @@
  * organization's 10DLC and toll-free verifications and its billing state (design.md, "Setup status rules").
  */
 
+import { needsEmergencyAddress } from "./emergency-address.ts";
 import type { NumberStatus } from "./lifecycle.ts";
 import { needsTollFreeVerification } from "./toll-free.ts";
 import { trunkView, type TrunkColumns } from "./trunks.ts";
@@ -17,6 +18,8 @@ export type NumberDirection = "INBOUND" | "OUTBOUND" | "BOTH";
 /** The organization's verification status: its current submission's, or MISSING without one. */
 export type VerificationStatus = "MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED";
 export type SmsCampaignStatus = "PENDING" | "ASSIGNED" | "FAILED";
+/** A number's emergency (E911) registration; null when no address is set. */
+export type EmergencyRegistrationStatus = "PENDING" | "ACTIVE" | "FAILED";
 
 /** The organization's two SMS verifications, each its current submission's status: 10DLC (local US numbers) and toll-free. */
 export interface OrganizationVerificationStatuses {
@@ -40,6 +43,7 @@ export const SETUP_ISSUE_CODES = [
   "PROVISIONING_FAILED",
   "SUSPENDED_FOR_NONPAYMENT",
   "FALLBACK_NOT_CONFIGURED",
+  "EMERGENCY_ADDRESS_MISSING",
 ] as const;
 export type SetupIssueCode = (typeof SETUP_ISSUE_CODES)[number];
 
@@ -80,10 +84,17 @@ export interface SetupStatusInput {
   status: NumberStatus;
   source: NumberSource;
   direction: NumberDirection;
-  /** E.164: whether the number is toll-free decides which SMS verification it needs. */
+  /**
+   * E.164: whether the number is toll-free decides which SMS verification it needs and, with
+   * country and direction, whether it needs an emergency address (src/domain/emergency-address.ts).
+   */
   e164: string;
   country: string;
   smsCapable: boolean;
+  voiceCapable: boolean;
+  emergencyAddressId: string | null;
+  emergencyStatus: EmergencyRegistrationStatus | null;
+  emergencyFailureReason: string | null;
   suspendedAt: Date | null;
   forwardingConfirmedAt: Date | null;
   agent: { status: "ACTIVE" | "PAUSED" } | null;
@@ -130,6 +141,21 @@ function trunkIssues(input: SetupStatusInput): SetupIssue[] {
     }
   }
   return issues;
+}
+
+/** A US or Canadian number that places calls needs an ACTIVE emergency registration; null when it has one or needs none. */
+function emergencyIssue(input: SetupStatusInput): SetupIssue | null {
+  if (!needsEmergencyAddress({ e164: input.e164, country: input.country, voiceCapable: input.voiceCapable, outbound: allowsOutbound(input.direction) })) return null;
+  if (input.emergencyAddressId && input.emergencyStatus === "ACTIVE") return null;
+  const field = "emergencyAddress";
+  const code = "EMERGENCY_ADDRESS_MISSING";
+  if (!input.emergencyAddressId) {
+    return { code, field, message: `Set an emergency address: ${input.country === "CA" ? "Canadian" : "US"} numbers that place calls need one registered for 911 calls.` };
+  }
+  if (input.emergencyStatus === "FAILED") {
+    return { code, field, message: `The carrier refused the emergency address: ${input.emergencyFailureReason ?? "no reason given"}. Correct the address or set another one.` };
+  }
+  return { code, field, message: "The emergency address is being registered with the carrier; outbound calls are ready once it is active." };
 }
 
 function smsIssues(input: SetupStatusInput): SetupIssue[] {
@@ -229,9 +255,13 @@ export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
     });
   }
 
+  // A failed order has nothing to register; its one issue says so.
+  const emergency = input.status === "FAILED" ? null : emergencyIssue(input);
+  if (emergency) issues.push(emergency);
+
   const inboundReady = inbound && active && sipConnectionReady && !forwardingRequired && (agentReady || fallbackTakesCalls);
   const inboundRoute: InboundRoute = !inboundReady ? "NONE" : agentReady ? "AGENT" : "FALLBACK";
-  const outboundReady = outbound && active && sipConnectionReady;
+  const outboundReady = outbound && active && sipConnectionReady && !emergency;
 
   const sms = smsIssues(input);
   issues.push(...sms);
@@ -266,6 +296,10 @@ export function setupStatusOf(number: StoredNumber, verifications: OrganizationV
     e164: number.e164,
     country: number.country,
     smsCapable: number.smsCapable,
+    voiceCapable: number.voiceCapable,
+    emergencyAddressId: number.emergencyAddressId,
+    emergencyStatus: number.emergencyStatus,
+    emergencyFailureReason: number.emergencyFailureReason,
     suspendedAt: number.suspendedAt,
     forwardingConfirmedAt: number.forwardingConfirmedAt,
     agent: number.agent,

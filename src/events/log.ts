@@ -22,6 +22,7 @@ export const EVENT_SCOPES: Record<EventType, string> = {
   SETUP_STATUS_CHANGED: "numbers:read",
   CALLER_ID_NAME_STATUS_CHANGED: "numbers:read",
   FALLBACK_STATUS_CHANGED: "numbers:read",
+  EMERGENCY_REGISTRATION_CHANGED: "numbers:read",
   NUMBER_SUSPENDED: "billing:read",
   NUMBER_REACTIVATED: "billing:read",
   CHARGE_SUCCEEDED: "billing:read",

@@ -65,7 +65,7 @@ const AGENT_WITH_COUNT = JSON.stringify({ include: { _count: { select: { phoneNu
 const ORDER_COLUMNS = { CREATED_AT: "createdAt", UPDATED_AT: "updatedAt", E164: "e164", LABEL: "label", MONTHLY_PRICE: "monthlyPriceCents" } as const;
 
 /** The DateTime columns, which JSON carries as text and findMany returns as Dates. */
-const NUMBER_DATES = ["forwardingConfirmedAt", "smsCampaignUpdatedAt", "nextChargeAt", "lastChargeAt", "suspendedAt", "createdAt", "updatedAt", "releasedAt", "releaseRequestedAt"] as const;
+const NUMBER_DATES = ["forwardingConfirmedAt", "smsCampaignUpdatedAt", "nextChargeAt", "lastChargeAt", "suspendedAt", "createdAt", "updatedAt", "releasedAt", "releaseRequestedAt", "emergencyUpdatedAt", "emergencyNextAttemptAt"] as const;
 const AGENT_DATES = ["createdAt", "updatedAt"] as const;
 /** Every column of Agent, as findMany returns them (json_build_object: cheaper than jsonb_set over to_jsonb). */
 const AGENT_COLUMNS = ["id", "organizationId", "name", "status", "createdAt", "updatedAt"] as const satisfies ReadonlyArray<keyof Agent>;

@@ -20,6 +20,10 @@ const DESCRIPTIONS: EnumValues<EventType> = {
   NUMBER_UNASSIGNED: { description: "A number's agent was removed; data.previousAgentId is the agent before." },
   NUMBER_RELEASED: { description: "A number was released." },
   SETUP_STATUS_CHANGED: { description: "A number's setup status changed; data.previous and data.current are the two statuses." },
+  EMERGENCY_REGISTRATION_CHANGED: {
+    description:
+      "A number's emergency (E911) registration changed: data.previous and data.current are PENDING, ACTIVE, FAILED or null (no address), data.failureReason the carrier's reason when FAILED, data.emergencyAddressId the address.",
+  },
   NUMBER_SUSPENDED: { description: "Billing suspended a number for an unpaid charge." },
   NUMBER_REACTIVATED: { description: "A suspended number is back in service (data.by: PAYMENT or ADMIN)." },
   CHARGE_SUCCEEDED: { description: "A charge was paid." },

@@ -8,6 +8,7 @@ import "../numbers/schema/list.ts";
 import "../numbers/schema/mutations.ts";
 import "../numbers/schema/voice-settings.ts";
 import "../numbers/provisioning-schema.ts";
+import "../emergency/schema.ts";
 import "../apikeys/schema.ts";
 import "../numbers/subscriptions.ts";
 import "../verification/schema.ts";

@@ -138,6 +138,10 @@ export interface FakeTelnyxSwitches {
   maxPageSize: number;
   /** The next N PATCH /v2/phone_numbers/{id}/voice are refused with 422, nothing changed. */
   rejectNextVoiceUpdates: number;
+  /** Addresses POST /v2/addresses refuses with 422 (default: a street containing "REJECT" or postal code 00000). */
+  refuseAddress: (address: { street_address?: string | null; postal_code?: string | null }) => boolean;
+  /** The emergency_status enable_emergency answers with: "active" (default) or "provisioning". */
+  emergencyStatus: "active" | "provisioning" | "provisioning-failed";
 }
 
 /** The CNAM and call forwarding parts of a number's voice settings, as the fake keeps them. */
@@ -159,6 +163,31 @@ export interface FakeTelnyxState {
   voice: Map<string, FakeVoiceSettings>;
   /** Toll-free verification requests created through POST /v2/messaging_tollfree/verification/requests, in order. */
   tollFreeVerifications: Array<Record<string, unknown> & { id: string }>;
+  /** Address records (POST /v2/addresses) by id. */
+  addresses: Map<string, FakeAddress>;
+}
+
+/** An address record as Telnyx returns it (GET/POST /v2/addresses). */
+export interface FakeAddress {
+  id: string;
+  record_type: "address";
+  customer_reference: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  business_name: string | null;
+  phone_number: string | null;
+  street_address: string;
+  extended_address: string | null;
+  locality: string;
+  administrative_area: string | null;
+  neighborhood: string | null;
+  borough: string | null;
+  postal_code: string | null;
+  country_code: string;
+  address_book: boolean;
+  validate_address: boolean;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface FakeTelnyxOptions {
@@ -222,9 +251,12 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
     completeOrdersLater: false,
     maxPageSize: 250,
     rejectNextVoiceUpdates: 0,
+    refuseAddress: (address) => /REJECT/i.test(address.street_address ?? "") || address.postal_code === "00000",
+    emergencyStatus: "active",
     ...options.switches,
   };
-  const state: FakeTelnyxState = { inventory: new Map(), orders: new Map(), numbers: new Map(), requests: [], messages: [], voice: new Map(), tollFreeVerifications: [] };
+  const state: FakeTelnyxState = { inventory: new Map(), orders: new Map(), numbers: new Map(), requests: [], messages: [], voice: new Map(), tollFreeVerifications: [], addresses: new Map() };
+  let nextAddressId = 1315261609962112000n;
   for (const number of options.inventory ?? DEFAULT_INVENTORY) {
     const code = areaCodeOf(number.phone_number);
     state.inventory.set(code, [...(state.inventory.get(code) ?? []), { ...number }]);
@@ -502,6 +534,94 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       const numbers = [...state.numbers.values()]
         .filter((n) => filter === null || (/^\d+$/.test(filter) && n.phone_number.slice(1).includes(filter)));
       return { status: 200, body: page(numbers, query) };
+    }
+
+    if (method === "GET" && path === "/v2/addresses") {
+      // filter[customer_reference][eq] is an exact match; filter[customer_reference] (or [contains]) a case-insensitive substring.
+      const exact = query.get("filter[customer_reference][eq]");
+      const contains = query.get("filter[customer_reference][contains]") ?? query.get("filter[customer_reference]");
+      const addresses = [...state.addresses.values()].filter(
+        (a) => (exact === null || a.customer_reference === exact) && (contains === null || (a.customer_reference ?? "").toLowerCase().includes(contains.toLowerCase())),
+      );
+      return { status: 200, body: page(addresses, query) };
+    }
+
+    if (method === "POST" && path === "/v2/addresses") {
+      const request = (body ?? {}) as Partial<FakeAddress>;
+      const missing = [
+        !request.business_name && !(request.first_name && request.last_name) ? "/business_name" : null,
+        !request.street_address ? "/street_address" : null,
+        !request.locality ? "/locality" : null,
+        !request.country_code ? "/country_code" : null,
+      ].filter((pointer): pointer is string => pointer !== null);
+      if (missing.length) {
+        return { status: 422, body: { errors: missing.map((pointer) => telnyxError("10004", "Missing required parameter", `${pointer.slice(1)} is required.`, pointer).errors[0]) } };
+      }
+      if (switches.refuseAddress(request)) {
+        // Telnyx's answer when emergency validation of a new address fails (the code is illustrative).
+        return { status: 422, body: telnyxError("10015", "Invalid address", "The address could not be validated for emergency services.", "/street_address") };
+      }
+      const created = now();
+      const address: FakeAddress = {
+        id: String(nextAddressId++),
+        record_type: "address",
+        customer_reference: request.customer_reference ?? null,
+        first_name: request.first_name ?? null,
+        last_name: request.last_name ?? null,
+        business_name: request.business_name ?? null,
+        phone_number: request.phone_number ?? null,
+        street_address: request.street_address!,
+        extended_address: request.extended_address ?? null,
+        locality: request.locality!,
+        administrative_area: request.administrative_area ?? null,
+        neighborhood: null,
+        borough: null,
+        postal_code: request.postal_code ?? null,
+        country_code: request.country_code!,
+        address_book: request.address_book ?? true,
+        validate_address: request.validate_address ?? true,
+        created_at: created,
+        updated_at: created,
+      };
+      state.addresses.set(address.id, address);
+      return { status: 200, body: { data: address } };
+    }
+
+    const emergencyMatch = /^\/v2\/phone_numbers\/([^/]+)\/actions\/enable_emergency$/.exec(path);
+    if (method === "POST" && emergencyMatch) {
+      const number = state.numbers.get(decodeURIComponent(emergencyMatch[1]!));
+      if (!number || number.status === "deleted") return notFound();
+      const request = (body ?? {}) as { emergency_enabled?: boolean; emergency_address_id?: string };
+      if (typeof request.emergency_enabled !== "boolean") {
+        return { status: 422, body: telnyxError("10004", "Missing required parameter", "emergency_enabled is required.", "/emergency_enabled") };
+      }
+      if (request.emergency_enabled && !state.addresses.has(request.emergency_address_id ?? "")) {
+        return { status: 422, body: telnyxError("10015", "Bad Request", "The field is invalid.", "/emergency_address_id") };
+      }
+      number.emergency_enabled = request.emergency_enabled;
+      number.emergency_address_id = request.emergency_enabled ? request.emergency_address_id! : null;
+      number.updated_at = now();
+      return {
+        status: 200,
+        body: {
+          data: {
+            id: number.id,
+            record_type: "voice_settings",
+            phone_number: number.phone_number,
+            connection_id: number.connection_id,
+            customer_reference: number.customer_reference,
+            tech_prefix_enabled: false,
+            translated_number: null,
+            usage_payment_method: "pay-per-minute",
+            inbound_call_screening: "disabled",
+            emergency: {
+              emergency_enabled: number.emergency_enabled,
+              emergency_address_id: number.emergency_address_id,
+              emergency_status: number.emergency_enabled ? switches.emergencyStatus : "disabled",
+            },
+          },
+        },
+      };
     }
 
     const messagingMatch = /^\/v2\/phone_numbers\/([^/]+)\/messaging$/.exec(path);

@@ -103,6 +103,10 @@ const SetupIssueCodeEnum = builder.enumType("SetupIssueCode", {
     PROVISIONING_FAILED: { description: "The carrier order for the number failed." },
     SUSPENDED_FOR_NONPAYMENT: { description: "Billing suspended the number for an unpaid charge; the message says since when." },
     FALLBACK_NOT_CONFIGURED: { description: "The carrier refused the number's fallback (failover routing): unanswered calls do not reach it. The message gives the carrier's reason." },
+    EMERGENCY_ADDRESS_MISSING: {
+      description:
+        "A US or Canadian number that places calls (voice, outbound, not toll-free) has no ACTIVE emergency (E911) registration: none is set, it is being registered (PENDING), or the carrier refused it (the message gives the carrier's reason). Outbound is not ready until it is ACTIVE.",
+    },
   } satisfies EnumValues<SetupIssueCode>,
 });
 
@@ -322,7 +326,8 @@ export const PhoneNumberRef = builder.prismaNode("PhoneNumber", {
       select: { agent: { select: { status: true } } },
       extensions: readsColumns("organizationId", "status", "source", "direction", "e164", "country", "smsCapable", "suspendedAt", "forwardingConfirmedAt", "smsCampaignStatus",
         "inboundTrunkAddresses", "inboundTrunkTransport", "inboundTrunkMediaEncryption", "inboundTrunkAuthUsername", "inboundTrunkAuthPassword", "inboundTrunkAllowedSourceIps", "outboundTrunkAddresses", "outboundTrunkTransport", "outboundTrunkMediaEncryption", "outboundTrunkAuthUsername", "outboundTrunkAuthPassword", "outboundTrunkAllowedSourceIps", "outboundTrunkIpAuthentication",
-        "fallbackForwardTo", "fallbackSipUri", "fallbackStatus", "fallbackStatusReason"),
+        "fallbackForwardTo", "fallbackSipUri", "fallbackStatus", "fallbackStatusReason",
+        "voiceCapable", "emergencyAddressId", "emergencyStatus", "emergencyFailureReason"),
       resolve: (n, _args, context) => {
         const known = context.loaders.knownVerificationStatuses(n.organizationId);
         return known ? setupStatusOf(n, known) : context.loaders.verificationStatuses.load(n.organizationId).then((statuses) => setupStatusOf(n, statuses));
