@@ -7,6 +7,7 @@ import { computeSetupStatus, type SetupStatusInput } from "../src/domain/setup-s
 import { graphql } from "./generated/gql.ts";
 import { createApiKey } from "../src/apikeys/service.ts";
 import { createOrganization, getEnvironment, processClient, startVariant, statementsDuring, type TestOrganization, type VariantServer } from "./helpers/harness.ts";
+import { registerEmergencyAddress } from "./helpers/emergency.ts";
 import { startFakeTelnyx, type FakeTelnyx } from "./helpers/fake-telnyx.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
 import { subscribe, wsClient } from "./helpers/subscriptions.ts";
@@ -424,6 +425,8 @@ describe("fallback (failover routing)", () => {
   test("a paused agent with a fallback keeps the number inbound-ready (the subscription sees it); removing the fallback brings AGENT_PAUSED back", async () => {
     const org = await createOrganization("fallback-paused");
     const id = await manualWithPausedAgent(org);
+    // Outbound needs an emergency address (a US number): registered, so only the agent is in question.
+    await registerEmergencyAddress(org.client, id);
     const before = (await org.client.data(ReadNumber, { id })).node as VoiceNumber;
     assert.equal(before.setupStatus.status, "ACTION_REQUIRED");
     assert.deepEqual(codes(before), ["AGENT_PAUSED"]);
@@ -465,6 +468,7 @@ describe("fallback (failover routing)", () => {
   test("a managed number without an agent: carrier forwarding on failure makes it READY; a refused destination is FAILED and says so in setup status", async () => {
     const org = await createOrganization("fallback-managed");
     const { id, carrierId } = await provision(org);
+    await registerEmergencyAddress(org.client, id);
     const sandbox = (await env()).switchboard.services.carriers.sandbox;
     const before = (await org.client.data(ReadNumber, { id })).node as VoiceNumber;
     assert.deepEqual(codes(before), ["NO_AGENT"]);
