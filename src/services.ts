@@ -21,7 +21,7 @@ import { MessageService } from "./messages/service.ts";
 import { PhoneNumberService } from "./numbers/service.ts";
 import { ProvisioningService } from "./numbers/provisioning.ts";
 import { NumberReleases } from "./numbers/release.ts";
-import { VoiceSettingsService } from "./numbers/voice-settings.ts";
+import { INLINE_FORWARDING_ALIGNMENTS, VoiceSettingsService } from "./numbers/voice-settings.ts";
 import { createCarriers, type Carriers } from "./carriers/index.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import { instrumentPayments } from "./observability/payments.ts";
@@ -104,7 +104,8 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   const messageSender = new MessageSender(prisma, carriers, { ...config.messageSending, leaseMs: recoverAfterMs }, logger);
   const voiceSettings = new VoiceSettingsService(prisma, carriers, setupStatus, logger, { leaseMs: recoverAfterMs, retryFirstMs: 5_000, retryMaxMs: 600_000, maxAttempts: 12 });
   // A managed number's carrier forwarding follows its agent: "always" while paused or missing, "on-failure" while ACTIVE.
-  setupStatus.afterRefresh(async (numbers) => void (await voiceSettings.alignForwarding(numbers.map((n) => n.number))));
+  // A request makes at most INLINE_FORWARDING_ALIGNMENTS of these carrier calls; the job does the rest.
+  setupStatus.afterRefresh(async (numbers) => void (await voiceSettings.alignForwarding(numbers.map((n) => n.number), INLINE_FORWARDING_ALIGNMENTS)));
   const subscriptionBounds = new SubscriptionBounds(config.maxSubscriptionsPerKey, config.subscriptionMaxBacklog);
   metrics?.trackSubscriptions(() => subscriptionBounds.total);
   return {

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { after, describe, test } from "node:test";
 import { CarrierFailure } from "../src/carriers/adapter.ts";
 import { TelnyxCarrier } from "../src/carriers/telnyx.ts";
+import { INLINE_FORWARDING_ALIGNMENTS } from "../src/numbers/voice-settings.ts";
 import { computeSetupStatus, type SetupStatusInput } from "../src/domain/setup-status.ts";
 import { graphql } from "./generated/gql.ts";
 import { createApiKey } from "../src/apikeys/service.ts";
@@ -463,6 +464,32 @@ describe("fallback (failover routing)", () => {
       [null, "STORED"],
       ["STORED", null],
     ]);
+  });
+
+  test(`pausing an agent of more managed numbers than a request realigns (${INLINE_FORWARDING_ALIGNMENTS}) leaves the rest to the job, which switches them`, async () => {
+    const org = await createOrganization("fallback-many");
+    const { switchboard } = await env();
+    const sandbox = switchboard.services.carriers.sandbox;
+    const agent = ((await org.client.data(CreateAgent, { name: "Busy desk" })).createAgent as { agent: { id: string } }).agent.id;
+    const numbers: Array<{ id: string; carrierId: string }> = [];
+    for (let i = 0; i < INLINE_FORWARDING_ALIGNMENTS + 2; i++) {
+      const number = await provision(org);
+      await org.client.data(Assign, { phoneNumberId: number.id, agentId: agent });
+      assert.equal(numberOf(await setFallback(org, number.id, { forwardTo: "+14155550123" })).fallback!.status, "ACTIVE");
+      numbers.push(number);
+    }
+    assert.ok(numbers.every((n) => sandbox.voiceSettings(n.carrierId).forwardingType === "on-failure"));
+
+    const calls = sandbox.calls.setCallForwarding ?? 0;
+    await org.client.data(PauseAgent, { id: agent });
+    assert.equal((sandbox.calls.setCallForwarding ?? 0) - calls, INLINE_FORWARDING_ALIGNMENTS, "the request makes a bounded number of carrier calls");
+    const types = () => numbers.map((n) => sandbox.voiceSettings(n.carrierId).forwardingType);
+    assert.equal(types().filter((t) => t === "always").length, INLINE_FORWARDING_ALIGNMENTS);
+
+    await switchboard.services.voiceSettings.syncDue();
+    assert.deepEqual(types(), numbers.map(() => "always"), "the job switched the others");
+    const rows = await switchboard.database.prisma.phoneNumber.findMany({ where: { organizationId: org.id } });
+    assert.deepEqual(rows.map((r) => [r.fallbackForwardingType, r.voiceSettingsNextAttemptAt]), rows.map(() => ["always", null]));
   });
 
   test("a managed number without an agent: carrier forwarding on failure makes it READY; a refused destination is FAILED and says so in setup status", async () => {

@@ -50,6 +50,13 @@ type FallbackRequest = Omit<z.input<typeof SetPhoneNumberFallbackInput>, "fallba
  * crash or a carrier outage leaves PENDING, the voice settings job (`syncDue`) sends again, with
  * backoff. Settings of numbers the carrier does not hold for Switchboard are STORED at once.
  */
+/**
+ * Carrier forwarding realignments one request makes itself (after pausing, resuming or reassigning
+ * an agent); the numbers past it are left to the voice settings job, so the request's carrier calls
+ * stay bounded whatever the number of the agent's numbers.
+ */
+export const INLINE_FORWARDING_ALIGNMENTS = 10;
+
 export class VoiceSettingsService {
   constructor(
     private readonly prisma: PrismaClient,
@@ -196,13 +203,23 @@ export class VoiceSettingsService {
    * status refresh, so pausing, resuming, deleting or reassigning an agent reaches the carrier):
    * forwarding "always" while the agent is paused or missing, "on-failure" while it is ACTIVE.
    * Only ACTIVE fallbacks are realigned; a carrier without an answer leaves the number to the job.
+   * `inlineLimit` bounds the carrier calls made here (a request pausing an agent of many numbers):
+   * the numbers past it are made due for the voice settings job, which realigns them within
+   * ORDER_POLL_SECONDS.
    */
-  async alignForwarding(numbers: ReadonlyArray<PhoneNumber & { agent: { status: "ACTIVE" | "PAUSED" } | null }>): Promise<number> {
+  async alignForwarding(numbers: ReadonlyArray<PhoneNumber & { agent: { status: "ACTIVE" | "PAUSED" } | null }>, inlineLimit = Infinity): Promise<number> {
     let deferred = 0;
+    let inline = 0;
+    const later: string[] = [];
     for (const number of numbers) {
       if (number.source !== "MANAGED" || number.fallbackStatus !== "ACTIVE" || !number.fallbackForwardTo || !number.carrierResourceId) continue;
       const type = forwardingTypeFor(number.agent);
       if (number.fallbackForwardingType === type) continue;
+      if (inline >= inlineLimit) {
+        later.push(number.id);
+        continue;
+      }
+      inline++;
       const guard: Prisma.PhoneNumberWhereInput = { id: number.id, fallbackStatus: "ACTIVE", fallbackForwardTo: number.fallbackForwardTo };
       try {
         await this.carriers.byName(number.carrier ?? "sandbox").setCallForwarding(number.carrierResourceId, { forwardsTo: number.fallbackForwardTo, type });
@@ -218,6 +235,11 @@ export class VoiceSettingsService {
         await this.#settle("fallback", guard, "FAILED", `The carrier refused to forward ${type === "always" ? "every call" : "unanswered calls"}: ${error.message}`);
         await this.setupStatus.refresh([number.id]);
       }
+    }
+    if (later.length > 0) {
+      // One statement for all of them; a number already due (or leased to the job) keeps its time.
+      await this.prisma.phoneNumber.updateMany({ where: { id: { in: later }, fallbackStatus: "ACTIVE", voiceSettingsNextAttemptAt: null }, data: { voiceSettingsNextAttemptAt: new Date() } });
+      deferred += later.length;
     }
     return deferred;
   }
