@@ -6,8 +6,8 @@
  * complete enough for the carrier's validation (street, city, a 2-letter state or province, a
  * postal code in the country's format), and carries the name emergency services see.
  */
-import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
+import { isTollFree } from "./number-type.ts";
 import { issueCode } from "./validation.ts";
 
 export const EMERGENCY_COUNTRIES = ["US", "CA"] as const;
@@ -122,17 +122,4 @@ export function needsEmergencyAddress(number: { e164: string; country: string; v
   if (!number.voiceCapable || !number.outbound) return false;
   if (number.country !== "US" && number.country !== "CA") return false;
   return !isTollFree(number.e164);
-}
-
-const tollFree = new Map<string, boolean>();
-
-/** Toll-free by libphonenumber's metadata (NANP 800, 833, 844, 855, 866, 877, 888). Memoised: list pages ask per row. */
-export function isTollFree(e164: string): boolean {
-  let known = tollFree.get(e164);
-  if (known === undefined) {
-    known = parsePhoneNumberFromString(e164)?.getType() === "TOLL_FREE";
-    if (tollFree.size > 10_000) tollFree.clear();
-    tollFree.set(e164, known);
-  }
-  return known;
 }

@@ -24,6 +24,8 @@ export function isTollFreeAreaCode(areaCode: string): boolean {
  * say their type.
  */
 export function numberTypeOf(e164: string): PhoneNumberType {
+  // NANP (+1 and ten digits): the area code alone decides, without parsing (list pages ask per row).
+  if (e164.length === 12 && e164.startsWith("+1")) return isTollFreeAreaCode(e164.slice(2, 5)) ? "TOLL_FREE" : "LOCAL";
   const parsed = parsePhoneNumberFromString(e164);
   if (!parsed) return "LOCAL";
   if (parsed.countryCallingCode === "1" && isTollFreeAreaCode(parsed.nationalNumber.slice(0, 3))) return "TOLL_FREE";
@@ -31,6 +33,11 @@ export function numberTypeOf(e164: string): PhoneNumberType {
   if (type === "TOLL_FREE") return "TOLL_FREE";
   if (type === "MOBILE") return "MOBILE";
   return "LOCAL";
+}
+
+/** Whether an E.164 number is toll-free (+1 800, 833, 844, 855, 866, 877, 888, and what libphonenumber's metadata says elsewhere). */
+export function isTollFree(e164: string): boolean {
+  return numberTypeOf(e164) === "TOLL_FREE";
 }
 
 /** The phone keypad: ABC on 2 ... WXYZ on 9. */

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { FieldError } from "./errors.ts";
-import { numberTypeOf } from "./number-type.ts";
+import { isTollFree, TOLL_FREE_AREA_CODES } from "./number-type.ts";
 import { issueCode } from "./validation.ts";
 import {
   addressFields,
@@ -22,10 +22,6 @@ import {
   type SmsUseCase,
 } from "./verification.ts";
 
-/** Whether an E.164 number is toll-free (+1 800, 833, 844, 855, 866, 877, 888, and what libphonenumber's metadata says elsewhere). */
-export function isTollFree(e164: string): boolean {
-  return numberTypeOf(e164) === "TOLL_FREE";
-}
 
 /**
  * Whether SMS from this number needs the organization's toll-free verification instead of 10DLC:
@@ -36,11 +32,8 @@ export function needsTollFreeVerification(number: { e164: string; country: strin
   return number.country === "US" && isTollFree(number.e164);
 }
 
-/**
- * The "+1NPA" prefixes of US toll-free numbers, read from the same metadata (an NPA is toll-free
- * when a number in it is), so a database query can narrow to them (or leave them out) exactly.
- */
-export const US_TOLL_FREE_PREFIXES: readonly string[] = Array.from({ length: 800 }, (_, i) => `+1${200 + i}`).filter((prefix) => isTollFree(`${prefix}2345678`));
+/** The "+1NPA" prefixes of US toll-free numbers, so a database query can narrow to them (or leave them out) exactly. */
+export const US_TOLL_FREE_PREFIXES: readonly string[] = TOLL_FREE_AREA_CODES.map((areaCode) => `+1${areaCode}`);
 
 // ---- Details ---------------------------------------------------------------------------------
 
