@@ -134,7 +134,7 @@ export interface Config {
     sandboxStateFile?: string;
     /**
      * Test-only fault switches for server processes: crash-after-order, crash-after-release,
-     * crash-after-send, crash-after-emergency-address, crash-after-caller-id-name,
+     * crash-after-send, crash-after-emergency-address, crash-after-emergency-enable, crash-after-caller-id-name,
      * crash-after-call-forwarding, crash-after-toll-free-verification (each SIGKILLs the process right
      * after the sandbox carrier saved the change, before Switchboard wrote the answer), delay-completion.
      */

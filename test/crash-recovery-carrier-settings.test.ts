@@ -57,44 +57,52 @@ describe(`crash between a carrier settings write and the database write (${testT
     for (const server of servers) await server.stop();
   });
 
-  test("emergency registration: the address record the carrier created before the crash is found again, not duplicated, and the registration becomes ACTIVE", { timeout: 180_000 }, async () => {
-    const env = await processEnvironment("switchboard-crash-e911", SETTINGS);
-    const key = await organizationKeyFromCli("crash-e911", env);
-    const doomed = await startServerProcess({ ...env, SANDBOX_FAULTS: "crash-after-emergency-address" });
-    servers.push(doomed);
-    const number = await buyActiveNumber(doomed.url, key, "512", "crash-e911-1");
-    const created = await post(
-      doomed.url,
-      key,
-      'mutation { createEmergencyAddress(input: { callerName: "Acme Robotics", street: "600 Congress Avenue", unit: "Suite 200", city: "Austin", region: "TX", postalCode: "78701", country: "US" }) { __typename ... on CreateEmergencyAddressSuccess { emergencyAddress { id } } } }',
-    );
-    const addressId = created.body.data.createEmergencyAddress.emergencyAddress.id as string;
+  // Two crash points: after the carrier created the address record (the recovery must find it by
+  // its reference), and after it enabled emergency service on the number (the recovery enables it again).
+  const emergencyCrashes = [
+    { fault: "crash-after-emergency-address", area: "512", enabledBeforeCrash: false, what: "the address record the carrier created before the crash is found again, not duplicated" },
+    { fault: "crash-after-emergency-enable", area: "737", enabledBeforeCrash: true, what: "the registration the carrier enabled before the crash is confirmed with the same address record" },
+  ];
+  for (const { fault, area, enabledBeforeCrash, what } of emergencyCrashes) {
+    test(`emergency registration (${fault}): ${what}, and the registration becomes ACTIVE`, { timeout: 180_000 }, async () => {
+      const env = await processEnvironment("switchboard-crash-e911", SETTINGS);
+      const key = await organizationKeyFromCli("crash-e911", env);
+      const doomed = await startServerProcess({ ...env, SANDBOX_FAULTS: fault });
+      servers.push(doomed);
+      const number = await buyActiveNumber(doomed.url, key, area, "crash-e911-1");
+      const created = await post(
+        doomed.url,
+        key,
+        'mutation { createEmergencyAddress(input: { callerName: "Acme Robotics", street: "600 Congress Avenue", unit: "Suite 200", city: "Austin", region: "TX", postalCode: "78701", country: "US" }) { __typename ... on CreateEmergencyAddressSuccess { emergencyAddress { id } } } }',
+      );
+      const addressId = created.body.data.createEmergencyAddress.emergencyAddress.id as string;
 
-    const attempt = post(doomed.url, key, "mutation($n: ID!, $a: ID) { setPhoneNumberEmergencyAddress(input: { phoneNumberId: $n, emergencyAddressId: $a }) { __typename } }", { n: number.id, a: addressId });
-    await assert.rejects(attempt, "the server dies before it answers");
-    await diedOfSigkill(doomed);
-    const crashed = carrierState(env.DATA_DIR!);
-    const carrierNumberId = carrierNumberIdOf(crashed, number.e164);
-    const records = Object.values(crashed.emergencyAddresses ?? {});
-    assert.equal(records.length, 1, "the carrier created the address record before the crash");
-    assert.equal(records[0]!.reference.split(":")[0], Buffer.from(addressId, "base64").toString().split(":")[1], "the record carries the address's reference");
-    assert.equal(crashed.emergencyByNumber?.[carrierNumberId], undefined, "the crash came before emergency service was enabled on the number");
+      const attempt = post(doomed.url, key, "mutation($n: ID!, $a: ID) { setPhoneNumberEmergencyAddress(input: { phoneNumberId: $n, emergencyAddressId: $a }) { __typename } }", { n: number.id, a: addressId });
+      await assert.rejects(attempt, "the server dies before it answers");
+      await diedOfSigkill(doomed);
+      const crashed = carrierState(env.DATA_DIR!);
+      const carrierNumberId = carrierNumberIdOf(crashed, number.e164);
+      const records = Object.values(crashed.emergencyAddresses ?? {});
+      assert.equal(records.length, 1, "the carrier created the address record before the crash");
+      assert.equal(records[0]!.reference, `${Buffer.from(addressId, "base64").toString().split(":")[1]}:1`, "the record carries the address's reference (id and revision)");
+      assert.equal(crashed.emergencyByNumber?.[carrierNumberId], enabledBeforeCrash ? records[0]!.id : undefined, "what the carrier had enabled on the number at the crash");
 
-    const restarted = await startServerProcess(env);
-    servers.push(restarted);
-    const registered = await waitFor(
-      "the emergency registration to become ACTIVE",
-      () => post(restarted.url, key, NUMBER, { id: number.id }),
-      (r) => ["ACTIVE", "FAILED"].includes(r.body.data?.node?.emergencyRegistration?.status),
-    );
-    assert.deepEqual(registered.body.data.node.emergencyRegistration, { status: "ACTIVE", failureReason: null });
+      const restarted = await startServerProcess(env);
+      servers.push(restarted);
+      const registered = await waitFor(
+        "the emergency registration to become ACTIVE",
+        () => post(restarted.url, key, NUMBER, { id: number.id }),
+        (r) => ["ACTIVE", "FAILED"].includes(r.body.data?.node?.emergencyRegistration?.status),
+      );
+      assert.deepEqual(registered.body.data.node.emergencyRegistration, { status: "ACTIVE", failureReason: null });
 
-    const recovered = carrierState(env.DATA_DIR!);
-    assert.deepEqual(Object.keys(recovered.emergencyAddresses ?? {}), [records[0]!.id], "still exactly one address record at the carrier");
-    assert.equal(recovered.emergencyByNumber?.[carrierNumberId], records[0]!.id, "the number's emergency service uses that record");
-    const changes = await eventsOf(restarted.url, key, "EMERGENCY_REGISTRATION_CHANGED");
-    assert.deepEqual(changes.map((c) => [c.previous, c.current]), [[null, "PENDING"], ["PENDING", "ACTIVE"]]);
-  });
+      const recovered = carrierState(env.DATA_DIR!);
+      assert.deepEqual(Object.keys(recovered.emergencyAddresses ?? {}), [records[0]!.id], "still exactly one address record at the carrier");
+      assert.deepEqual(recovered.emergencyByNumber, { [carrierNumberId]: records[0]!.id }, "the number's emergency service uses that record");
+      const changes = await eventsOf(restarted.url, key, "EMERGENCY_REGISTRATION_CHANGED");
+      assert.deepEqual(changes.map((c) => [c.previous, c.current]), [[null, "PENDING"], ["PENDING", "ACTIVE"]]);
+    });
+  }
 
   test("caller ID name: the name the carrier listed before the crash becomes ACTIVE after the restart", { timeout: 180_000 }, async () => {
     const env = await processEnvironment("switchboard-crash-cnam", SETTINGS);

@@ -34,6 +34,7 @@ export function createCarriers(config: Config, logger: Logger, metrics?: Metrics
     // Crash-safety tests of the carrier settings (test/crash-recovery-carrier-settings.test.ts): the
     // process SIGKILLs itself right after the sandbox saved the change, before Switchboard wrote it back.
     if (fault === "crash-after-emergency-address") sandbox.faults.crashAfterEmergencyAddress = true;
+    if (fault === "crash-after-emergency-enable") sandbox.faults.crashAfterEmergencyEnable = true;
     if (fault === "crash-after-caller-id-name") sandbox.faults.crashAfterCallerIdName = true;
     if (fault === "crash-after-call-forwarding") sandbox.faults.crashAfterCallForwarding = true;
     if (fault === "crash-after-toll-free-verification") sandbox.faults.crashAfterTollFreeVerification = true;

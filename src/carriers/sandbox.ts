@@ -41,6 +41,8 @@ export interface SandboxFaults {
   crashAfterSend: boolean;
   /** Kills the process right after an emergency address record is created (saved), before Switchboard hears of it. */
   crashAfterEmergencyAddress: boolean;
+  /** Kills the process right after emergency service is enabled on a number (saved), before Switchboard hears of it. */
+  crashAfterEmergencyEnable: boolean;
   /** Kills the process right after a caller ID name is set (saved), before Switchboard hears of it. */
   crashAfterCallerIdName: boolean;
   /** Kills the process right after call forwarding is set (saved), before Switchboard hears of it. */
@@ -317,6 +319,7 @@ export class SandboxCarrier implements CarrierAdapter {
     crashAfterOrder: false,
     crashAfterSend: false,
     crashAfterEmergencyAddress: false,
+    crashAfterEmergencyEnable: false,
     crashAfterCallerIdName: false,
     crashAfterCallForwarding: false,
     crashAfterTollFreeVerification: false,
@@ -514,6 +517,7 @@ export class SandboxCarrier implements CarrierAdapter {
     if (!address) throw new CarrierFailure("REJECTED", `emergency address ${carrierAddressId} not found`, this.name);
     (this.#state.emergencyByNumber ??= {})[carrierNumberId] = carrierAddressId;
     this.#save();
+    if (this.faults.crashAfterEmergencyEnable) process.kill(process.pid, "SIGKILL");
     if (sandboxSlowAddress(address) && !this.#completedEmergency.has(carrierNumberId)) {
       this.#provisioningEmergency.add(carrierNumberId);
       return "PENDING";
