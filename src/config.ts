@@ -132,7 +132,12 @@ export interface Config {
     telnyx: { apiKey?: string; baseUrl?: string; connectionId?: string; messagingProfileId?: string };
     /** Where the sandbox carrier remembers what it sold (default DATA_DIR/sandbox-carrier.json). */
     sandboxStateFile?: string;
-    /** Test-only fault switches for server processes: crash-after-order, crash-after-release, crash-after-send, delay-completion. */
+    /**
+     * Test-only fault switches for server processes: crash-after-order, crash-after-release,
+     * crash-after-send, crash-after-emergency-address, crash-after-emergency-enable, crash-after-caller-id-name,
+     * crash-after-call-forwarding, crash-after-toll-free-verification (each SIGKILLs the process right
+     * after the sandbox carrier saved the change, before Switchboard wrote the answer), delay-completion.
+     */
     sandboxFaults: string[];
     /** How long after accepting a message the sandbox carrier reports it DELIVERED (or FAILED); null: never (statuses only through /webhooks/sandbox). */
     sandboxDeliveryDelayMs: number | null;

@@ -31,6 +31,13 @@ export function createCarriers(config: Config, logger: Logger, metrics?: Metrics
     if (fault === "crash-after-order") sandbox.faults.crashAfterOrder = true;
     if (fault === "delay-completion") sandbox.faults.delayCompletion = true;
     if (fault === "crash-after-send") sandbox.faults.crashAfterSend = true;
+    // Crash-safety tests of the carrier settings (test/crash-recovery-carrier-settings.test.ts): the
+    // process SIGKILLs itself right after the sandbox saved the change, before Switchboard wrote it back.
+    if (fault === "crash-after-emergency-address") sandbox.faults.crashAfterEmergencyAddress = true;
+    if (fault === "crash-after-emergency-enable") sandbox.faults.crashAfterEmergencyEnable = true;
+    if (fault === "crash-after-caller-id-name") sandbox.faults.crashAfterCallerIdName = true;
+    if (fault === "crash-after-call-forwarding") sandbox.faults.crashAfterCallForwarding = true;
+    if (fault === "crash-after-toll-free-verification") sandbox.faults.crashAfterTollFreeVerification = true;
   }
   sandbox.deliveryDelayMs = config.carrier.sandboxDeliveryDelayMs;
   const sandboxResilient = resilient(sandbox, options, logger, metrics);

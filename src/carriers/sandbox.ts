@@ -39,6 +39,16 @@ export interface SandboxFaults {
   crashAfterOrder: boolean;
   /** Kills the process right after the next message is accepted, before Switchboard hears of it. */
   crashAfterSend: boolean;
+  /** Kills the process right after an emergency address record is created (saved), before Switchboard hears of it. */
+  crashAfterEmergencyAddress: boolean;
+  /** Kills the process right after emergency service is enabled on a number (saved), before Switchboard hears of it. */
+  crashAfterEmergencyEnable: boolean;
+  /** Kills the process right after a caller ID name is set (saved), before Switchboard hears of it. */
+  crashAfterCallerIdName: boolean;
+  /** Kills the process right after call forwarding is set (saved), before Switchboard hears of it. */
+  crashAfterCallForwarding: boolean;
+  /** Kills the process right after a toll-free verification request is created (saved), before Switchboard hears of it. */
+  crashAfterTollFreeVerification: boolean;
   /** The next N sends are accepted (and remembered by reference), then the answer is lost (TIMEOUT). */
   timeoutAfterSendNext: number;
   /** The next N toll-free verification requests are created (and remembered by reference), then the answer is lost (TIMEOUT). */
@@ -308,6 +318,11 @@ export class SandboxCarrier implements CarrierAdapter {
     delayCompletion: false,
     crashAfterOrder: false,
     crashAfterSend: false,
+    crashAfterEmergencyAddress: false,
+    crashAfterEmergencyEnable: false,
+    crashAfterCallerIdName: false,
+    crashAfterCallForwarding: false,
+    crashAfterTollFreeVerification: false,
     timeoutAfterSendNext: 0,
     timeoutAfterTollFreeSubmitNext: 0,
   };
@@ -458,6 +473,7 @@ export class SandboxCarrier implements CarrierAdapter {
       throw new CarrierFailure("REJECTED", `caller ID name "${name}" was refused by the CNAM database (the sandbox's rejected test name, "${SANDBOX_REJECTED_CALLER_ID_NAME}")`, this.name);
     }
     this.#setVoice(carrierNumberId, { callerIdName: name });
+    if (this.faults.crashAfterCallerIdName) process.kill(process.pid, "SIGKILL");
   }
 
   /** Forwards unanswered calls; +1 NPA 555-0499 is refused as a destination. */
@@ -468,6 +484,7 @@ export class SandboxCarrier implements CarrierAdapter {
       throw new CarrierFailure("REJECTED", `call forwarding to ${forwarding.forwardsTo} was refused: the destination cannot take forwarded calls (the sandbox's rejected test number, +1 NPA 555-0499)`, this.name);
     }
     this.#setVoice(carrierNumberId, { forwardsTo: forwarding?.forwardsTo ?? null, forwardingType: forwarding?.type ?? null });
+    if (this.faults.crashAfterCallForwarding) process.kill(process.pid, "SIGKILL");
   }
 
   #setVoice(carrierNumberId: string, change: Partial<SandboxVoiceSettings>): void {
@@ -489,6 +506,7 @@ export class SandboxCarrier implements CarrierAdapter {
     const id = `sbx_addr_${randomUUID()}`;
     addresses[id] = { ...request, id };
     this.#save();
+    if (this.faults.crashAfterEmergencyAddress) process.kill(process.pid, "SIGKILL");
     return { carrierAddressId: id };
   }
 
@@ -499,6 +517,7 @@ export class SandboxCarrier implements CarrierAdapter {
     if (!address) throw new CarrierFailure("REJECTED", `emergency address ${carrierAddressId} not found`, this.name);
     (this.#state.emergencyByNumber ??= {})[carrierNumberId] = carrierAddressId;
     this.#save();
+    if (this.faults.crashAfterEmergencyEnable) process.kill(process.pid, "SIGKILL");
     if (sandboxSlowAddress(address) && !this.#completedEmergency.has(carrierNumberId)) {
       this.#provisioningEmergency.add(carrierNumberId);
       return "PENDING";
@@ -586,6 +605,7 @@ export class SandboxCarrier implements CarrierAdapter {
     held[request.reference] = { ...request, requestId, creations: (held[request.reference]?.creations ?? 0) + 1 };
     // Saved before anything can crash: the carrier holds the request from here on.
     this.#save();
+    if (this.faults.crashAfterTollFreeVerification) process.kill(process.pid, "SIGKILL");
     if (this.faults.timeoutAfterTollFreeSubmitNext > 0) {
       this.faults.timeoutAfterTollFreeSubmitNext--;
       throw new CarrierFailure("TIMEOUT", "the carrier did not answer in time", this.name);
