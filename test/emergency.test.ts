@@ -509,4 +509,22 @@ describe("emergency addresses (E911)", () => {
     const tollFreeRefused = (await org.client.data(SetAddress, { phoneNumberId: tollFree.phoneNumber.id, emergencyAddressId: addressId })).setPhoneNumberEmergencyAddress;
     assert.match((as(tollFreeRefused, "ValidationError") as unknown as { fieldErrors: Array<{ message: string }> }).fieldErrors[0]!.message, /toll-free/);
   });
+
+  test("an address must be in its number's country, on setting it and on changing it", async () => {
+    const org = await createOrganization("e911-country");
+    const austin = await createAddress(org);
+    const toronto = uniqueE164("+1416");
+    const canadian = as((await org.client.data(CreateManual, { e164: toronto })).createManualPhoneNumber, "CreateManualPhoneNumberSuccess") as unknown as { phoneNumber: { id: string } };
+    const refused = (await org.client.data(SetAddress, { phoneNumberId: canadian.phoneNumber.id, emergencyAddressId: austin })).setPhoneNumberEmergencyAddress;
+    const [error] = (as(refused, "ValidationError") as unknown as { fieldErrors: Array<{ path: string[]; code: string; message: string }> }).fieldErrors;
+    assert.deepEqual([error!.path.join("."), error!.code], ["input.emergencyAddressId", "INVALID_VALUE"]);
+    assert.match(error!.message, new RegExp(`The address is in US; \\${toronto} is in another country`));
+
+    const us = as((await org.client.data(CreateManual, { e164: uniqueE164() })).createManualPhoneNumber, "CreateManualPhoneNumberSuccess") as unknown as { phoneNumber: { id: string } };
+    assert.equal((await setAddress(org, us.phoneNumber.id, austin)).emergencyRegistration?.status, "ACTIVE");
+    const moved = (await org.client.data(UpdateAddress, { input: { id: austin, street: "111 Wellington St", city: "Ottawa", region: "ON", postalCode: "K1A 0A9", country: "CA" } })).updateEmergencyAddress;
+    assert.deepEqual((as(moved, "ValidationError") as unknown as { fieldErrors: Array<{ path: string[] }> }).fieldErrors.map((e) => e.path.join(".")), ["input.country"]);
+    const after = (await org.client.data(ReadAddress, { id: austin })).node as { street: string };
+    assert.equal(after.street, "600 Congress Avenue", "nothing changed");
+  });
 });

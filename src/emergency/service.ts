@@ -134,6 +134,8 @@ export class EmergencyAddressService {
     if (sameAddress(existing, address)) return existing;
     const { updated, changed, pending } = await this.prisma.$transaction(async (tx) => {
       const numbers = await tx.phoneNumber.findMany({ where: { emergencyAddressId: existing.id, status: LIVE }, orderBy: { id: "asc" } });
+      const elsewhere = numbers.filter((n) => n.country !== address.country);
+      if (elsewhere.length) throw new ValidationError([{ path: ["input", "country"], code: "INVALID_VALUE", message: countryMismatch(address.country, elsewhere.map((n) => n.e164)) }]);
       const managed = numbers.filter((n) => n.source === "MANAGED");
       const updated = await tx.emergencyAddress.update({
         where: { id: existing.id },
@@ -193,6 +195,9 @@ export class EmergencyAddressService {
         const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT "id" FROM "EmergencyAddress" WHERE "id" = ${emergencyAddressId}::uuid AND "organizationId" = ${caller.organizationId}::uuid FOR UPDATE`;
         if (!locked.length) throw unknownAddress();
         address = await tx.emergencyAddress.findUniqueOrThrow({ where: { id: emergencyAddressId } });
+        if (address.country !== number.country) {
+          throw new ValidationError([{ path: ["input", "emergencyAddressId"], code: "INVALID_VALUE", message: countryMismatch(address.country, [number.e164]) }]);
+        }
       }
       const current = await tx.phoneNumber.findUniqueOrThrow({ where: { id: number.id } });
       if (current.emergencyAddressId === (address?.id ?? null) && current.emergencyStatus !== "FAILED") return current;
@@ -438,4 +443,10 @@ interface RegistrationChange {
 
 function sameAddress(existing: EmergencyAddress, next: EmergencyAddressValue): boolean {
   return (Object.keys(next) as Array<keyof EmergencyAddressValue>).every((key) => (existing[key] ?? null) === (next[key] ?? null));
+}
+
+/** Emergency calls are routed by the number's country: an address elsewhere cannot serve it. */
+function countryMismatch(addressCountry: string, e164s: string[]): string {
+  const numbers = e164s.length === 1 ? e164s[0]! : `${e164s.length} numbers (${e164s.slice(0, 5).join(", ")}${e164s.length > 5 ? ", ..." : ""})`;
+  return `The address is in ${addressCountry}; ${numbers} ${e164s.length === 1 ? "is" : "are"} in another country: an emergency address must be in the number's country`;
 }
