@@ -21,7 +21,7 @@ import { MessageService } from "./messages/service.ts";
 import { PhoneNumberService } from "./numbers/service.ts";
 import { ProvisioningService } from "./numbers/provisioning.ts";
 import { NumberReleases } from "./numbers/release.ts";
-import { INLINE_FORWARDING_ALIGNMENTS, VoiceSettingsService } from "./numbers/voice-settings.ts";
+import { VoiceSettingsService } from "./numbers/voice-settings.ts";
 import { createCarriers, type Carriers } from "./carriers/index.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import { instrumentPayments } from "./observability/payments.ts";
@@ -103,9 +103,9 @@ export function createServices(prisma: PrismaClient, config: Config, secrets: Se
   const webhookDeliverer = new WebhookDeliverer(prisma, secrets, config.customerWebhooks, clock, logger);
   const messageSender = new MessageSender(prisma, carriers, { ...config.messageSending, leaseMs: recoverAfterMs }, logger);
   const voiceSettings = new VoiceSettingsService(prisma, carriers, setupStatus, logger, { leaseMs: recoverAfterMs, retryFirstMs: 5_000, retryMaxMs: 600_000, maxAttempts: 12 });
-  // A managed number's carrier forwarding follows its agent: "always" while paused or missing, "on-failure" while ACTIVE.
-  // A request makes at most INLINE_FORWARDING_ALIGNMENTS of these carrier calls; the job does the rest.
-  setupStatus.afterRefresh(async (numbers) => void (await voiceSettings.alignForwarding(numbers.map((n) => n.number), INLINE_FORWARDING_ALIGNMENTS)));
+  // A managed number's carrier forwarding follows its agent: "always" while paused or missing, "on-failure" while ACTIVE
+  // (sent by the voice settings job, woken at once: the request that changed the agent makes no carrier call).
+  setupStatus.afterRefresh((numbers) => voiceSettings.scheduleAlignment(numbers.map((n) => n.number)));
   const subscriptionBounds = new SubscriptionBounds(config.maxSubscriptionsPerKey, config.subscriptionMaxBacklog);
   metrics?.trackSubscriptions(() => subscriptionBounds.total);
   return {

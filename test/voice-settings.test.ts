@@ -3,7 +3,6 @@ import { randomBytes } from "node:crypto";
 import { after, describe, test } from "node:test";
 import { CarrierFailure } from "../src/carriers/adapter.ts";
 import { TelnyxCarrier } from "../src/carriers/telnyx.ts";
-import { INLINE_FORWARDING_ALIGNMENTS } from "../src/numbers/voice-settings.ts";
 import { computeSetupStatus, type SetupStatusInput } from "../src/domain/setup-status.ts";
 import { graphql } from "./generated/gql.ts";
 import { createApiKey } from "../src/apikeys/service.ts";
@@ -231,6 +230,15 @@ const errorsOf = (payload: { __typename: string }) => {
   assert.equal(payload.__typename, "ValidationError", JSON.stringify(payload));
   return (payload as unknown as { fieldErrors: Array<{ path: string[]; code: string; message: string }> }).fieldErrors;
 };
+
+/** Waits for the voice settings job (woken by the change) to bring the carrier where `done` says. */
+async function eventually(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    if (await done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`still waiting after 5 s: ${what}`);
+}
 
 /** A managed US number bought from the sandbox carrier: its global id and carrier id. */
 async function provision(org: TestOrganization): Promise<{ id: string; carrierId: string }> {
@@ -466,29 +474,39 @@ describe("fallback (failover routing)", () => {
     ]);
   });
 
-  test(`pausing an agent of more managed numbers than a request realigns (${INLINE_FORWARDING_ALIGNMENTS}) leaves the rest to the job, which switches them`, async () => {
+  test("pausing an agent of many managed numbers makes no carrier call in the request; the woken job switches every number's forwarding", async () => {
     const org = await createOrganization("fallback-many");
     const { switchboard } = await env();
     const sandbox = switchboard.services.carriers.sandbox;
+    const prisma = switchboard.database.prisma;
     const agent = ((await org.client.data(CreateAgent, { name: "Busy desk" })).createAgent as { agent: { id: string } }).agent.id;
     const numbers: Array<{ id: string; carrierId: string }> = [];
-    for (let i = 0; i < INLINE_FORWARDING_ALIGNMENTS + 2; i++) {
+    for (let i = 0; i < 12; i++) {
       const number = await provision(org);
       await org.client.data(Assign, { phoneNumberId: number.id, agentId: agent });
       assert.equal(numberOf(await setFallback(org, number.id, { forwardTo: "+14155550123" })).fallback!.status, "ACTIVE");
       numbers.push(number);
     }
-    assert.ok(numbers.every((n) => sandbox.voiceSettings(n.carrierId).forwardingType === "on-failure"));
-
-    const calls = sandbox.calls.setCallForwarding ?? 0;
-    await org.client.data(PauseAgent, { id: agent });
-    assert.equal((sandbox.calls.setCallForwarding ?? 0) - calls, INLINE_FORWARDING_ALIGNMENTS, "the request makes a bounded number of carrier calls");
     const types = () => numbers.map((n) => sandbox.voiceSettings(n.carrierId).forwardingType);
-    assert.equal(types().filter((t) => t === "always").length, INLINE_FORWARDING_ALIGNMENTS);
+    assert.deepEqual(types(), numbers.map(() => "on-failure"));
 
-    await switchboard.services.voiceSettings.syncDue();
-    assert.deepEqual(types(), numbers.map(() => "always"), "the job switched the others");
-    const rows = await switchboard.database.prisma.phoneNumber.findMany({ where: { organizationId: org.id } });
+    // The request only records what the job owes: with the job held back, nothing reached the carrier.
+    const job = switchboard.services.voiceSettings;
+    let woken = 0;
+    const serverJob = job.onWake(() => woken++);
+    try {
+      const calls = sandbox.calls.setCallForwarding ?? 0;
+      await org.client.data(PauseAgent, { id: agent });
+      assert.equal((sandbox.calls.setCallForwarding ?? 0) - calls, 0, "no carrier call in the request");
+      assert.equal(woken, 1, "the job was woken once");
+      const due = await prisma.phoneNumber.count({ where: { organizationId: org.id, voiceSettingsNextAttemptAt: { not: null } } });
+      assert.equal(due, numbers.length, "every number is due for the job");
+    } finally {
+      job.onWake(serverJob!);
+    }
+    await job.syncDue();
+    assert.deepEqual(types(), numbers.map(() => "always"), "the job switched every number");
+    const rows = await prisma.phoneNumber.findMany({ where: { organizationId: org.id } });
     assert.deepEqual(rows.map((r) => [r.fallbackForwardingType, r.voiceSettingsNextAttemptAt]), rows.map(() => ["always", null]));
   });
 
@@ -511,11 +529,14 @@ describe("fallback (failover routing)", () => {
     // An ACTIVE agent takes the calls; the carrier forwards only those its connection does not take.
     const agent = ((await org.client.data(CreateAgent, { name: "Night desk" })).createAgent as { agent: { id: string } }).agent.id;
     await org.client.data(Assign, { phoneNumberId: id, agentId: agent });
-    assert.equal(sandbox.voiceSettings(carrierId).forwardingType, "on-failure");
+    await eventually("forwarding on-failure", () => sandbox.voiceSettings(carrierId).forwardingType === "on-failure");
     assert.equal(((await org.client.data(ReadNumber, { id })).node as VoiceNumber).setupStatus.inboundRoute, "AGENT");
     // Paused: every call is forwarded again, and the setup status says so.
     await org.client.data(PauseAgent, { id: agent });
-    assert.equal(sandbox.voiceSettings(carrierId).forwardingType, "always");
+    await eventually("forwarding always", async () => {
+      const row = await (await env()).switchboard.database.prisma.phoneNumber.findFirst({ where: { carrierResourceId: carrierId } });
+      return sandbox.voiceSettings(carrierId).forwardingType === "always" && row?.voiceSettingsNextAttemptAt === null;
+    });
     const paused = (await org.client.data(ReadNumber, { id })).node as VoiceNumber;
     assert.deepEqual([paused.setupStatus.status, paused.setupStatus.inboundRoute, paused.fallback!.status], ["READY", "FALLBACK", "ACTIVE"]);
     // The list (compiled into one statement) reads the fallback columns too: the same setup status.
@@ -556,17 +577,24 @@ describe("fallback (failover routing)", () => {
     numberOf(await setFallback(org, id, { forwardTo: "+14155550123" }));
     assert.equal(sandbox.voiceSettings(carrierId).forwardingType, "always");
     const agent = ((await org.client.data(CreateAgent, { name: "Day desk" })).createAgent as { agent: { id: string } }).agent.id;
-    sandbox.faults.unavailableNext = 1 + config.carrier.retries;
-    assert.equal((await org.client.data(Assign, { phoneNumberId: id, agentId: agent })).assignPhoneNumber.__typename, "AssignPhoneNumberSuccess");
-    sandbox.faults.unavailableNext = 0;
-    assert.equal(sandbox.voiceSettings(carrierId).forwardingType, "always", "the carrier did not hear of the agent yet");
-
+    // The job is run by hand here (its wake is held), so the outage hits its attempt and nothing else.
+    const voiceSettings = switchboard.services.voiceSettings;
+    const serverJob = voiceSettings.onWake(() => {});
     const prisma = switchboard.database.prisma;
     const { decodeGlobalID } = await import("@pothos/plugin-relay");
     const rowId = decodeGlobalID(id).id;
+    try {
+      assert.equal((await org.client.data(Assign, { phoneNumberId: id, agentId: agent })).assignPhoneNumber.__typename, "AssignPhoneNumberSuccess");
+      sandbox.faults.unavailableNext = 1 + config.carrier.retries;
+      assert.ok((await voiceSettings.syncDue()).voiceSettingsRetrying >= 1, "the carrier did not answer the job");
+      sandbox.faults.unavailableNext = 0;
+    } finally {
+      voiceSettings.onWake(serverJob!);
+    }
+    assert.equal(sandbox.voiceSettings(carrierId).forwardingType, "always", "the carrier did not hear of the agent yet");
     assert.ok((await prisma.phoneNumber.findUniqueOrThrow({ where: { id: rowId } })).voiceSettingsNextAttemptAt, "the job owes a carrier call");
     await prisma.phoneNumber.update({ where: { id: rowId }, data: { voiceSettingsNextAttemptAt: new Date(Date.now() - 1) } });
-    await switchboard.services.voiceSettings.syncDue();
+    await voiceSettings.syncDue();
     assert.equal(sandbox.voiceSettings(carrierId).forwardingType, "on-failure");
     assert.equal((await prisma.phoneNumber.findUniqueOrThrow({ where: { id: rowId } })).voiceSettingsNextAttemptAt, null);
   });

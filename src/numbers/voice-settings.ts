@@ -50,13 +50,6 @@ type FallbackRequest = Omit<z.input<typeof SetPhoneNumberFallbackInput>, "fallba
  * crash or a carrier outage leaves PENDING, the voice settings job (`syncDue`) sends again, with
  * backoff. Settings of numbers the carrier does not hold for Switchboard are STORED at once.
  */
-/**
- * Carrier forwarding realignments one request makes itself (after pausing, resuming or reassigning
- * an agent); the numbers past it are left to the voice settings job, so the request's carrier calls
- * stay bounded whatever the number of the agent's numbers.
- */
-export const INLINE_FORWARDING_ALIGNMENTS = 10;
-
 export class VoiceSettingsService {
   constructor(
     private readonly prisma: PrismaClient,
@@ -199,27 +192,39 @@ export class VoiceSettingsService {
   }
 
   /**
-   * Keeps a MANAGED number's carrier forwarding in step with its agent (run after every setup
-   * status refresh, so pausing, resuming, deleting or reassigning an agent reaches the carrier):
-   * forwarding "always" while the agent is paused or missing, "on-failure" while it is ACTIVE.
-   * Only ACTIVE fallbacks are realigned; a carrier without an answer leaves the number to the job.
-   * `inlineLimit` bounds the carrier calls made here (a request pausing an agent of many numbers):
-   * the numbers past it are made due for the voice settings job, which realigns them within
-   * ORDER_POLL_SECONDS.
+   * After every setup status refresh (pausing, resuming, deleting or reassigning an agent): the
+   * MANAGED numbers whose carrier forwarding no longer matches their agent are made due for the
+   * voice settings job, which is woken at once. The request itself makes no carrier call, however
+   * many numbers its agent has.
    */
-  async alignForwarding(numbers: ReadonlyArray<PhoneNumber & { agent: { status: "ACTIVE" | "PAUSED" } | null }>, inlineLimit = Infinity): Promise<number> {
+  async scheduleAlignment(numbers: ReadonlyArray<PhoneNumber & { agent: { status: "ACTIVE" | "PAUSED" } | null }>): Promise<void> {
+    const due = numbers.filter((number) => misaligned(number) !== undefined).map((number) => number.id);
+    if (due.length === 0) return;
+    // A number already due (or claimed by the job) keeps its time: the job reads the agent when it runs.
+    await this.prisma.phoneNumber.updateMany({ where: { id: { in: due }, fallbackStatus: "ACTIVE", voiceSettingsNextAttemptAt: null }, data: { voiceSettingsNextAttemptAt: new Date() } });
+    this.#wake?.();
+  }
+
+  /** Called whenever work becomes due (the voice settings job runs at once instead of at its next tick); returns the listener it replaces. */
+  onWake(listener: () => void): (() => void) | undefined {
+    const previous = this.#wake;
+    this.#wake = listener;
+    return previous;
+  }
+
+  #wake: (() => void) | undefined;
+
+  /**
+   * Keeps a MANAGED number's carrier forwarding in step with its agent (the voice settings job, for
+   * numbers scheduleAlignment made due): forwarding "always" while the agent is paused or missing,
+   * "on-failure" while it is ACTIVE. Only ACTIVE fallbacks are realigned; a carrier without an
+   * answer leaves the number due again later.
+   */
+  async alignForwarding(numbers: ReadonlyArray<PhoneNumber & { agent: { status: "ACTIVE" | "PAUSED" } | null }>): Promise<number> {
     let deferred = 0;
-    let inline = 0;
-    const later: string[] = [];
     for (const number of numbers) {
-      if (number.source !== "MANAGED" || number.fallbackStatus !== "ACTIVE" || !number.fallbackForwardTo || !number.carrierResourceId) continue;
-      const type = forwardingTypeFor(number.agent);
-      if (number.fallbackForwardingType === type) continue;
-      if (inline >= inlineLimit) {
-        later.push(number.id);
-        continue;
-      }
-      inline++;
+      const type = misaligned(number);
+      if (!type || !number.fallbackForwardTo || !number.carrierResourceId) continue;
       const guard: Prisma.PhoneNumberWhereInput = { id: number.id, fallbackStatus: "ACTIVE", fallbackForwardTo: number.fallbackForwardTo };
       try {
         await this.carriers.byName(number.carrier ?? "sandbox").setCallForwarding(number.carrierResourceId, { forwardsTo: number.fallbackForwardTo, type });
@@ -235,11 +240,6 @@ export class VoiceSettingsService {
         await this.#settle("fallback", guard, "FAILED", `The carrier refused to forward ${type === "always" ? "every call" : "unanswered calls"}: ${error.message}`);
         await this.setupStatus.refresh([number.id]);
       }
-    }
-    if (later.length > 0) {
-      // One statement for all of them; a number already due (or leased to the job) keeps its time.
-      await this.prisma.phoneNumber.updateMany({ where: { id: { in: later }, fallbackStatus: "ACTIVE", voiceSettingsNextAttemptAt: null }, data: { voiceSettingsNextAttemptAt: new Date() } });
-      deferred += later.length;
     }
     return deferred;
   }
@@ -356,4 +356,11 @@ export class VoiceSettingsService {
     if (refusal) throw new ConflictError(`${number.e164}: ${refusal.message}`);
     return number;
   }
+}
+
+/** The forwarding type a MANAGED number with an ACTIVE fallback should have at the carrier, when it has another one. */
+function misaligned(number: PhoneNumber & { agent: { status: "ACTIVE" | "PAUSED" } | null }): "always" | "on-failure" | undefined {
+  if (number.source !== "MANAGED" || number.fallbackStatus !== "ACTIVE" || !number.fallbackForwardTo || !number.carrierResourceId) return undefined;
+  const type = forwardingTypeFor(number.agent);
+  return number.fallbackForwardingType === type ? undefined : type;
 }
