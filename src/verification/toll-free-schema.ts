@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, ValidationError, VerificationTransitionEr
 import { MAX_OPT_IN_IMAGES, MAX_SAMPLE_MESSAGE_LENGTH, MAX_SAMPLE_MESSAGES, type TollFreeBusiness, type TollFreeContact } from "../domain/toll-free.ts";
 import type { DeliveredTollFreeVerificationStatusChange } from "../events/delivery-cache.ts";
 import type { TollFreeVerification } from "../generated/prisma/client.ts";
+import { CARRIER_CALL_COST, MUTATION_COST } from "../limits/cost.ts";
 import { bounded, deliver } from "../schema/subscriptions.ts";
 import type { CarrierSubmissionStatus } from "../generated/prisma/enums.ts";
 import { builder, type EnumValues } from "../schema/builder.ts";
@@ -246,6 +247,8 @@ builder.mutationField("decideTollFreeVerification", (t) =>
       "Approves or rejects a SUBMITTED toll-free verification of any organization. Needs verification:review, which only platform operator keys hold (organization keys get FORBIDDEN: nobody approves themselves).",
     typeOptions: { description: "The submission and the decision." },
     authScopes: { scope: "verification:review" },
+    // An approval registers the verification with the carrier: a lookup by reference, then the request.
+    complexity: MUTATION_COST + 2 * CARRIER_CALL_COST,
     input: {
       id: t.input.id({ required: true, description: "The submitted toll-free verification." }),
       decision: t.input.field({ type: VerificationDecisionEnum, required: true, description: "APPROVE or REJECT." }),
