@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, describe, test } from "node:test";
 import { decodeGlobalID } from "@pothos/plugin-relay";
+import { INLINE_REREGISTRATIONS } from "../src/emergency/service.ts";
 import { graphql } from "./generated/gql.ts";
 import { createOrganization, getEnvironment, type TestOrganization } from "./helpers/harness.ts";
 import { uniqueE164 } from "./helpers/numbers.ts";
@@ -456,6 +457,31 @@ describe("emergency addresses (E911)", () => {
     const read = (await org.client.data(ReadNumber, { id: number.id })).node as { emergencyRegistration: { status: string }; setupStatus: { outboundReady: boolean } };
     assert.equal(read.emergencyRegistration.status, "ACTIVE");
     assert.equal(read.setupStatus.outboundReady, true);
+  });
+
+  test(`an address change registers its first ${INLINE_REREGISTRATIONS} managed numbers in the request and leaves the others to the job`, async () => {
+    const org = await createOrganization("e911-many");
+    const addressId = await createAddress(org);
+    const numbers: Array<Awaited<ReturnType<typeof buyNumber>>> = [];
+    for (let i = 0; i < INLINE_REREGISTRATIONS + 2; i++) {
+      const number = await buyNumber(org, `e911-many-${i}`);
+      assert.equal((await setAddress(org, number.id, addressId)).emergencyRegistration?.status, "ACTIVE");
+      numbers.push(number);
+    }
+    const svc = await services();
+    const enables = svc.carriers.sandbox.calls.enableEmergency ?? 0;
+    as((await org.client.data(UpdateAddress, { input: { id: addressId, unit: "Floor 3" } })).updateEmergencyAddress, "UpdateEmergencyAddressSuccess");
+    assert.equal((svc.carriers.sandbox.calls.enableEmergency ?? 0) - enables, INLINE_REREGISTRATIONS, "a bounded number of carrier calls in the request");
+    const statuses = async () => {
+      const read = await Promise.all(numbers.map(async (n) => ((await org.client.data(ReadNumber, { id: n.id })).node as { emergencyRegistration: { status: string } }).emergencyRegistration.status));
+      return read.sort();
+    };
+    assert.deepEqual(await statuses(), [...Array(INLINE_REREGISTRATIONS).fill("ACTIVE"), "PENDING", "PENDING"]);
+
+    // The job takes the others once the request's lease is over (here: a run as if a minute later).
+    await svc.emergency.registerDue(new Date(Date.now() + 10 * 60_000));
+    assert.deepEqual(await statuses(), numbers.map(() => "ACTIVE"));
+    assert.ok(numbers.every((n) => svc.carriers.sandbox.emergencyAddressOf(n.carrierResourceId)?.unit === "Floor 3"), "every number uses the new revision");
   });
 
   test("while the carrier is still provisioning, the registration stays PENDING and the job asks again", async () => {

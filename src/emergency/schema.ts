@@ -11,7 +11,7 @@ import { ERRORS } from "../schema/mutation.ts";
 import { ErrorInterface } from "../schema/errors.ts";
 import { OrderDirectionEnum } from "../schema/order.ts";
 import { PhoneNumberRef } from "../numbers/schema/types.ts";
-import { EmergencyAddressInUseError, type EmergencyAddressOrder } from "./service.ts";
+import { EmergencyAddressInUseError, INLINE_REREGISTRATIONS, type EmergencyAddressOrder } from "./service.ts";
 
 export const EmergencyRegistrationStatusEnum = builder.enumType("EmergencyRegistrationStatus", {
   description:
@@ -179,10 +179,11 @@ builder.mutationField("createEmergencyAddress", (t) =>
 builder.mutationField("updateEmergencyAddress", (t) =>
   t.fieldWithInput({
     description:
-      "Changes an emergency address; omitted fields stay as they are. The whole address is checked again. Every live managed number using it is registered again with the carrier (PENDING until confirmed).",
+      "Changes an emergency address; omitted fields stay as they are. The whole address is checked again. Every live managed number using it is registered again with the carrier (PENDING until confirmed): the first five in this request, the others by the registration job shortly after.",
     typeOptions: { description: "Changes to an emergency address." },
     authScopes: { scope: "numbers:write" },
-    complexity: MUTATION_COST + 2 * CARRIER_CALL_COST,
+    // The carrier's new address record (a lookup by reference, then the creation), then one call per number registered in the request.
+    complexity: MUTATION_COST + (2 + INLINE_REREGISTRATIONS) * CARRIER_CALL_COST,
     input: { id: t.input.id({ required: true, description: "The address." }), ...changedAddressFields(t.input) },
     type: AddressSuccess("UpdateEmergencyAddressSuccess", "The address was changed."),
     errors: { types: [...ERRORS.target] },

@@ -78,6 +78,12 @@ const LIVE = { in: [...LIVE_STATUSES] };
  * counts as ACTIVE once set (Switchboard has no carrier to register it with), unless the address
  * itself was refused by a carrier (FAILED), which every number using it shows.
  */
+/**
+ * Numbers an address change registers again within its own request; the others using the address
+ * are left to the registration job, so the request's carrier calls stay bounded (its cost says so).
+ */
+export const INLINE_REREGISTRATIONS = 5;
+
 export class EmergencyAddressService {
   constructor(
     private readonly prisma: PrismaClient,
@@ -147,7 +153,9 @@ export class EmergencyAddressService {
       return { updated, changed: numbers.map((n) => n.id), pending: managed.map((n) => n.id) };
     });
     await this.setupStatus.refresh(changed);
-    await this.#attemptAll(pending);
+    // The first numbers are registered in the request (the first also creates the carrier's record);
+    // the others stay PENDING for the registration job, which takes them once the request's lease ends.
+    await this.#attemptAll(pending.slice(0, INLINE_REREGISTRATIONS));
     return this.prisma.emergencyAddress.findUniqueOrThrow({ where: { id: updated.id } });
   }
 
