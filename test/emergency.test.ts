@@ -358,9 +358,9 @@ describe("emergency addresses (E911)", () => {
     };
     assert.deepEqual(fixed.emergencyAddress.status, "ACTIVE");
     assert.equal(fixed.emergencyAddress.failureReason, null);
-    for (const id of [number.id, manual.phoneNumber.id]) {
-      const read = (await org.client.data(ReadNumber, { id })).node as { emergencyRegistration: { status: string } };
-      assert.equal(read.emergencyRegistration.status, "ACTIVE", id);
+    for (const [id, status] of [[number.id, "ACTIVE"], [manual.phoneNumber.id, "STORED"]]) {
+      const read = (await org.client.data(ReadNumber, { id: id! })).node as { emergencyRegistration: { status: string } };
+      assert.equal(read.emergencyRegistration.status, status, id);
     }
     const { sandbox } = (await services()).carriers;
     assert.equal(sandbox.emergencyAddressOf(number.carrierResourceId)?.reference, `${decodeGlobalID(addressId).id}:2`, "a changed address is a new carrier record");
@@ -395,9 +395,11 @@ describe("emergency addresses (E911)", () => {
     const addressId = await createAddress(org);
     const e164 = uniqueE164();
     const manual = as((await org.client.data(CreateManual, { e164 })).createManualPhoneNumber, "CreateManualPhoneNumberSuccess") as unknown as { phoneNumber: { id: string } };
-    // A manual number's own carrier routes its emergency calls: ACTIVE once set, no carrier call.
+    // A manual number's own carrier routes its emergency calls: STORED once set, no carrier call, and
+    // it counts for the setup status.
     const set = await setAddress(org, manual.phoneNumber.id, addressId);
-    assert.equal(set.emergencyRegistration?.status, "ACTIVE");
+    assert.equal(set.emergencyRegistration?.status, "STORED");
+    assert.equal(set.setupStatus.issues.some((i) => i.code === "EMERGENCY_ADDRESS_MISSING"), false);
     assert.equal(set.emergencyAddress?.status, null, "no carrier registered the address");
 
     const inUse = as((await org.client.data(DeleteAddress, { id: addressId })).deleteEmergencyAddress, "EmergencyAddressInUseError") as unknown as { phoneNumberCount: number; phoneNumberIds: string[]; e164s: string[]; message: string };
@@ -547,7 +549,7 @@ describe("emergency addresses (E911)", () => {
     assert.match(error!.message, new RegExp(`The address is in US; \\${toronto} is in another country`));
 
     const us = as((await org.client.data(CreateManual, { e164: uniqueE164() })).createManualPhoneNumber, "CreateManualPhoneNumberSuccess") as unknown as { phoneNumber: { id: string } };
-    assert.equal((await setAddress(org, us.phoneNumber.id, austin)).emergencyRegistration?.status, "ACTIVE");
+    assert.equal((await setAddress(org, us.phoneNumber.id, austin)).emergencyRegistration?.status, "STORED");
     const moved = (await org.client.data(UpdateAddress, { input: { id: austin, street: "111 Wellington St", city: "Ottawa", region: "ON", postalCode: "K1A 0A9", country: "CA" } })).updateEmergencyAddress;
     assert.deepEqual((as(moved, "ValidationError") as unknown as { fieldErrors: Array<{ path: string[] }> }).fieldErrors.map((e) => e.path.join(".")), ["input.country"]);
     const after = (await org.client.data(ReadAddress, { id: austin })).node as { street: string };

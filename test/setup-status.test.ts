@@ -397,6 +397,12 @@ describe("computeSetupStatus", () => {
       assert.match(missing(failed)!.message, /The address could not be validated/);
     });
 
+    test("STORED (a SIP-trunk or manual number's address, kept for its own carrier) counts like ACTIVE", () => {
+      const stored = computeSetupStatus(input({ emergencyStatus: "STORED" }));
+      assert.equal(stored.outboundReady, true);
+      assert.equal(missing(stored), undefined);
+    });
+
     test("Canadian numbers need one too", () => {
       const s = computeSetupStatus(input({ country: "CA", e164: "+14165550100", emergencyAddressId: null, emergencyStatus: null }));
       assert.equal(s.outboundReady, false);

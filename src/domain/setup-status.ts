@@ -19,7 +19,7 @@ export type NumberDirection = "INBOUND" | "OUTBOUND" | "BOTH";
 export type VerificationStatus = "MISSING" | "DRAFT" | "SUBMITTED" | "APPROVED" | "REJECTED";
 export type SmsCampaignStatus = "PENDING" | "ASSIGNED" | "FAILED";
 /** A number's emergency (E911) registration; null when no address is set. */
-export type EmergencyRegistrationStatus = "PENDING" | "ACTIVE" | "FAILED";
+export type EmergencyRegistrationStatus = "PENDING" | "ACTIVE" | "FAILED" | "STORED";
 
 /** The organization's two SMS verifications, each its current submission's status: 10DLC (local US numbers) and toll-free. */
 export interface OrganizationVerificationStatuses {
@@ -143,10 +143,13 @@ function trunkIssues(input: SetupStatusInput): SetupIssue[] {
   return issues;
 }
 
-/** A US or Canadian number that places calls needs an ACTIVE emergency registration; null when it has one or needs none. */
+/**
+ * A US or Canadian number that places calls needs an ACTIVE emergency registration (STORED for a
+ * number whose own carrier routes its emergency calls); null when it has one or needs none.
+ */
 function emergencyIssue(input: SetupStatusInput): SetupIssue | null {
   if (!needsEmergencyAddress({ e164: input.e164, country: input.country, voiceCapable: input.voiceCapable, outbound: allowsOutbound(input.direction) })) return null;
-  if (input.emergencyAddressId && input.emergencyStatus === "ACTIVE") return null;
+  if (input.emergencyAddressId && (input.emergencyStatus === "ACTIVE" || input.emergencyStatus === "STORED")) return null;
   const field = "emergencyAddress";
   const code = "EMERGENCY_ADDRESS_MISSING";
   if (!input.emergencyAddressId) {

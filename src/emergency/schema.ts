@@ -23,7 +23,11 @@ export const EmergencyRegistrationStatusEnum = builder.enumType("EmergencyRegist
     },
     ACTIVE: {
       description:
-        "Registered: 911 calls from the number reach emergency services with this address. SIP_TRUNK and MANUAL numbers are ACTIVE as soon as an address is set: their own carrier routes emergency calls, Switchboard registers nothing.",
+        "Registered at the carrier: 911 calls from the number reach emergency services with this address (MANAGED numbers).",
+    },
+    STORED: {
+      description:
+        "A SIP_TRUNK or MANUAL number's address, stored and returned but registered at no carrier by Switchboard: the number's own carrier routes its emergency calls, so register the address there too. Counts as registered for the setup status.",
     },
     FAILED: { description: "The carrier refused the address; failureReason gives its reason. Correct the address (updateEmergencyAddress) or set another one." },
   } satisfies EnumValues<EmergencyRegistrationStatus>,

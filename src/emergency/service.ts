@@ -64,6 +64,12 @@ export interface EmergencyRegistrationOptions {
 const LIVE = { in: [...LIVE_STATUSES] };
 
 /**
+ * Numbers an address change registers again within its own request; the others using the address
+ * are left to the registration job, so the request's carrier calls stay bounded (its cost says so).
+ */
+export const INLINE_REREGISTRATIONS = 5;
+
+/**
  * Emergency (E911) addresses and their registration on numbers.
  *
  * Crash safety follows provisioning: a change writes the number's intent (emergencyStatus PENDING,
@@ -75,15 +81,10 @@ const LIVE = { in: [...LIVE_STATUSES] };
  *
  * Only MANAGED numbers are registered at a carrier. SIP_TRUNK and MANUAL numbers route their
  * emergency calls through the customer's own carrier: their address is stored and returned, and
- * counts as ACTIVE once set (Switchboard has no carrier to register it with), unless the address
- * itself was refused by a carrier (FAILED), which every number using it shows.
+ * is STORED once set (Switchboard has no carrier to register it with; the setup status counts it
+ * as registered), unless the address itself was refused by a carrier (FAILED), which every number
+ * using it shows.
  */
-/**
- * Numbers an address change registers again within its own request; the others using the address
- * are left to the registration job, so the request's carrier calls stay bounded (its cost says so).
- */
-export const INLINE_REREGISTRATIONS = 5;
-
 export class EmergencyAddressService {
   constructor(
     private readonly prisma: PrismaClient,
@@ -118,7 +119,7 @@ export class EmergencyAddressService {
   /**
    * Changes an address. Carrier address records are immutable, so the change is a new revision: its
    * carrier records are created afresh, and every live managed number using it is registered again
-   * (PENDING until the carrier confirms); other numbers using it stay ACTIVE.
+   * (PENDING until the carrier confirms); other numbers using it stay STORED.
    */
   async update(caller: Caller, input: z.input<typeof UpdateEmergencyAddressInput>): Promise<EmergencyAddress> {
     const id = peekField(UpdateEmergencyAddressInput, "id", input);
@@ -148,7 +149,7 @@ export class EmergencyAddressService {
         data: { ...address, revision: { increment: 1 }, carrierAddressIds: {}, status: managed.length ? "PENDING" : null, failureReason: null },
       });
       for (const number of numbers) {
-        await this.#setRegistration(tx, number, number.source === "MANAGED" ? { status: "PENDING" } : { status: "ACTIVE" });
+        await this.#setRegistration(tx, number, number.source === "MANAGED" ? { status: "PENDING" } : { status: "STORED" });
       }
       return { updated, changed: numbers.map((n) => n.id), pending: managed.map((n) => n.id) };
     });
@@ -217,7 +218,7 @@ export class EmergencyAddressService {
       if (address.status === "FAILED") {
         return this.#setRegistration(tx, current, { emergencyAddressId: address.id, status: "FAILED", failureReason: address.failureReason });
       }
-      if (!managed) return this.#setRegistration(tx, current, { emergencyAddressId: address.id, status: "ACTIVE" });
+      if (!managed) return this.#setRegistration(tx, current, { emergencyAddressId: address.id, status: "STORED" });
       if (address.status === null) await tx.emergencyAddress.update({ where: { id: address.id }, data: { status: "PENDING" } });
       return this.#setRegistration(tx, current, { emergencyAddressId: address.id, status: "PENDING" });
     });
@@ -289,7 +290,7 @@ export class EmergencyAddressService {
         return "PENDING";
       }
       // Released or failed numbers hold nothing at the carrier; a non-managed number never waits on one.
-      const next = address ? (number.source === "MANAGED" ? null : "ACTIVE") : null;
+      const next = address ? (number.source === "MANAGED" ? null : "STORED") : null;
       await this.#write(number, { status: next, emergencyAddressId: address?.id ?? null }, guard);
       return next ? "ACTIVE" : "REMOVED";
     }
@@ -370,7 +371,7 @@ export class EmergencyAddressService {
     const failed = await this.prisma.$transaction(async (tx) => {
       const marked = await tx.emergencyAddress.updateMany({ where: { id: address.id, revision: address.revision }, data: { status: "FAILED", failureReason: reason } });
       if (marked.count === 0) return [];
-      const numbers = await tx.phoneNumber.findMany({ where: { emergencyAddressId: address.id, status: LIVE, emergencyStatus: { in: ["PENDING", "ACTIVE"] } } });
+      const numbers = await tx.phoneNumber.findMany({ where: { emergencyAddressId: address.id, status: LIVE, emergencyStatus: { in: ["PENDING", "ACTIVE", "STORED"] } } });
       const ids: string[] = [];
       for (const number of numbers) {
         await this.#setRegistration(tx, number, { status: "FAILED", failureReason: reason });

@@ -1,5 +1,5 @@
 -- CreateEnum
-CREATE TYPE "EmergencyRegistrationStatus" AS ENUM ('PENDING', 'ACTIVE', 'FAILED');
+CREATE TYPE "EmergencyRegistrationStatus" AS ENUM ('PENDING', 'ACTIVE', 'FAILED', 'STORED');
 
 -- AlterEnum
 ALTER TYPE "EventType" ADD VALUE 'EMERGENCY_REGISTRATION_CHANGED';
