@@ -28,6 +28,20 @@ const CreateNumber = graphql(`
   }
 `);
 
+const CarrierEvents = graphql(`
+  query TfCarrierEvents {
+    events(first: 10, filter: { types: [TOLL_FREE_CARRIER_REGISTRATION_CHANGED] }) {
+      edges {
+        node {
+          type
+          objectId
+          data
+        }
+      }
+    }
+  }
+`);
+
 const BuyTollFree = graphql(`
   mutation TfBuy($input: ProvisionPhoneNumberInput!) {
     provisionPhoneNumber(input: $input) {
@@ -505,6 +519,13 @@ describe("toll-free verification", () => {
     assert.deepEqual([registration.status, registration.lastError, registration.attempts], ["SUBMITTED", null, 2]);
     assert.equal(registration.requestId, sandbox.tollFreeVerification(rowId)?.requestId);
     assert.equal(sandbox.tollFreeVerification(rowId)?.creations, 1, "one request at the carrier");
+    // One event, for the outcome (the retried attempt recorded none).
+    const carrierEvents = async (client: Client) =>
+      (await client.data(CarrierEvents)).events.edges.map(({ node }) => ({ objectId: node.objectId, ...(node.data as { status: string; previousStatus: string; requestId: string | null; error: string | null }) }));
+    assert.deepEqual(
+      (await carrierEvents(org.client)).map((e) => [e.objectId, e.previousStatus, e.status, e.requestId, e.error]),
+      [[submitted.id, "PENDING", "SUBMITTED", registration.requestId, null]],
+    );
 
     const refusedOrg = await createOrganization("tf-carrier-refused");
     await createNumber(refusedOrg, uniqueE164("+1855"));
@@ -514,6 +535,8 @@ describe("toll-free verification", () => {
     const failed = decided.carrierSubmission as { status: string; lastError: string | null };
     assert.equal(failed.status, "FAILED");
     assert.match(failed.lastError ?? "", /refuses/);
+    const [refusal] = await carrierEvents(refusedOrg.client);
+    assert.deepEqual([refusal?.objectId, refusal?.status, refusal?.error], [refused.id, "FAILED", failed.lastError]);
   });
 
   test("the Telnyx adapter sends Telnyx's toll-free verification request and finds it again by reference", async () => {

@@ -31,6 +31,7 @@ export const EVENT_SCOPES: Record<EventType, string> = {
   MESSAGE_STATUS_CHANGED: "messages:read",
   VERIFICATION_STATUS_CHANGED: "verification:read",
   TOLL_FREE_VERIFICATION_STATUS_CHANGED: "verification:read",
+  TOLL_FREE_CARRIER_REGISTRATION_CHANGED: "verification:read",
   API_KEY_CREATED: "keys:admin",
   API_KEY_REVOKED: "keys:admin",
   WEBHOOK_ENDPOINT_DISABLED: "webhooks:admin",

@@ -34,6 +34,10 @@ const DESCRIPTIONS: EnumValues<EventType> = {
   TOLL_FREE_VERIFICATION_STATUS_CHANGED: {
     description: "The organization's toll-free SMS verification changed status (a first draft, a submission, a decision, a new submission after a rejection); data.previous and data.current are the two statuses.",
   },
+  TOLL_FREE_CARRIER_REGISTRATION_CHANGED: {
+    description:
+      "An approved toll-free verification's registration with the carrier ended: data.status SUBMITTED (data.requestId, the carrier's request) or FAILED (data.error, the carrier's refusal). Sending is unlocked by the operator's approval either way.",
+  },
   API_KEY_CREATED: { description: "An API key was created (the snapshot has no secret)." },
   API_KEY_REVOKED: { description: "An API key was revoked." },
   WEBHOOK_ENDPOINT_DISABLED: { description: "A webhook endpoint was disabled after its deliveries failed for WEBHOOK_RETRY_HOURS; data says why." },

@@ -238,25 +238,42 @@ export class TollFreeVerificationService {
         const carrier = this.carriers.byName(row.carrier ?? "sandbox");
         const found = row.carrierAttempts > 0 ? await carrier.findTollFreeVerification(row.id, e164s) : undefined;
         const request = found ?? (await carrier.submitTollFreeVerification(carrierRequestOf(row, e164s)));
-        await this.prisma.tollFreeVerification.updateMany({
-          where: claim,
+        await this.#settleCarrier(row, claim, {
           data: { carrierStatus: "SUBMITTED", carrierRequestId: request.requestId, carrierReviewStatus: request.status, carrierError: null, carrierSubmittedAt: new Date(), carrierNextAttemptAt: null },
+          payload: { status: "SUBMITTED", requestId: request.requestId, error: null },
         });
         this.logger.info({ tollFreeVerificationId: id, carrier: carrier.name, requestId: request.requestId, attempts }, "toll-free verification registered with the carrier");
       } catch (error) {
         const retryable = !(error instanceof CarrierFailure) || error.retryable;
         const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-        await this.prisma.tollFreeVerification.updateMany({
-          where: claim,
-          data: retryable
-            ? { carrierError: message, carrierNextAttemptAt: new Date(now.getTime() + backoffMs(attempts, 30_000, 3_600_000)) }
-            : { carrierStatus: "FAILED", carrierError: message, carrierNextAttemptAt: null },
-        });
+        if (retryable) {
+          await this.prisma.tollFreeVerification.updateMany({ where: claim, data: { carrierError: message, carrierNextAttemptAt: new Date(now.getTime() + backoffMs(attempts, 30_000, 3_600_000)) } });
+        } else {
+          await this.#settleCarrier(row, claim, { data: { carrierStatus: "FAILED", carrierError: message, carrierNextAttemptAt: null }, payload: { status: "FAILED", requestId: null, error: message } });
+        }
         this.logger.warn({ tollFreeVerificationId: id, err: error, attempts, retryable }, retryable ? "toll-free carrier submission failed; will retry" : "the carrier refused the toll-free verification");
       }
     } catch (error) {
       this.logger.error({ err: error, tollFreeVerificationId: id }, "toll-free carrier submission failed");
     }
+  }
+
+  /** The carrier registration's outcome, written under the attempt's claim, with its event in the same transaction. */
+  async #settleCarrier(
+    row: TollFreeVerification,
+    claim: Prisma.TollFreeVerificationWhereInput,
+    outcome: { data: Prisma.TollFreeVerificationUpdateManyMutationInput; payload: { status: "SUBMITTED" | "FAILED"; requestId: string | null; error: string | null } },
+  ): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const written = await tx.tollFreeVerification.updateMany({ where: claim, data: outcome.data });
+      if (written.count === 0) return;
+      await recordEvent(tx, {
+        organizationId: row.organizationId,
+        type: "TOLL_FREE_CARRIER_REGISTRATION_CHANGED",
+        subject: { type: "TollFreeVerification", id: row.id },
+        payload: { tollFreeVerificationId: encodeGlobalID("TollFreeVerification", row.id), carrier: row.carrier ?? "sandbox", previousStatus: "PENDING", ...outcome.payload },
+      });
+    });
   }
 
   /** The carrier holding the verification's numbers (bought through it); the sandbox when none does (manual and SIP-trunk numbers). */
