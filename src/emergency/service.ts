@@ -8,11 +8,12 @@ import type { PrismaClient } from "../db/client.ts";
 import { backoffMs } from "../domain/backoff.ts";
 import { emergencyAddressSchema, EMERGENCY_COUNTRIES, type EmergencyAddressValue } from "../domain/emergency-address.ts";
 import { isTollFree } from "../domain/number-type.ts";
-import { ConflictError, NotFoundError, NumberReleasedError, ValidationError, type FieldError } from "../domain/errors.ts";
-import { check, LIVE_STATUSES } from "../domain/lifecycle.ts";
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../domain/errors.ts";
+import { LIVE_STATUSES } from "../domain/lifecycle.ts";
 import { globalId, parseInput, peekField } from "../domain/validation.ts";
 import { numberSnapshot, recordEvent } from "../events/log.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
+import { findNumberFor } from "../numbers/find.ts";
 import type { EmergencyAddress, EmergencyRegistrationStatus, PhoneNumber, Prisma } from "../generated/prisma/client.ts";
 
 /** A write that is refused because live numbers still use the address; names how many and which. */
@@ -23,7 +24,7 @@ export class EmergencyAddressInUseError extends ConflictError {
     readonly e164s: string[],
   ) {
     super(
-      `The emergency address is used by ${phoneNumberIds.length} live number${phoneNumberIds.length === 1 ? "" : "s"} (${e164s.slice(0, 5).join(", ")}${e164s.length > 5 ? ", ..." : ""}); set another address on them (setPhoneNumberEmergencyAddress) first`,
+      `The emergency address is used by ${phoneNumberIds.length} live number${phoneNumberIds.length === 1 ? "" : "s"} (${firstFew(e164s)}); set another address on them (setPhoneNumberEmergencyAddress) first`,
     );
     this.name = "EmergencyAddressInUseError";
   }
@@ -182,11 +183,7 @@ export class EmergencyAddressService {
   async setForNumber(caller: Caller, input: z.input<typeof SetPhoneNumberEmergencyAddressInput>): Promise<PhoneNumber> {
     const phoneNumberId = peekField(SetPhoneNumberEmergencyAddressInput, "phoneNumberId", input);
     if (phoneNumberId === undefined) parseInput(SetPhoneNumberEmergencyAddressInput, input);
-    const number = await this.prisma.phoneNumber.findFirst({ where: { id: phoneNumberId!, organizationId: caller.organizationId } });
-    if (!number) throw new NotFoundError("Phone number", input.phoneNumberId);
-    const refusal = check(number.status, "UPDATE");
-    if (refusal?.kind === "RELEASED") throw new NumberReleasedError(number.e164, number.releasedAt ?? number.updatedAt);
-    if (refusal) throw new ConflictError(`${number.e164}: ${refusal.message}`);
+    const number = await findNumberFor(this.prisma, caller, "UPDATE", phoneNumberId!, input.phoneNumberId);
     const problems: FieldError[] = [];
     const { emergencyAddressId } = parseInput(SetPhoneNumberEmergencyAddressInput, input);
     if (emergencyAddressId && !(EMERGENCY_COUNTRIES as readonly string[]).includes(number.country)) {
@@ -262,7 +259,7 @@ export class EmergencyAddressService {
       const result = await this.attempt(id, now);
       if (result === "SKIPPED") continue;
       outcome.attempted++;
-      if (result === "ACTIVE" || result === "REMOVED") outcome.active++;
+      if (result === "ACTIVE" || result === "STORED" || result === "REMOVED") outcome.active++;
       else if (result === "FAILED") outcome.failed++;
       else outcome.waiting++;
     }
@@ -270,7 +267,7 @@ export class EmergencyAddressService {
   }
 
   /** One carrier attempt at a number's PENDING registration (or removal), if no one else holds it. */
-  async attempt(phoneNumberId: string, now = new Date()): Promise<"ACTIVE" | "REMOVED" | "FAILED" | "PENDING" | "SKIPPED"> {
+  async attempt(phoneNumberId: string, now = new Date()): Promise<"ACTIVE" | "STORED" | "REMOVED" | "FAILED" | "PENDING" | "SKIPPED"> {
     const number = await this.prisma.phoneNumber.findUnique({ where: { id: phoneNumberId }, include: { emergencyAddress: true } });
     if (!number || number.emergencyStatus !== "PENDING" || !number.emergencyNextAttemptAt) return "SKIPPED";
     // The claim: one attempt per number at a time, across instances; a crashed attempt's lease ends.
@@ -292,7 +289,7 @@ export class EmergencyAddressService {
       // Released or failed numbers hold nothing at the carrier; a non-managed number never waits on one.
       const next = address ? (number.source === "MANAGED" ? null : "STORED") : null;
       await this.#write(number, { status: next, emergencyAddressId: address?.id ?? null }, guard);
-      return next ? "ACTIVE" : "REMOVED";
+      return next ?? "REMOVED";
     }
 
     let carrier: CarrierAdapter;
@@ -456,6 +453,11 @@ function sameAddress(existing: EmergencyAddress, next: EmergencyAddressValue): b
 
 /** Emergency calls are routed by the number's country: an address elsewhere cannot serve it. */
 function countryMismatch(addressCountry: string, e164s: string[]): string {
-  const numbers = e164s.length === 1 ? e164s[0]! : `${e164s.length} numbers (${e164s.slice(0, 5).join(", ")}${e164s.length > 5 ? ", ..." : ""})`;
+  const numbers = e164s.length === 1 ? e164s[0]! : `${e164s.length} numbers (${firstFew(e164s)})`;
   return `The address is in ${addressCountry}; ${numbers} ${e164s.length === 1 ? "is" : "are"} in another country: an emergency address must be in the number's country`;
+}
+
+/** The first five of a list of numbers, for a message. */
+function firstFew(e164s: readonly string[]): string {
+  return `${e164s.slice(0, 5).join(", ")}${e164s.length > 5 ? ", ..." : ""}`;
 }

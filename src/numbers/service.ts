@@ -8,9 +8,8 @@ import type { PrismaClient } from "../db/client.ts";
 import { likeLiteral } from "../db/like-literal.ts";
 import { mapPrismaError } from "../db/errors.ts";
 import { digitsOf } from "../domain/e164.ts";
-import { ConflictError, NotFoundError, NumberReleasedError, ValidationError, type FieldError } from "../domain/errors.ts";
+import { ConflictError, NumberReleasedError, ValidationError, type FieldError } from "../domain/errors.ts";
 import { decodeId } from "../domain/global-id.ts";
-import { check, type NumberOperation } from "../domain/lifecycle.ts";
 import type { NumberReleases } from "./release.ts";
 import type { SecretBox } from "../domain/secret-box.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
@@ -18,6 +17,7 @@ import { parseInput, peekField } from "../domain/validation.ts";
 import { Prisma, type PhoneNumber } from "../generated/prisma/client.ts";
 import type { EventType, NumberDirection, NumberSource, NumberStatus, PhoneNumberType } from "../generated/prisma/enums.ts";
 import { numberTypeOf } from "../domain/number-type.ts";
+import { findNumberFor } from "./find.ts";
 import {
   AssignPhoneNumberInput,
   CreateManualPhoneNumberInput,
@@ -190,7 +190,7 @@ export class PhoneNumberService {
     // judged: they are reported with the rest, and only SIP_TRUNK numbers have trunks.
     const id = peekField(UpdatePhoneNumberInput, "id", input);
     if (id === undefined) parseInput(UpdatePhoneNumberInput, input);
-    const number = await this.#findFor(caller, "UPDATE", id!, input.id);
+    const number = await findNumberFor(this.prisma, caller, "UPDATE", id!, input.id);
     const trunkErrors: FieldError[] = [];
     for (const side of ["inbound", "outbound"] as const) {
       if (input[`${side}Trunk`] != null && number.source !== "SIP_TRUNK") {
@@ -225,7 +225,7 @@ export class PhoneNumberService {
   /** The customer confirms that calls to a MANUAL number are forwarded to Switchboard. */
   async confirmForwarding(caller: Caller, input: z.input<typeof PhoneNumberTargetInput>): Promise<PhoneNumber> {
     const { id } = parseInput(PhoneNumberTargetInput, input);
-    const number = await this.#findFor(caller, "CONFIRM_FORWARDING", id, input.id);
+    const number = await findNumberFor(this.prisma, caller, "CONFIRM_FORWARDING", id, input.id);
     if (number.source !== "MANUAL") {
       throw new ConflictError(`${number.e164} is a ${number.source} number; only MANUAL numbers need call forwarding`);
     }
@@ -235,7 +235,7 @@ export class PhoneNumberService {
   /** Routes a number to an agent. An unknown number is NotFound; an agent the organization lacks is a NOT_FOUND field error. */
   async assign(caller: Caller, input: z.input<typeof AssignPhoneNumberInput>): Promise<PhoneNumber> {
     const { phoneNumberId, agentId } = parseInput(AssignPhoneNumberInput, input);
-    const number = await this.#findFor(caller, "ASSIGN", phoneNumberId, input.phoneNumberId);
+    const number = await findNumberFor(this.prisma, caller, "ASSIGN", phoneNumberId, input.phoneNumberId);
     const agent = await agentReferenceProblems(this.prisma, caller.organizationId, agentId);
     if (agent.length > 0) throw new ValidationError(agent);
     return this.#recorded("NUMBER_ASSIGNED", (tx) => tx.phoneNumber.update({ where: { id: number.id }, data: { agentId } }), {
@@ -248,7 +248,7 @@ export class PhoneNumberService {
 
   async unassign(caller: Caller, input: z.input<typeof UnassignPhoneNumberInput>): Promise<PhoneNumber> {
     const { phoneNumberId } = parseInput(UnassignPhoneNumberInput, input);
-    const number = await this.#findFor(caller, "ASSIGN", phoneNumberId, input.phoneNumberId);
+    const number = await findNumberFor(this.prisma, caller, "ASSIGN", phoneNumberId, input.phoneNumberId);
     return this.#recorded("NUMBER_UNASSIGNED", (tx) => tx.phoneNumber.update({ where: { id: number.id }, data: { agentId: null } }), {
       previousAgentId: number.agentId ? encodeGlobalID("Agent", number.agentId) : null,
     });
@@ -260,7 +260,7 @@ export class PhoneNumberService {
    */
   async release(caller: Caller, input: z.input<typeof PhoneNumberTargetInput>): Promise<PhoneNumber> {
     const { id } = parseInput(PhoneNumberTargetInput, input);
-    const number = await this.#findFor(caller, "RELEASE", id, input.id);
+    const number = await findNumberFor(this.prisma, caller, "RELEASE", id, input.id);
     // How: src/numbers/release.ts (intent first, the carrier, then the final write; a job finishes what a crash interrupted).
     return this.releases.release(number);
   }
@@ -280,18 +280,5 @@ export class PhoneNumberService {
     set("AllowedSourceIps", trunk.allowedSourceIps === null ? [] : trunk.allowedSourceIps);
     if (side === "outbound" && trunk.ipAuthentication != null) set("IpAuthentication", trunk.ipAuthentication);
     return data as Partial<Prisma.PhoneNumberUncheckedCreateInput>;
-  }
-
-  /**
-   * The caller's number `id` (decoded from `globalId`), if its state allows `operation`
-   * (src/domain/lifecycle.ts): unknown ids are a NotFoundError, released numbers a NumberReleasedError, other refusals a ConflictError.
-   */
-  async #findFor(caller: Caller, operation: NumberOperation, id: string, globalId: string): Promise<PhoneNumber> {
-    const number = await this.prisma.phoneNumber.findFirst({ where: { id, organizationId: caller.organizationId } });
-    if (!number) throw new NotFoundError("Phone number", globalId);
-    const refusal = check(number.status, operation);
-    if (refusal?.kind === "RELEASED") throw new NumberReleasedError(number.e164, number.releasedAt ?? number.updatedAt);
-    if (refusal) throw new ConflictError(`${number.e164}: ${refusal.message}`);
-    return number;
   }
 }

@@ -5,8 +5,7 @@ import { CarrierFailure } from "../carriers/adapter.ts";
 import type { Carriers } from "../carriers/index.ts";
 import type { PrismaClient } from "../db/client.ts";
 import { backoffMs } from "../domain/backoff.ts";
-import { ConflictError, NotFoundError, NumberReleasedError, type FieldError } from "../domain/errors.ts";
-import { check } from "../domain/lifecycle.ts";
+import type { FieldError } from "../domain/errors.ts";
 import { parseInput, peekField } from "../domain/validation.ts";
 import {
   callerIdNameAtCarrier,
@@ -20,6 +19,7 @@ import {
 import { recordNumberEvent } from "../events/log.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
 import type { Prisma, PhoneNumber } from "../generated/prisma/client.ts";
+import { findNumberFor } from "./find.ts";
 import { SetPhoneNumberCallerIdNameInput, SetPhoneNumberFallbackInput } from "./inputs.ts";
 
 export interface VoiceSettingsOptions {
@@ -63,7 +63,7 @@ export class VoiceSettingsService {
     const input = request as z.input<typeof SetPhoneNumberCallerIdNameInput>;
     const id = peekField(SetPhoneNumberCallerIdNameInput, "phoneNumberId", input);
     if (id === undefined) parseInput(SetPhoneNumberCallerIdNameInput, input);
-    const number = await this.#findFor(caller, id!, input.phoneNumberId);
+    const number = await findNumberFor(this.prisma, caller, "UPDATE", id!, input.phoneNumberId);
     const { callerIdName } = parseInput(SetPhoneNumberCallerIdNameInput, input);
     // Clearing a name that was never set changes nothing.
     if (callerIdName === null && number.callerIdName === null && number.callerIdNameStatus === null) return number;
@@ -81,7 +81,7 @@ export class VoiceSettingsService {
     const input = request as z.input<typeof SetPhoneNumberFallbackInput>;
     const id = peekField(SetPhoneNumberFallbackInput, "phoneNumberId", input);
     if (id === undefined) parseInput(SetPhoneNumberFallbackInput, input);
-    const number = await this.#findFor(caller, id!, input.phoneNumberId);
+    const number = await findNumberFor(this.prisma, caller, "UPDATE", id!, input.phoneNumberId);
     // Checks that need the number, reported with every other problem of the input.
     const extra: FieldError[] = [];
     const wanted = peekField(SetPhoneNumberFallbackInput, "fallback", input);
@@ -345,16 +345,6 @@ export class VoiceSettingsService {
       ? { forwardTo: number.fallbackForwardTo, sipUri: number.fallbackSipUri, timeoutSeconds: number.fallbackTimeoutSeconds }
       : null;
     return recordNumberEvent(tx, "FALLBACK_STATUS_CHANGED", number, { fallback, status: number.fallbackStatus, reason: number.fallbackStatusReason, previousStatus });
-  }
-
-  /** The caller's number, if its state allows changing it (src/domain/lifecycle.ts), as PhoneNumberService finds it. */
-  async #findFor(caller: Caller, id: string, globalId: string): Promise<PhoneNumber> {
-    const number = await this.prisma.phoneNumber.findFirst({ where: { id, organizationId: caller.organizationId } });
-    if (!number) throw new NotFoundError("Phone number", globalId);
-    const refusal = check(number.status, "UPDATE");
-    if (refusal?.kind === "RELEASED") throw new NumberReleasedError(number.e164, number.releasedAt ?? number.updatedAt);
-    if (refusal) throw new ConflictError(`${number.e164}: ${refusal.message}`);
-    return number;
   }
 }
 
