@@ -8,22 +8,12 @@
  */
 import { z } from "zod";
 import { isTollFree } from "./number-type.ts";
+import { CA_POSTAL, CA_REGIONS, normaliseCaPostalCode, US_REGIONS, US_ZIP } from "./regions.ts";
 import { issueCode } from "./validation.ts";
 
 export const EMERGENCY_COUNTRIES = ["US", "CA"] as const;
 export type EmergencyCountry = (typeof EMERGENCY_COUNTRIES)[number];
 
-/** The 50 states, DC and the inhabited territories, as USPS codes. */
-export const US_REGIONS = new Set(
-  ("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY " +
-    "DC PR GU VI AS MP").split(" "),
-);
-/** Provinces and territories, as Canada Post codes. */
-export const CA_REGIONS = new Set("AB BC MB NB NL NS NT NU ON PE QC SK YT".split(" "));
-
-const US_ZIP = /^\d{5}(-\d{4})?$/;
-/** Canada Post: letter digit letter, space, digit letter digit (D, F, I, O, Q, U never appear; W and Z never first). */
-const CA_POSTAL = /^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] \d[ABCEGHJ-NPRSTV-Z]\d$/;
 
 /** Free text of an address line: trimmed, required, bounded (Telnyx's fields are short). */
 const required = () => z.string({ error: "Required" });
@@ -47,11 +37,6 @@ const parts = z.object({
 
 export type EmergencyAddressParts = z.output<typeof parts>;
 
-/** Normalises a Canadian postal code written any common way ("k1a0b1", "K1A-0B1") to "K1A 0B1". */
-export function normaliseCaPostalCode(value: string): string {
-  const compact = value.toUpperCase().replace(/[\s-]+/g, "");
-  return compact.length === 6 ? `${compact.slice(0, 3)} ${compact.slice(3)}` : value.toUpperCase();
-}
 
 /** The input as clients send it: every part text (or absent); what is wrong is found by the checks below, all at once. */
 const raw = z.object({

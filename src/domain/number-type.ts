@@ -1,8 +1,9 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { CA_POSTAL, normaliseCaPostalCode, US_ZIP } from "./regions.ts";
 
 /**
  * What kind of number a phone number is, and the pure rules around searching by it: toll-free
- * area codes, vanity letters on the phone keypad, US states and Canadian provinces, postal codes.
+ * area codes, vanity letters on the phone keypad, postal codes in a search (regions: ./regions.ts).
  * No I/O: the search service, both carriers and the number import use these.
  */
 
@@ -55,23 +56,9 @@ export function keypadDigits(text: string): string | undefined {
   return [...text.toUpperCase()].map((c) => KEYPAD[c] ?? c).join("");
 }
 
-/** US states, DC and territories with their own area codes, by USPS code. */
-export const US_REGIONS = new Set(
-  "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP".split(" "),
-);
-/** Canadian provinces and territories, by Canada Post code. */
-export const CA_REGIONS = new Set("AB BC MB NB NL NS NT NU ON PE QC SK YT".split(" "));
-
-/** The region codes a country's search accepts, or undefined where Switchboard has no list (no region search there). */
-export function regionsOf(country: string): Set<string> | undefined {
-  if (country === "US") return US_REGIONS;
-  if (country === "CA") return CA_REGIONS;
-  return undefined;
-}
-
 const POSTAL_FORMATS: Record<string, { pattern: RegExp; example: string }> = {
-  US: { pattern: /^\d{5}(-\d{4})?$/, example: "94103" },
-  CA: { pattern: /^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d$/, example: "M5V 2T6" },
+  US: { pattern: US_ZIP, example: "94103" },
+  CA: { pattern: CA_POSTAL, example: "M5V 2T6" },
 };
 
 /**
@@ -90,5 +77,5 @@ export function normalizePostalCode(country: string, postalCode: string): { ok: 
     };
   }
   if (country === "US") return { ok: true, value: text.slice(0, 5) };
-  return { ok: true, value: `${text.replace(/\s/g, "").slice(0, 3)} ${text.replace(/\s/g, "").slice(3)}` };
+  return { ok: true, value: normaliseCaPostalCode(text) };
 }

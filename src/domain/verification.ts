@@ -8,6 +8,7 @@ import { z } from "zod";
 import { parseE164 } from "./e164.ts";
 import type { FieldError, FieldErrorCode } from "./errors.ts";
 import type { VerificationStatus } from "./setup-status.ts";
+import { US_REGIONS, US_ZIP } from "./regions.ts";
 import { fieldErrorsFrom, issueCode } from "./validation.ts";
 
 export type SubmissionStatus = Exclude<VerificationStatus, "MISSING">;
@@ -108,12 +109,6 @@ export const emptyDetails = (): VerificationDetails => ({
 // ---- Field rules -----------------------------------------------------------------------------
 
 const COUNTRIES = new Set<string>(getCountries());
-const US_REGIONS = new Set(
-  (
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY " +
-    "AS GU MP PR VI"
-  ).split(" "),
-);
 
 export type Check = (value: string) => { value: string } | { code: FieldErrorCode; message: string };
 
@@ -265,7 +260,7 @@ export function usAddressProblems(address: BusinessAddress, path: string[], inva
     if (US_REGIONS.has(address.region.toUpperCase())) address.region = address.region.toUpperCase();
     else problems.push({ path: [...path, "region"], code: "INVALID_VALUE", message: "Must be a US state code such as CA" });
   }
-  if (address.postalCode && !skip("postalCode") && !/^\d{5}(-\d{4})?$/.test(address.postalCode)) {
+  if (address.postalCode && !skip("postalCode") && !US_ZIP.test(address.postalCode)) {
     problems.push({ path: [...path, "postalCode"], code: "INVALID_FORMAT", message: "Must be a ZIP code such as 94105 or 94105-1234" });
   }
   return problems;

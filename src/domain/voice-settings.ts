@@ -3,7 +3,6 @@
  * routing). Pure rules: what a valid value is, and whether a number's setting is configured at its
  * carrier or only stored. No I/O.
  */
-import { parseE164 } from "./e164.ts";
 
 /** Where a voice setting stands at the carrier (Prisma's VoiceSettingStatus). */
 export type VoiceSettingStatus = "PENDING" | "ACTIVE" | "FAILED" | "STORED";
@@ -50,12 +49,6 @@ export function checkSipUri(value: string): { ok: true; uri: string } | { ok: fa
     return { ok: false, message: "Must be a SIP URI: sip: or sips:, user@host, an optional :port (1-65535) and ;transport=udp|tcp|tls, e.g. sip:frontdesk@pbx.example.com:5060" };
   }
   return { ok: true, uri };
-}
-
-/** A forwarding number: any valid E.164 number (libphonenumber-js metadata), normalised. */
-export function checkForwardTo(value: string): { ok: true; e164: string } | { ok: false; message: string } {
-  const parsed = parseE164(value);
-  return parsed.ok ? { ok: true, e164: parsed.e164 } : { ok: false, message: parsed.message };
 }
 
 /** The number columns these rules read. */

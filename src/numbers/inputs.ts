@@ -6,7 +6,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { e164Field, globalId, issueCode, labelField } from "../domain/validation.ts";
-import { checkForwardTo, checkSipUri, FALLBACK_TIMEOUT_MAX, FALLBACK_TIMEOUT_MIN, normalizeCallerIdName } from "../domain/voice-settings.ts";
+import { checkSipUri, FALLBACK_TIMEOUT_MAX, FALLBACK_TIMEOUT_MIN, normalizeCallerIdName } from "../domain/voice-settings.ts";
 import { MediaEncryption, NumberDirection, SipTransport } from "../generated/prisma/enums.ts";
 
 const SIP_ADDRESS = /^(sips?:)?([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(:\d{1,5})?(;transport=(udp|tcp|tls))?$/i;
@@ -107,17 +107,8 @@ export const SetPhoneNumberCallerIdNameInput = z.object({
 /** A fallback: exactly one of forwardTo (E.164) and sipUri, and the seconds an unanswered call rings first. */
 export const PhoneNumberFallbackInput = z
   .object({
-    forwardTo: z
-      .string()
-      .transform((value, ctx) => {
-        const checked = checkForwardTo(value);
-        if (!checked.ok) {
-          ctx.addIssue({ code: "custom", message: checked.message, params: issueCode("INVALID_E164") });
-          return z.NEVER;
-        }
-        return checked.e164;
-      })
-      .nullish(),
+    // Any valid number, written any common way; stored as E.164.
+    forwardTo: e164Field.transform((number) => number.e164).nullish(),
     sipUri: z
       .string()
       .transform((value, ctx) => {

@@ -19,10 +19,10 @@ import {
   normalizePostalCode,
   numberTypeOf,
   PHONE_NUMBER_TYPES,
-  regionsOf,
   TOLL_FREE_AREA_CODES,
   type PhoneNumberType,
 } from "../domain/number-type.ts";
+import { regionsOf } from "../domain/regions.ts";
 import type { SetupStatusChanges } from "../events/setup-status-changes.ts";
 import type { NumberOrder, PhoneNumber } from "../generated/prisma/client.ts";
 
