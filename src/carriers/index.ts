@@ -6,7 +6,7 @@ import type { Metrics } from "../observability/metrics.ts";
 import { CarrierError } from "../domain/errors.ts";
 import { CarrierFailure, type CarrierAdapter } from "./adapter.ts";
 import { resilient } from "./resilient.ts";
-import { SandboxCarrier } from "./sandbox.ts";
+import { SANDBOX_CRASH_POINTS, SandboxCarrier, type SandboxCrashPoint } from "./sandbox.ts";
 import { TelnyxCarrier } from "./telnyx.ts";
 
 /** The carriers of this process: the configured one for live keys, the sandbox for test keys. */
@@ -28,16 +28,11 @@ export function createCarriers(config: Config, logger: Logger, metrics?: Metrics
   };
   const sandbox = new SandboxCarrier(config.carrier.sandboxStateFile ?? path.join(config.dataDir, "sandbox-carrier.json"));
   for (const fault of config.carrier.sandboxFaults) {
-    if (fault === "crash-after-order") sandbox.faults.crashAfterOrder = true;
     if (fault === "delay-completion") sandbox.faults.delayCompletion = true;
-    if (fault === "crash-after-send") sandbox.faults.crashAfterSend = true;
-    // Crash-safety tests of the carrier settings (test/crash-recovery-carrier-settings.test.ts): the
-    // process SIGKILLs itself right after the sandbox saved the change, before Switchboard wrote it back.
-    if (fault === "crash-after-emergency-address") sandbox.faults.crashAfterEmergencyAddress = true;
-    if (fault === "crash-after-emergency-enable") sandbox.faults.crashAfterEmergencyEnable = true;
-    if (fault === "crash-after-caller-id-name") sandbox.faults.crashAfterCallerIdName = true;
-    if (fault === "crash-after-call-forwarding") sandbox.faults.crashAfterCallForwarding = true;
-    if (fault === "crash-after-toll-free-verification") sandbox.faults.crashAfterTollFreeVerification = true;
+    // Crash-safety tests (crash-recovery*.test.ts): the process SIGKILLs itself right after the
+    // sandbox saved the change, before Switchboard wrote it back.
+    const point = fault.startsWith("crash-after-") ? fault.slice("crash-after-".length) : undefined;
+    if (point && (SANDBOX_CRASH_POINTS as readonly string[]).includes(point)) sandbox.faults.crashAfter.add(point as SandboxCrashPoint);
   }
   sandbox.deliveryDelayMs = config.carrier.sandboxDeliveryDelayMs;
   const sandboxResilient = resilient(sandbox, options, logger, metrics);

@@ -22,6 +22,10 @@ import {
  * Switches tests flip to make the sandbox misbehave like a real carrier. Counters apply to the
  * next N calls of any kind (or of placeOrder where named so).
  */
+/** Where SANDBOX_FAULTS=crash-after-<point> kills the process (see SandboxFaults.crashAfter). */
+export const SANDBOX_CRASH_POINTS = ["order", "send", "emergency-address", "emergency-enable", "caller-id-name", "call-forwarding", "toll-free-verification"] as const;
+export type SandboxCrashPoint = (typeof SANDBOX_CRASH_POINTS)[number];
+
 export interface SandboxFaults {
   /** Added to every call. */
   latencyMs: number;
@@ -35,20 +39,12 @@ export interface SandboxFaults {
   refuse: Set<string>;
   /** Orders stay PENDING until completeOrders() (otherwise they complete at once). */
   delayCompletion: boolean;
-  /** Kills the process right after the next order is committed (crash-safety tests in a child process). */
-  crashAfterOrder: boolean;
-  /** Kills the process right after the next message is accepted, before Switchboard hears of it. */
-  crashAfterSend: boolean;
-  /** Kills the process right after an emergency address record is created (saved), before Switchboard hears of it. */
-  crashAfterEmergencyAddress: boolean;
-  /** Kills the process right after emergency service is enabled on a number (saved), before Switchboard hears of it. */
-  crashAfterEmergencyEnable: boolean;
-  /** Kills the process right after a caller ID name is set (saved), before Switchboard hears of it. */
-  crashAfterCallerIdName: boolean;
-  /** Kills the process right after call forwarding is set (saved), before Switchboard hears of it. */
-  crashAfterCallForwarding: boolean;
-  /** Kills the process right after a toll-free verification request is created (saved), before Switchboard hears of it. */
-  crashAfterTollFreeVerification: boolean;
+  /**
+   * Points at which the process kills itself (SIGKILL) right after the carrier committed (and the
+   * sandbox saved) a change, before Switchboard hears of it: crash-safety tests in a child process
+   * (SANDBOX_FAULTS=crash-after-<point>).
+   */
+  crashAfter: Set<SandboxCrashPoint>;
   /** The next N sends are accepted (and remembered by reference), then the answer is lost (TIMEOUT). */
   timeoutAfterSendNext: number;
   /** The next N toll-free verification requests are created (and remembered by reference), then the answer is lost (TIMEOUT). */
@@ -316,13 +312,7 @@ export class SandboxCarrier implements CarrierAdapter {
     timeoutAfterCommitNext: 0,
     refuse: new Set(),
     delayCompletion: false,
-    crashAfterOrder: false,
-    crashAfterSend: false,
-    crashAfterEmergencyAddress: false,
-    crashAfterEmergencyEnable: false,
-    crashAfterCallerIdName: false,
-    crashAfterCallForwarding: false,
-    crashAfterTollFreeVerification: false,
+    crashAfter: new Set(),
     timeoutAfterSendNext: 0,
     timeoutAfterTollFreeSubmitNext: 0,
   };
@@ -423,7 +413,7 @@ export class SandboxCarrier implements CarrierAdapter {
     this.#state.orders[order.id] = order;
     this.#state.numbers[carrierNumberId] = { e164: request.e164, carrierNumberId, status: status === "SUCCESS" ? "ACTIVE" : "PENDING" };
     this.#save();
-    if (this.faults.crashAfterOrder) process.kill(process.pid, "SIGKILL");
+    this.#crashAfter("order");
     if (this.faults.timeoutAfterCommitNext > 0) {
       this.faults.timeoutAfterCommitNext--;
       throw new CarrierFailure("TIMEOUT", "the carrier did not answer in time", this.name);
@@ -473,7 +463,7 @@ export class SandboxCarrier implements CarrierAdapter {
       throw new CarrierFailure("REJECTED", `caller ID name "${name}" was refused by the CNAM database (the sandbox's rejected test name, "${SANDBOX_REJECTED_CALLER_ID_NAME}")`, this.name);
     }
     this.#setVoice(carrierNumberId, { callerIdName: name });
-    if (this.faults.crashAfterCallerIdName) process.kill(process.pid, "SIGKILL");
+    this.#crashAfter("caller-id-name");
   }
 
   /** Forwards unanswered calls; +1 NPA 555-0499 is refused as a destination. */
@@ -484,7 +474,7 @@ export class SandboxCarrier implements CarrierAdapter {
       throw new CarrierFailure("REJECTED", `call forwarding to ${forwarding.forwardsTo} was refused: the destination cannot take forwarded calls (the sandbox's rejected test number, +1 NPA 555-0499)`, this.name);
     }
     this.#setVoice(carrierNumberId, { forwardsTo: forwarding?.forwardsTo ?? null, forwardingType: forwarding?.type ?? null });
-    if (this.faults.crashAfterCallForwarding) process.kill(process.pid, "SIGKILL");
+    this.#crashAfter("call-forwarding");
   }
 
   #setVoice(carrierNumberId: string, change: Partial<SandboxVoiceSettings>): void {
@@ -506,7 +496,7 @@ export class SandboxCarrier implements CarrierAdapter {
     const id = `sbx_addr_${randomUUID()}`;
     addresses[id] = { ...request, id };
     this.#save();
-    if (this.faults.crashAfterEmergencyAddress) process.kill(process.pid, "SIGKILL");
+    this.#crashAfter("emergency-address");
     return { carrierAddressId: id };
   }
 
@@ -517,7 +507,7 @@ export class SandboxCarrier implements CarrierAdapter {
     if (!address) throw new CarrierFailure("REJECTED", `emergency address ${carrierAddressId} not found`, this.name);
     (this.#state.emergencyByNumber ??= {})[carrierNumberId] = carrierAddressId;
     this.#save();
-    if (this.faults.crashAfterEmergencyEnable) process.kill(process.pid, "SIGKILL");
+    this.#crashAfter("emergency-enable");
     if (sandboxSlowAddress(address) && !this.#completedEmergency.has(carrierNumberId)) {
       this.#provisioningEmergency.add(carrierNumberId);
       return "PENDING";
@@ -577,7 +567,7 @@ export class SandboxCarrier implements CarrierAdapter {
     // The report is owed from here on: it is in the saved state before anything can crash.
     this.#save();
     if (report) this.#schedule(request.reference, report.dueAt - Date.now(), 0);
-    if (this.faults.crashAfterSend) process.kill(process.pid, "SIGKILL");
+    this.#crashAfter("send");
     if (this.faults.timeoutAfterSendNext > 0) {
       this.faults.timeoutAfterSendNext--;
       throw new CarrierFailure("TIMEOUT", "the carrier did not answer in time", this.name);
@@ -605,7 +595,7 @@ export class SandboxCarrier implements CarrierAdapter {
     held[request.reference] = { ...request, requestId, creations: (held[request.reference]?.creations ?? 0) + 1 };
     // Saved before anything can crash: the carrier holds the request from here on.
     this.#save();
-    if (this.faults.crashAfterTollFreeVerification) process.kill(process.pid, "SIGKILL");
+    this.#crashAfter("toll-free-verification");
     if (this.faults.timeoutAfterTollFreeSubmitNext > 0) {
       this.faults.timeoutAfterTollFreeSubmitNext--;
       throw new CarrierFailure("TIMEOUT", "the carrier did not answer in time", this.name);
@@ -697,6 +687,11 @@ export class SandboxCarrier implements CarrierAdapter {
     }
     report.reportedAt = Date.now();
     this.#save();
+  }
+
+  /** The crash-safety tests' switch: the change is committed and saved; the process dies before answering. */
+  #crashAfter(point: SandboxCrashPoint): void {
+    if (this.faults.crashAfter.has(point)) process.kill(process.pid, "SIGKILL");
   }
 
   async #enter(method: string): Promise<void> {

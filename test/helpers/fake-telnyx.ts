@@ -340,6 +340,31 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
 
   type Answer = { status: number; body?: unknown };
 
+  /** A number's voice settings as Telnyx answers them (record_type "voice_settings"), from PATCH/GET .../voice and enable_emergency. */
+  const voiceSettingsRecord = (number: FakePhoneNumber) => {
+    const voice = state.voice.get(number.id);
+    return {
+      id: number.id,
+      record_type: "voice_settings",
+      phone_number: number.phone_number,
+      connection_id: number.connection_id,
+      customer_reference: number.customer_reference,
+      tech_prefix_enabled: false,
+      translated_number: null,
+      usage_payment_method: "pay-per-minute",
+      inbound_call_screening: "disabled",
+      call_forwarding: voice?.call_forwarding ?? { call_forwarding_enabled: false, forwards_to: null, forwarding_type: null },
+      cnam_listing: voice?.cnam_listing ?? { cnam_listing_enabled: false, cnam_listing_details: null },
+      call_recording: { inbound_call_recording_enabled: false, inbound_call_recording_format: "wav", inbound_call_recording_channels: "single" },
+      media_features: { rtp_auto_adjust_enabled: true, accept_any_rtp_packets_enabled: false, t38_fax_gateway_enabled: false },
+      emergency: {
+        emergency_enabled: number.emergency_enabled,
+        emergency_address_id: number.emergency_address_id,
+        emergency_status: number.emergency_enabled ? switches.emergencyStatus : "disabled",
+      },
+    };
+  };
+
   /**
    * PATCH/GET /v2/phone_numbers/{id}/voice, for the parts Switchboard sets: cnam_listing and
    * call_forwarding are merged into what the number has (other keys are accepted and ignored), and
@@ -391,27 +416,7 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       number.call_forwarding_enabled = forwarding.call_forwarding_enabled;
       number.updated_at = now();
     }
-    return {
-      status: 200,
-      body: {
-        data: {
-          id: number.id,
-          record_type: "voice_settings",
-          phone_number: number.phone_number,
-          connection_id: number.connection_id,
-          customer_reference: number.customer_reference,
-          tech_prefix_enabled: false,
-          translated_number: "",
-          usage_payment_method: "pay-per-minute",
-          inbound_call_screening: "disabled",
-          call_forwarding: current.call_forwarding,
-          cnam_listing: current.cnam_listing,
-          call_recording: { inbound_call_recording_enabled: false, inbound_call_recording_format: "wav", inbound_call_recording_channels: "single" },
-          media_features: { rtp_auto_adjust_enabled: true, accept_any_rtp_packets_enabled: false, t38_fax_gateway_enabled: false },
-          emergency: { emergency_enabled: number.emergency_enabled, emergency_address_id: number.emergency_address_id, emergency_status: number.emergency_enabled ? "active" : "disabled" },
-        },
-      },
-    };
+    return { status: 200, body: { data: voiceSettingsRecord(number) } };
   };
 
   const route = (method: string, path: string, query: URLSearchParams, body: unknown): Answer => {
@@ -601,27 +606,7 @@ export async function startFakeTelnyx(options: FakeTelnyxOptions = {}): Promise<
       number.emergency_enabled = request.emergency_enabled;
       number.emergency_address_id = request.emergency_enabled ? request.emergency_address_id! : null;
       number.updated_at = now();
-      return {
-        status: 200,
-        body: {
-          data: {
-            id: number.id,
-            record_type: "voice_settings",
-            phone_number: number.phone_number,
-            connection_id: number.connection_id,
-            customer_reference: number.customer_reference,
-            tech_prefix_enabled: false,
-            translated_number: null,
-            usage_payment_method: "pay-per-minute",
-            inbound_call_screening: "disabled",
-            emergency: {
-              emergency_enabled: number.emergency_enabled,
-              emergency_address_id: number.emergency_address_id,
-              emergency_status: number.emergency_enabled ? switches.emergencyStatus : "disabled",
-            },
-          },
-        },
-      };
+      return { status: 200, body: { data: voiceSettingsRecord(number) } };
     }
 
     const messagingMatch = /^\/v2\/phone_numbers\/([^/]+)\/messaging$/.exec(path);
