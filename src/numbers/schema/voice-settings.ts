@@ -42,8 +42,8 @@ builder.mutationField("setPhoneNumberCallerIdName", (t) =>
 const FallbackInput = builder.inputType("PhoneNumberFallbackInput", {
   description: "A fallback destination (exactly one of forwardTo and sipUri) and how long the agent may leave a call unanswered.",
   fields: (t) => ({
-    forwardTo: t.string({ description: 'A phone number to forward calls to, e.g. "+14155550123" (any common writing; stored as E.164).' }),
-    sipUri: t.string({ description: "A SIP URI to send calls to: sip: or sips:, user@host, optional :port and ;transport=, e.g. sip:frontdesk@pbx.example.com. Not possible on MANAGED numbers (the carrier forwards to phone numbers only)." }),
+    forwardTo: t.string({ maxLength: 64, description: 'A phone number to forward calls to, e.g. "+14155550123" (any common writing; stored as E.164).' }),
+    sipUri: t.string({ maxLength: 255, description: "A SIP URI to send calls to: sip: or sips:, user@host, optional :port and ;transport=, e.g. sip:frontdesk@pbx.example.com. Not possible on MANAGED numbers (the carrier forwards to phone numbers only)." }),
     timeoutSeconds: t.int({ description: `Seconds a call rings at the agent before it goes to the fallback, ${FALLBACK_TIMEOUT_MIN} to ${FALLBACK_TIMEOUT_MAX} (default ${FALLBACK_TIMEOUT_DEFAULT}).` }),
   }),
 });
