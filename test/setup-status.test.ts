@@ -4,7 +4,7 @@ import { computeSetupStatus, type SetupIssueCode, type SetupStatus, type SetupSt
 
 // Unit tests of the pure setup-status rules (design.md, "Setup status rules").
 
-const emptyTrunk: TrunkState = { addresses: [], allowedSourceIps: [], authUsername: null, hasPassword: false };
+const emptyTrunk: TrunkState = { hasAddresses: false, hasAllowedSourceIps: false, hasAuthUsername: false, hasPassword: false };
 
 /** A MANUAL, ACTIVE, BOTH-direction US number, voice only, forwarding confirmed, with an ACTIVE agent and an ACTIVE emergency address: READY. */
 function input(overrides: Partial<SetupStatusInput> = {}): SetupStatusInput {
@@ -15,12 +15,12 @@ function input(overrides: Partial<SetupStatusInput> = {}): SetupStatusInput {
     e164: "+14155550100",
     country: "US",
     voiceCapable: true,
-    emergencyAddressId: "3f1c0a9e-0000-4000-8000-000000000001",
+    hasEmergencyAddress: true,
     emergencyStatus: "ACTIVE",
     emergencyFailureReason: null,
     smsCapable: false,
     suspendedAt: null,
-    forwardingConfirmedAt: new Date("2026-01-01T00:00:00Z"),
+    forwardingConfirmed: true,
     agent: { status: "ACTIVE" },
     inboundTrunk: emptyTrunk,
     outboundTrunk: { ...emptyTrunk, ipAuthentication: false },
@@ -35,9 +35,9 @@ function input(overrides: Partial<SetupStatusInput> = {}): SetupStatusInput {
 function sipInput(overrides: Partial<SetupStatusInput> = {}): SetupStatusInput {
   return input({
     source: "SIP_TRUNK",
-    forwardingConfirmedAt: null,
-    inboundTrunk: { ...emptyTrunk, allowedSourceIps: ["203.0.113.10"] },
-    outboundTrunk: { addresses: ["sip.example.com"], allowedSourceIps: [], authUsername: "user", hasPassword: true, ipAuthentication: false },
+    forwardingConfirmed: false,
+    inboundTrunk: { ...emptyTrunk, hasAllowedSourceIps: true },
+    outboundTrunk: { hasAddresses: true, hasAllowedSourceIps: false, hasAuthUsername: true, hasPassword: true, ipAuthentication: false },
     ...overrides,
   });
 }
@@ -125,7 +125,7 @@ describe("computeSetupStatus", () => {
     });
 
     test("MANAGED numbers have no trunk or forwarding issues", () => {
-      const s = computeSetupStatus(input({ source: "MANAGED", forwardingConfirmedAt: null }));
+      const s = computeSetupStatus(input({ source: "MANAGED", forwardingConfirmed: false }));
       assert.equal(s.forwardingRequired, false);
       assert.equal(s.status, "READY");
       assert.deepEqual(voiceIssues(s), []);
@@ -142,7 +142,7 @@ describe("computeSetupStatus", () => {
     });
 
     test("inbound trunk: credentials instead of allowed source IPs are enough", () => {
-      const s = computeSetupStatus(sipInput({ inboundTrunk: { ...emptyTrunk, authUsername: "in-user", hasPassword: true } }));
+      const s = computeSetupStatus(sipInput({ inboundTrunk: { ...emptyTrunk, hasAuthUsername: true, hasPassword: true } }));
       assert.equal(s.sipConnectionReady, true);
       assert.equal(issuesWith(s, "INBOUND_TRUNK_INCOMPLETE").length, 0);
     });
@@ -160,20 +160,20 @@ describe("computeSetupStatus", () => {
     });
 
     test("inbound trunk: a username without a password is not credentials", () => {
-      const s = computeSetupStatus(sipInput({ inboundTrunk: { ...emptyTrunk, authUsername: "in-user", hasPassword: false } }));
+      const s = computeSetupStatus(sipInput({ inboundTrunk: { ...emptyTrunk, hasAuthUsername: true, hasPassword: false } }));
       assert.equal(s.sipConnectionReady, false);
       assert.equal(issuesWith(s, "INBOUND_TRUNK_INCOMPLETE").length, 1);
     });
 
     test("inbound trunk: addresses alone do not complete it", () => {
-      const s = computeSetupStatus(sipInput({ inboundTrunk: { ...emptyTrunk, addresses: ["sip.example.com"] } }));
+      const s = computeSetupStatus(sipInput({ inboundTrunk: { ...emptyTrunk, hasAddresses: true } }));
       assert.equal(s.sipConnectionReady, false);
       assert.equal(issuesWith(s, "INBOUND_TRUNK_INCOMPLETE").length, 1);
     });
 
     test("outbound trunk without an address: OUTBOUND_TRUNK_INCOMPLETE on outboundTrunk.addresses", () => {
       const s = computeSetupStatus(
-        sipInput({ outboundTrunk: { ...emptyTrunk, authUsername: "user", hasPassword: true, ipAuthentication: false } }),
+        sipInput({ outboundTrunk: { ...emptyTrunk, hasAuthUsername: true, hasPassword: true, ipAuthentication: false } }),
       );
       assert.equal(s.sipConnectionReady, false);
       assert.equal(s.status, "ACTION_REQUIRED");
@@ -181,20 +181,20 @@ describe("computeSetupStatus", () => {
     });
 
     test("outbound trunk with an address but no authentication: issue on outboundTrunk.authUsername", () => {
-      const s = computeSetupStatus(sipInput({ outboundTrunk: { ...emptyTrunk, addresses: ["sip.example.com"], ipAuthentication: false } }));
+      const s = computeSetupStatus(sipInput({ outboundTrunk: { ...emptyTrunk, hasAddresses: true, ipAuthentication: false } }));
       assert.equal(s.sipConnectionReady, false);
       assert.deepEqual(issuesWith(s, "OUTBOUND_TRUNK_INCOMPLETE").map((i) => i.field), ["outboundTrunk.authUsername"]);
     });
 
     test("outbound trunk with a username but no password: issue on outboundTrunk.authPassword", () => {
       const s = computeSetupStatus(
-        sipInput({ outboundTrunk: { ...emptyTrunk, addresses: ["sip.example.com"], authUsername: "user", hasPassword: false, ipAuthentication: false } }),
+        sipInput({ outboundTrunk: { ...emptyTrunk, hasAddresses: true, hasAuthUsername: true, hasPassword: false, ipAuthentication: false } }),
       );
       assert.deepEqual(issuesWith(s, "OUTBOUND_TRUNK_INCOMPLETE").map((i) => i.field), ["outboundTrunk.authPassword"]);
     });
 
     test("outbound trunk: IP authentication replaces credentials", () => {
-      const s = computeSetupStatus(sipInput({ outboundTrunk: { ...emptyTrunk, addresses: ["sip.example.com"], ipAuthentication: true } }));
+      const s = computeSetupStatus(sipInput({ outboundTrunk: { ...emptyTrunk, hasAddresses: true, ipAuthentication: true } }));
       assert.equal(s.sipConnectionReady, true);
       assert.equal(s.outboundReady, true);
       assert.equal(s.status, "READY");
@@ -255,7 +255,7 @@ describe("computeSetupStatus", () => {
 
   describe("forwardingRequired", () => {
     test("MANUAL numbers until forwarding is confirmed: FORWARDING_NOT_CONFIRMED, inbound not ready", () => {
-      const s = computeSetupStatus(input({ forwardingConfirmedAt: null }));
+      const s = computeSetupStatus(input({ forwardingConfirmed: false }));
       assert.equal(s.forwardingRequired, true);
       assert.equal(s.inboundReady, false);
       assert.equal(s.status, "ACTION_REQUIRED");
@@ -264,18 +264,18 @@ describe("computeSetupStatus", () => {
     });
 
     test("confirmed forwarding clears it", () => {
-      const s = computeSetupStatus(input({ forwardingConfirmedAt: new Date() }));
+      const s = computeSetupStatus(input({ forwardingConfirmed: true }));
       assert.equal(s.forwardingRequired, false);
       assert.equal(issuesWith(s, "FORWARDING_NOT_CONFIRMED").length, 0);
     });
 
     test("SIP_TRUNK and MANAGED numbers never need forwarding", () => {
-      assert.equal(computeSetupStatus(sipInput({ forwardingConfirmedAt: null })).forwardingRequired, false);
-      assert.equal(computeSetupStatus(input({ source: "MANAGED", forwardingConfirmedAt: null })).forwardingRequired, false);
+      assert.equal(computeSetupStatus(sipInput({ forwardingConfirmed: false })).forwardingRequired, false);
+      assert.equal(computeSetupStatus(input({ source: "MANAGED", forwardingConfirmed: false })).forwardingRequired, false);
     });
 
     test("an unconfirmed MANUAL number with no agent reports both issues", () => {
-      const s = computeSetupStatus(input({ forwardingConfirmedAt: null, agent: null }));
+      const s = computeSetupStatus(input({ forwardingConfirmed: false, agent: null }));
       assert.deepEqual(voiceIssues(s).sort(), ["FORWARDING_NOT_CONFIRMED", "NO_AGENT"]);
       assert.equal(s.status, "ACTION_REQUIRED");
     });
@@ -380,7 +380,7 @@ describe("computeSetupStatus", () => {
     const missing = (s: SetupStatus) => s.issues.find((i) => i.code === "EMERGENCY_ADDRESS_MISSING");
 
     test("a US number that places calls without an address: EMERGENCY_ADDRESS_MISSING on emergencyAddress, outbound not ready", () => {
-      const s = computeSetupStatus(input({ emergencyAddressId: null, emergencyStatus: null }));
+      const s = computeSetupStatus(input({ hasEmergencyAddress: false, emergencyStatus: null }));
       assert.equal(s.outboundReady, false);
       assert.equal(s.inboundReady, true);
       assert.equal(s.status, "ACTION_REQUIRED");
@@ -404,13 +404,13 @@ describe("computeSetupStatus", () => {
     });
 
     test("Canadian numbers need one too", () => {
-      const s = computeSetupStatus(input({ country: "CA", e164: "+14165550100", emergencyAddressId: null, emergencyStatus: null }));
+      const s = computeSetupStatus(input({ country: "CA", e164: "+14165550100", hasEmergencyAddress: false, emergencyStatus: null }));
       assert.equal(s.outboundReady, false);
       assert.ok(missing(s));
     });
 
     test("inbound-only, voice-incapable, toll-free and non-US/CA numbers need none", () => {
-      const none = { emergencyAddressId: null, emergencyStatus: null } as const;
+      const none = { hasEmergencyAddress: false, emergencyStatus: null } as const;
       for (const overrides of [
         { direction: "INBOUND" as const },
         { voiceCapable: false },
@@ -425,14 +425,14 @@ describe("computeSetupStatus", () => {
     });
 
     test("a FAILED carrier order reports only PROVISIONING_FAILED, not the address", () => {
-      const s = computeSetupStatus(input({ status: "FAILED", source: "MANAGED", emergencyAddressId: null, emergencyStatus: null }));
+      const s = computeSetupStatus(input({ status: "FAILED", source: "MANAGED", hasEmergencyAddress: false, emergencyStatus: null }));
       assert.equal(missing(s), undefined);
     });
   });
 
   describe("overall status", () => {
     test("RELEASED wins over everything", () => {
-      const s = computeSetupStatus(input({ status: "RELEASED", suspendedAt: new Date(), agent: null, forwardingConfirmedAt: null }));
+      const s = computeSetupStatus(input({ status: "RELEASED", suspendedAt: new Date(), agent: null, forwardingConfirmed: false }));
       assert.equal(s.status, "RELEASED");
     });
 

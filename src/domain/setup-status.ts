@@ -7,7 +7,7 @@
 import { needsEmergencyAddress } from "./emergency-address.ts";
 import type { NumberStatus } from "./lifecycle.ts";
 import { needsTollFreeVerification } from "./toll-free.ts";
-import { trunkView, type TrunkColumns } from "./trunks.ts";
+import type { TrunkColumns } from "./trunks.ts";
 import { fallbackUsable, type VoiceSettingStatus } from "./voice-settings.ts";
 
 // The same values as Prisma's enums of the same names (test/inputs.test.ts checks it); the domain
@@ -73,10 +73,13 @@ export interface SetupStatus {
   issues: SetupIssue[];
 }
 
+/** One side of a SIP trunk as setup status reads it: which settings are set, not their values (a password never). */
 export interface TrunkState {
-  addresses: readonly string[];
-  allowedSourceIps: readonly string[];
-  authUsername: string | null;
+  /** At least one SIP server address is set. */
+  hasAddresses: boolean;
+  /** At least one source IP address is allowed. */
+  hasAllowedSourceIps: boolean;
+  hasAuthUsername: boolean;
   hasPassword: boolean;
 }
 
@@ -92,11 +95,13 @@ export interface SetupStatusInput {
   country: string;
   smsCapable: boolean;
   voiceCapable: boolean;
-  emergencyAddressId: string | null;
+  /** An emergency address is set (its registration's status is `emergencyStatus`). */
+  hasEmergencyAddress: boolean;
   emergencyStatus: EmergencyRegistrationStatus | null;
   emergencyFailureReason: string | null;
   suspendedAt: Date | null;
-  forwardingConfirmedAt: Date | null;
+  /** A MANUAL number's owner confirmed forwarding its calls to Switchboard. */
+  forwardingConfirmed: boolean;
   agent: { status: "ACTIVE" | "PAUSED" } | null;
   inboundTrunk: TrunkState;
   outboundTrunk: TrunkState & { ipAuthentication: boolean };
@@ -112,11 +117,11 @@ export interface SetupStatusInput {
 export const allowsInbound = (direction: NumberDirection) => direction !== "OUTBOUND";
 export const allowsOutbound = (direction: NumberDirection) => direction !== "INBOUND";
 
-const hasCredentials = (trunk: TrunkState) => Boolean(trunk.authUsername) && trunk.hasPassword;
+const hasCredentials = (trunk: TrunkState) => trunk.hasAuthUsername && trunk.hasPassword;
 
 function trunkIssues(input: SetupStatusInput): SetupIssue[] {
   const issues: SetupIssue[] = [];
-  if (allowsInbound(input.direction) && input.inboundTrunk.allowedSourceIps.length === 0 && !hasCredentials(input.inboundTrunk)) {
+  if (allowsInbound(input.direction) && !input.inboundTrunk.hasAllowedSourceIps && !hasCredentials(input.inboundTrunk)) {
     issues.push({
       code: "INBOUND_TRUNK_INCOMPLETE",
       message: "The inbound trunk needs allowed source IP addresses or an auth username and password.",
@@ -125,7 +130,7 @@ function trunkIssues(input: SetupStatusInput): SetupIssue[] {
   }
   if (allowsOutbound(input.direction)) {
     const outbound = input.outboundTrunk;
-    if (outbound.addresses.length === 0) {
+    if (!outbound.hasAddresses) {
       issues.push({
         code: "OUTBOUND_TRUNK_INCOMPLETE",
         message: "The outbound trunk needs the address of the SIP server that places calls.",
@@ -136,7 +141,7 @@ function trunkIssues(input: SetupStatusInput): SetupIssue[] {
       issues.push({
         code: "OUTBOUND_TRUNK_INCOMPLETE",
         message: "The outbound trunk needs an auth username and password, or IP authentication.",
-        field: outbound.authUsername ? "outboundTrunk.authPassword" : "outboundTrunk.authUsername",
+        field: outbound.hasAuthUsername ? "outboundTrunk.authPassword" : "outboundTrunk.authUsername",
       });
     }
   }
@@ -149,10 +154,10 @@ function trunkIssues(input: SetupStatusInput): SetupIssue[] {
  */
 function emergencyIssue(input: SetupStatusInput): SetupIssue | null {
   if (!needsEmergencyAddress({ e164: input.e164, country: input.country, voiceCapable: input.voiceCapable, outbound: allowsOutbound(input.direction) })) return null;
-  if (input.emergencyAddressId && (input.emergencyStatus === "ACTIVE" || input.emergencyStatus === "STORED")) return null;
+  if (input.hasEmergencyAddress && (input.emergencyStatus === "ACTIVE" || input.emergencyStatus === "STORED")) return null;
   const field = "emergencyAddress";
   const code = "EMERGENCY_ADDRESS_MISSING";
-  if (!input.emergencyAddressId) {
+  if (!input.hasEmergencyAddress) {
     return { code, field, message: `Set an emergency address: ${input.country === "CA" ? "Canadian" : "US"} numbers that place calls need one registered for 911 calls.` };
   }
   if (input.emergencyStatus === "FAILED") {
@@ -249,7 +254,7 @@ export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
     sipConnectionReady = true;
   }
 
-  const forwardingRequired = input.source === "MANUAL" && !input.forwardingConfirmedAt;
+  const forwardingRequired = input.source === "MANUAL" && !input.forwardingConfirmed;
   if (forwardingRequired && inbound) {
     issues.push({
       code: "FORWARDING_NOT_CONFIRMED",
@@ -280,8 +285,13 @@ export function computeSetupStatus(input: SetupStatusInput): SetupStatus {
 }
 
 /** A stored number's row as setup status reads it: its columns, its agent's status and its trunks. */
-export type StoredNumber = Omit<SetupStatusInput, "agent" | "inboundTrunk" | "outboundTrunk" | "verificationStatus" | "tollFreeVerificationStatus" | "fallback"> &
+export type StoredNumber = Omit<
+  SetupStatusInput,
+  "agent" | "inboundTrunk" | "outboundTrunk" | "verificationStatus" | "tollFreeVerificationStatus" | "fallback" | "hasEmergencyAddress" | "forwardingConfirmed"
+> &
   TrunkColumns & { agent: { status: "ACTIVE" | "PAUSED" } | null } & {
+    emergencyAddressId: string | null;
+    forwardingConfirmedAt: Date | null;
     /** The fallback columns (absent in rows read before they existed: no fallback). */
     fallbackForwardTo?: string | null;
     fallbackSipUri?: string | null;
@@ -300,14 +310,25 @@ export function setupStatusOf(number: StoredNumber, verifications: OrganizationV
     country: number.country,
     smsCapable: number.smsCapable,
     voiceCapable: number.voiceCapable,
-    emergencyAddressId: number.emergencyAddressId,
+    hasEmergencyAddress: number.emergencyAddressId !== null,
     emergencyStatus: number.emergencyStatus,
     emergencyFailureReason: number.emergencyFailureReason,
     suspendedAt: number.suspendedAt,
-    forwardingConfirmedAt: number.forwardingConfirmedAt,
+    forwardingConfirmed: number.forwardingConfirmedAt !== null,
     agent: number.agent,
-    inboundTrunk: trunkView(number, "inbound"),
-    outboundTrunk: trunkView(number, "outbound"),
+    inboundTrunk: {
+      hasAddresses: number.inboundTrunkAddresses.length > 0,
+      hasAllowedSourceIps: number.inboundTrunkAllowedSourceIps.length > 0,
+      hasAuthUsername: Boolean(number.inboundTrunkAuthUsername),
+      hasPassword: Boolean(number.inboundTrunkAuthPassword),
+    },
+    outboundTrunk: {
+      hasAddresses: number.outboundTrunkAddresses.length > 0,
+      hasAllowedSourceIps: number.outboundTrunkAllowedSourceIps.length > 0,
+      hasAuthUsername: Boolean(number.outboundTrunkAuthUsername),
+      hasPassword: Boolean(number.outboundTrunkAuthPassword),
+      ipAuthentication: number.outboundTrunkIpAuthentication,
+    },
     smsCampaignStatus: number.smsCampaignStatus,
     verificationStatus: verifications.tenDlc,
     tollFreeVerificationStatus: verifications.tollFree,

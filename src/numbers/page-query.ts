@@ -217,8 +217,10 @@ function withDates(row: Record<string, unknown>, columns: readonly string[]): Re
 
 /** What a compiled `phoneNumbers` read (src/numbers/compiled-read.ts) asks one statement for. */
 export interface CompiledPageNeeds {
-  /** PhoneNumber columns besides the id, agentId and the order column, which are always read. */
+  /** PhoneNumber columns besides the id and agentId, which are always read. */
   numberColumns: readonly NumberColumn[];
+  /** Values computed from the number's row `p`, each `[alias, SQL]` (setup status's inputs). */
+  numberExpressions: ReadonlyArray<readonly [alias: string, sql: string]>;
   /** Agent columns (read as `agent.<column>`), or none to read no agent. */
   agentColumns: ReadonlyArray<keyof Agent>;
   /** The agent's count of unreleased numbers, as `agent._count`. */
@@ -228,10 +230,29 @@ export interface CompiledPageNeeds {
 }
 
 /**
+ * The columns of a compiled read's rows, in order: the total and the two verification statuses,
+ * the id and agentId, the other number columns, the expressions, then the agent's columns and count.
+ * They depend on the needs alone (not on the filter or order), so a reader can place every value
+ * once when it compiles.
+ */
+export function compiledPageOutputs(needs: CompiledPageNeeds): string[] {
+  return [
+    "_total",
+    "_verification",
+    "_tollFreeVerification",
+    ...new Set<string>(["id", "agentId", ...needs.numberColumns]),
+    ...needs.numberExpressions.map(([alias]) => alias),
+    ...needs.agentColumns.map((c) => `agent.${c}`),
+    ...(needs.agentCount ? ["agent._count"] : []),
+  ];
+}
+
+/**
  * The statement of a compiled read: the page of `take` rows after `skip` from the cursor row (as
- * Prisma's cursor paging reads it), each row's number columns and its agent's as plain columns,
- * with the total and the organization's 10DLC and toll-free statuses on every row. An empty page is one row whose
- * `id` is null, so the total still arrives. Rows come in the list's order.
+ * Prisma's cursor paging reads it), each row's number columns and expressions and its agent's as
+ * plain columns (compiledPageOutputs), with the total and the organization's 10DLC and toll-free
+ * statuses on every row. An empty page is one row whose `id` is null, so the total still arrives.
+ * Rows come in the list's order.
  */
 export function compiledPageSql(
   organizationId: string,
@@ -251,6 +272,7 @@ export function compiledPageSql(
   }
   const order = (table: string) => `${table}.${column} ${direction}, ${table}."id" ${direction}`;
   const columns = [...new Set<NumberColumn>(["id", "agentId", orderColumn, ...needs.numberColumns])];
+  const pageSelect = [...columns.map((c) => `p."${c}"`), ...needs.numberExpressions.map(([alias, sql]) => `(${sql}) AS "${alias}"`)];
   const take = params.add(page.take, "int");
   const skip = params.add(page.skip, "int");
   const agentSelect = [
@@ -260,10 +282,11 @@ export function compiledPageSql(
   // Each row's agent by its primary key (a subplan per row), never a join the planner may turn into
   // a scan of every agent; its count on the partial index of live numbers by agent.
   const agentJoin = agentSelect.length ? `LEFT JOIN LATERAL (SELECT ${agentSelect.join(", ")} FROM "Agent" a WHERE a."id" = page."agentId") a ON true` : "";
+  const outputs = compiledPageOutputs(needs).map((name) => (name.startsWith("_") ? `t."${name}"` : `r."${name}"`));
   const text = `WITH page AS (
-  SELECT ${columns.map((c) => `p."${c}"`).join(", ")} FROM "PhoneNumber" p WHERE ${pageWhere.join(" AND ")} ORDER BY ${order("p")} LIMIT ${take} OFFSET ${skip}
+  SELECT ${pageSelect.join(", ")} FROM "PhoneNumber" p WHERE ${pageWhere.join(" AND ")} ORDER BY ${order("p")} LIMIT ${take} OFFSET ${skip}
 )
-SELECT t."_total", t."_verification", t."_tollFreeVerification", r.*
+SELECT ${outputs.join(", ")}
 FROM (SELECT ${needs.totalCount ? `(SELECT count(*) FROM "PhoneNumber" p WHERE ${where.join(" AND ")})::int` : "NULL::int"} AS "_total",
              ${needs.verificationStatus ? TEN_DLC_STATUS_SQL : "NULL::text"} AS "_verification",
              ${needs.verificationStatus ? TOLL_FREE_STATUS_SQL : "NULL::text"} AS "_tollFreeVerification") t

@@ -20,6 +20,11 @@ export async function seedNumberMix(name: string, count: number): Promise<{ org:
   const sources = ["MANUAL", "SIP_TRUNK", "MANAGED"] as const;
   const directions = ["BOTH", "INBOUND", "OUTBOUND"] as const;
   const prefix = String(Math.floor(Math.random() * 9_000) + 1_000);
+  const address = await prisma.emergencyAddress.create({
+    data: { organizationId: org.id, callerName: "Mix Co", street: "1 Main St", city: "Springfield", region: "IL", postalCode: "62701", country: "US" },
+  });
+  const emergencyStatuses = ["PENDING", "ACTIVE", "FAILED", "STORED"] as const;
+  const fallbackStatuses = ["PENDING", "ACTIVE", "FAILED", "STORED"] as const;
   for (const [organizationId, n] of [[org.id, count], [other.id, 10]] as const) {
     await prisma.phoneNumber.createMany({
       data: Array.from({ length: n }, (_, i) => ({
@@ -30,7 +35,8 @@ export async function seedNumberMix(name: string, count: number): Promise<{ org:
         numberType: i % 5 === 2 ? "TOLL_FREE" : i % 13 === 6 ? "MOBILE" : "LOCAL",
         source: sources[i % 3]!,
         status: statuses[i % statuses.length]!,
-        direction: directions[i % 3]!,
+        // Not i % 3 like the source, so every source is seen in every direction.
+        direction: directions[Math.floor(i / 3) % 3]!,
         agentId: organizationId === org.id && i % 4 !== 3 ? agents[i % 3]!.id : null,
         carrier: i % 3 === 2 ? "sandbox" : null,
         smsCapable: i % 2 === 0,
@@ -46,6 +52,22 @@ export async function seedNumberMix(name: string, count: number): Promise<{ org:
         inboundTrunkAuthUsername: i % 6 === 1 ? "in-user" : null,
         inboundTrunkAuthPassword: i % 6 === 1 ? "cipher" : null,
         outboundTrunkAddresses: i % 9 === 4 ? ["out.example.com"] : [],
+        // Every trunk input setup status reads, set and unset (an empty password counts as none).
+        inboundTrunkAllowedSourceIps: i % 10 === 4 ? ["203.0.113.10"] : [],
+        outboundTrunkAllowedSourceIps: i % 11 === 2 ? ["203.0.113.11"] : [],
+        outboundTrunkAuthUsername: i % 4 === 1 ? "out-user" : null,
+        outboundTrunkAuthPassword: i % 8 === 1 ? "cipher" : i % 8 === 5 ? "" : null,
+        outboundTrunkIpAuthentication: i % 5 === 1,
+        voiceCapable: i % 9 !== 8,
+        // Fallbacks (a phone number, a SIP URI, an empty one) in every status, with and without a reason.
+        fallbackForwardTo: i % 6 === 2 ? "+14155550199" : i % 6 === 4 ? "" : null,
+        fallbackSipUri: i % 10 === 3 ? "sip:desk@example.com" : null,
+        fallbackStatus: i % 6 === 2 || i % 10 === 3 ? fallbackStatuses[i % 4] : null,
+        fallbackStatusReason: i % 12 === 2 ? "refused" : null,
+        // Emergency registrations in every status, with and without an address.
+        emergencyAddressId: organizationId === org.id && i % 3 !== 0 ? address.id : null,
+        emergencyStatus: i % 3 !== 0 || i % 5 === 0 ? emergencyStatuses[i % 4] : null,
+        emergencyFailureReason: i % 4 === 2 ? "address not found" : null,
         smsCampaignStatus: i % 7 === 0 ? "ASSIGNED" : null,
         nextChargeAt: i % 2 ? new Date(base + i * 86_400_000) : null,
       })),
