@@ -15,9 +15,9 @@ import type { PhoneNumberFilter, PhoneNumberOrder } from "./service.ts";
  * groups every organization's numbers. This path answers the shapes the list is asked in with one
  * statement that returns the page's rows, their agents, the agents' number counts (their counters),
  * the total of the filtered set (the organization's counter for the default filter, a count
- * otherwise) and the organization's 10DLC status, as JSON built in PostgreSQL. Rows come back in the exact shape findMany gives (same columns, Dates,
- * `agent` and `_count` nesting), so every field resolver and plugin-prisma's relation mapping work
- * unchanged. Any other shape (a `last` page, a nested list) goes the generic way.
+ * otherwise) and the organization's 10DLC status, as JSON built in PostgreSQL. Rows come back in
+ * the exact shape findMany gives (same columns, Dates, `agent` and `_count` nesting), so every field
+ * resolver and plugin-prisma's relation mapping work unchanged. Any other shape (a `last` page, a nested list) goes the generic way.
  *
  * test/page-query.test.ts proves both paths return the same rows in the same order with the same
  * cursors for every filter, order and cursor position.
