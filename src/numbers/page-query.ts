@@ -13,11 +13,11 @@ import type { PhoneNumberFilter, PhoneNumberOrder } from "./service.ts";
  * The generic path (Prisma's findMany with the query plugin-prisma plans from the selection) costs
  * one statement per level plus one per count and compiles every query in Wasm; its agent count
  * groups every organization's numbers. This path answers the shapes the list is asked in with one
- * statement that returns the page's rows, their agents, the agents' number counts (each counted on
- * its own index range), the total of the filtered set and the organization's 10DLC status, as
- * JSON built in PostgreSQL. Rows come back in the exact shape findMany gives (same columns, Dates,
- * `agent` and `_count` nesting), so every field resolver and plugin-prisma's relation mapping work
- * unchanged. Any other shape (a `last` page, a nested list) goes the generic way.
+ * statement that returns the page's rows, their agents, the agents' number counts (their counters),
+ * the total of the filtered set (the organization's counter for the default filter, a count
+ * otherwise) and the organization's 10DLC status, as JSON built in PostgreSQL. Rows come back in
+ * the exact shape findMany gives (same columns, Dates, `agent` and `_count` nesting), so every field
+ * resolver and plugin-prisma's relation mapping work unchanged. Any other shape (a `last` page, a nested list) goes the generic way.
  *
  * test/page-query.test.ts proves both paths return the same rows in the same order with the same
  * cursors for every filter, order and cursor position.
@@ -68,7 +68,7 @@ const ORDER_COLUMNS = { CREATED_AT: "createdAt", UPDATED_AT: "updatedAt", E164: 
 const NUMBER_DATES = ["forwardingConfirmedAt", "smsCampaignUpdatedAt", "nextChargeAt", "lastChargeAt", "suspendedAt", "createdAt", "updatedAt", "releasedAt", "releaseRequestedAt", "emergencyUpdatedAt", "emergencyNextAttemptAt"] as const;
 const AGENT_DATES = ["createdAt", "updatedAt"] as const;
 /** Every column of Agent, as findMany returns them (json_build_object: cheaper than jsonb_set over to_jsonb). */
-const AGENT_COLUMNS = ["id", "organizationId", "name", "status", "createdAt", "updatedAt"] as const satisfies ReadonlyArray<keyof Agent>;
+const AGENT_COLUMNS = ["id", "organizationId", "name", "status", "createdAt", "updatedAt", "liveNumberCount"] as const satisfies ReadonlyArray<keyof Agent>;
 /** The list columns, which may be NULL in the table and which findMany returns as empty lists. */
 export const NUMBER_LISTS = ["inboundTrunkAddresses", "inboundTrunkAllowedSourceIps", "outboundTrunkAddresses", "outboundTrunkAllowedSourceIps"] as const;
 
@@ -96,11 +96,40 @@ function isScalarSelect(value: unknown): boolean {
   return typeof select === "object" && select !== null && Object.values(select).every((v) => v === true);
 }
 
-/** Bind parameters of one statement, numbered in the order they are added. */
 /** The organization's ($1) current 10DLC and toll-free verification statuses, as subselects of a page's one statement. */
 const TEN_DLC_STATUS_SQL = `(SELECT v."status"::text FROM "Verification" v WHERE v."organizationId" = $1::uuid AND v."current")`;
 const TOLL_FREE_STATUS_SQL = `(SELECT f."status"::text FROM "TollFreeVerification" f WHERE f."organizationId" = $1::uuid AND f."current")`;
 
+/**
+ * An agent's (`a`) live numbers, what `agent.phoneNumbers.totalCount` counts (every status but
+ * RELEASED): its counter, which triggers on PhoneNumber keep exact in the same transaction as every
+ * change (migration 20261129090000_number_counters).
+ */
+const AGENT_LIVE_NUMBERS_SQL = `a."liveNumberCount"`;
+
+/**
+ * The total of the filtered set. The default list (no filter, or only `released: EXCLUDE`) is the
+ * organization's ($1) live numbers, which its counter holds (kept like the agents' counters); any
+ * other filter counts its own WHERE.
+ */
+function totalSql(filter: PhoneNumberFilter | null | undefined, where: readonly string[]): string {
+  if (isDefaultFilter(filter)) return `COALESCE((SELECT c."liveNumbers" FROM "OrganizationCounter" c WHERE c."organizationId" = $1::uuid), 0)`;
+  return `(SELECT count(*) FROM "PhoneNumber" p WHERE ${where.join(" AND ")})::int`;
+}
+
+/** True when a filter selects exactly the organization's live numbers (what filterSql makes of no filter). */
+export function isDefaultFilter(filter: PhoneNumberFilter | null | undefined): boolean {
+  if (!filter) return true;
+  return Object.entries(filter).every(([key, value]) => {
+    if (key === "released") return value == null || value === "EXCLUDE";
+    if (value == null) return true;
+    if (key === "text") return typeof value === "string" && value.trim() === "";
+    if (Array.isArray(value)) return value.length === 0;
+    return false;
+  });
+}
+
+/** Bind parameters of one statement, numbered in the order they are added. */
 export class Params {
   readonly values: unknown[] = [];
   add(value: unknown, cast: string): string {
@@ -162,13 +191,13 @@ export async function loadPhoneNumberPage(
   }
   const order = (table: string) => `${table}.${column} ${direction}, ${table}."id" ${direction}`;
   // Each row's agent by its primary key (a subplan per row), never a join the planner may turn into
-  // a scan of every agent; its count on the partial index of live numbers by agent.
+  // a scan of every agent; its count is the agent's counter of live numbers.
   const agentJson =
     shape.agent === "none"
       ? "NULL"
       : shape.agent === "row"
         ? `(SELECT row_to_json(a) FROM "Agent" a WHERE a."id" = page."agentId")`
-        : `(SELECT json_build_object(${AGENT_COLUMNS.map((c) => `'${c}', a."${c}"`).join(", ")}, '_count', json_build_object('phoneNumbers', (SELECT count(*) FROM "PhoneNumber" x WHERE x."agentId" = a."id" AND x."status" <> 'RELEASED'))) FROM "Agent" a WHERE a."id" = page."agentId")`;
+        : `(SELECT json_build_object(${AGENT_COLUMNS.map((c) => `'${c}', a."${c}"`).join(", ")}, '_count', json_build_object('phoneNumbers', ${AGENT_LIVE_NUMBERS_SQL})) FROM "Agent" a WHERE a."id" = page."agentId")`;
   const take = params.add(query.take, "int");
   const skip = params.add(query.skip ?? 0, "int");
   const columns = needs.columns === "all" ? undefined : [...new Set<NumberColumn>(["id", "agentId", ORDER_COLUMNS[args.orderBy?.field ?? "CREATED_AT"], ...needs.columns])];
@@ -179,7 +208,7 @@ export async function loadPhoneNumberPage(
 SELECT
   (SELECT coalesce(json_agg(json_build_array(${numberJson}, ${agentJson}) ORDER BY ${order("page")}), '[]')::text
      FROM page) AS "rows",
-  ${needs.totalCount ? `(SELECT count(*) FROM "PhoneNumber" p WHERE ${where.join(" AND ")})::int` : "NULL::int"} AS "totalCount",
+  ${needs.totalCount ? totalSql(args.filter, where) : "NULL::int"} AS "totalCount",
   ${needs.verificationStatus ? TEN_DLC_STATUS_SQL : "NULL::text"} AS "verificationStatus",
   ${needs.verificationStatus ? TOLL_FREE_STATUS_SQL : "NULL::text"} AS "tollFreeVerificationStatus"`;
   const [result] = await prisma.$queryRawUnsafe<Array<{ rows: string; totalCount: number | null; verificationStatus: string | null; tollFreeVerificationStatus: string | null }>>(
@@ -277,17 +306,17 @@ export function compiledPageSql(
   const skip = params.add(page.skip, "int");
   const agentSelect = [
     ...needs.agentColumns.map((c) => `a."${c}" AS "agent.${c}"`),
-    ...(needs.agentCount ? [`(SELECT count(*) FROM "PhoneNumber" x WHERE x."agentId" = a."id" AND x."status" <> 'RELEASED')::int AS "agent._count"`] : []),
+    ...(needs.agentCount ? [`${AGENT_LIVE_NUMBERS_SQL} AS "agent._count"`] : []),
   ];
   // Each row's agent by its primary key (a subplan per row), never a join the planner may turn into
-  // a scan of every agent; its count on the partial index of live numbers by agent.
+  // a scan of every agent; its count is the agent's counter of live numbers.
   const agentJoin = agentSelect.length ? `LEFT JOIN LATERAL (SELECT ${agentSelect.join(", ")} FROM "Agent" a WHERE a."id" = page."agentId") a ON true` : "";
   const outputs = compiledPageOutputs(needs).map((name) => (name.startsWith("_") ? `t."${name}"` : `r."${name}"`));
   const text = `WITH page AS (
   SELECT ${pageSelect.join(", ")} FROM "PhoneNumber" p WHERE ${pageWhere.join(" AND ")} ORDER BY ${order("p")} LIMIT ${take} OFFSET ${skip}
 )
 SELECT ${outputs.join(", ")}
-FROM (SELECT ${needs.totalCount ? `(SELECT count(*) FROM "PhoneNumber" p WHERE ${where.join(" AND ")})::int` : "NULL::int"} AS "_total",
+FROM (SELECT ${needs.totalCount ? totalSql(args.filter, where) : "NULL::int"} AS "_total",
              ${needs.verificationStatus ? TEN_DLC_STATUS_SQL : "NULL::text"} AS "_verification",
              ${needs.verificationStatus ? TOLL_FREE_STATUS_SQL : "NULL::text"} AS "_tollFreeVerification") t
 LEFT JOIN LATERAL (SELECT page.*${agentSelect.length ? ", a.*" : ""} FROM page ${agentJoin}) r ON true
