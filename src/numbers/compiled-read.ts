@@ -20,7 +20,7 @@ import {
   type Writer,
 } from "../schema/compiled-reads.ts";
 import { compiledPageOutputs, compiledPageSql, type CompiledPageNeeds, type NumberColumn } from "./page-query.ts";
-import { SETUP_STATUS_COLUMNS, SETUP_STATUS_FLAGS, setupInputOf } from "./setup-status-read.ts";
+import { SETUP_STATUS_COLUMNS, SETUP_STATUS_FLAGS, setupInputOf, type SetupColumn } from "./setup-status-read.ts";
 import type { PhoneNumberFilter, PhoneNumberOrder } from "./service.ts";
 
 /**
@@ -262,12 +262,12 @@ function setupStatusWriter(scope: CompileScope, field: SelectedField, needs: Pag
   needs.setupFlags = true;
   needs.agentColumns.add("status");
   needs.verificationStatus = true;
-  const columns = Object.fromEntries(SETUP_STATUS_COLUMNS.map((column) => [column, layout.slot(column)])) as Record<(typeof SETUP_STATUS_COLUMNS)[number], Slot>;
+  const columns = Object.fromEntries(SETUP_STATUS_COLUMNS.map((column) => [column, layout.slot(column)])) as Record<SetupColumn, Slot>;
   const flags = layout.slot(SETUP_STATUS_FLAGS[0]);
   const agentStatus = layout.slot("agent.status");
   const agentId = layout.slot("agentId");
   return ({ row, verification }) => {
     const agent = row[agentId.index] === null ? null : (row[agentStatus.index] as "ACTIVE" | "PAUSED");
-    return write(computeSetupStatus(setupInputOf((column) => row[columns[column].index], row[flags.index] as number, agent, verification)));
+    return write(computeSetupStatus(setupInputOf(row, columns, row[flags.index] as number, agent, verification)));
   };
 }

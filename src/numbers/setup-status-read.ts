@@ -25,7 +25,7 @@ export const SETUP_STATUS_COLUMNS = [
   "fallbackStatusReason",
 ] as const satisfies readonly NumberColumn[];
 
-type SetupColumn = (typeof SETUP_STATUS_COLUMNS)[number];
+export type SetupColumn = (typeof SETUP_STATUS_COLUMNS)[number];
 
 /** The yes/no inputs, bit i of `setup.flags` being FLAGS[i], each as SQL over the number's row `p`. */
 const FLAGS = [
@@ -55,39 +55,45 @@ export const SETUP_STATUS_FLAGS: readonly [alias: string, sql: string] = ["setup
 const utcDate = (value: unknown) => (value == null ? null : new Date(`${value as string}Z`));
 
 /**
- * The setup status input of one row of a compiled read: `column` reads one of SETUP_STATUS_COLUMNS,
- * `flags` is its `setup.flags`, with its agent's status (null: no agent) and the organization's verifications.
+ * The setup status input of one row of a compiled read: `column` holds where each of
+ * SETUP_STATUS_COLUMNS sits in the row, `flags` is its `setup.flags`, with its agent's status (null:
+ * no agent) and the organization's verifications. Called for every row of a page: no closures.
  */
 export function setupInputOf(
-  column: (name: SetupColumn) => unknown,
+  row: readonly unknown[],
+  column: Readonly<Record<SetupColumn, { readonly index: number }>>,
   flags: number,
   agentStatus: "ACTIVE" | "PAUSED" | null,
   verifications: OrganizationVerificationStatuses,
 ): SetupStatusInput {
-  const set = (flag: Flag) => (flags & BIT[flag]) !== 0;
   return {
-    status: column("status") as NumberStatus,
-    source: column("source") as NumberSource,
-    direction: column("direction") as NumberDirection,
-    e164: column("e164") as string,
-    country: column("country") as string,
-    smsCapable: set("smsCapable"),
-    voiceCapable: set("voiceCapable"),
-    hasEmergencyAddress: set("emergencyAddress"),
-    emergencyStatus: column("emergencyStatus") as EmergencyRegistrationStatus | null,
-    emergencyFailureReason: column("emergencyFailureReason") as string | null,
-    suspendedAt: utcDate(column("suspendedAt")),
-    forwardingConfirmed: set("forwardingConfirmed"),
-    smsCampaignStatus: column("smsCampaignStatus") as SmsCampaignStatus | null,
-    inboundTrunk: { hasAddresses: set("inboundAddresses"), hasAllowedSourceIps: set("inboundAllowedSourceIps"), hasAuthUsername: set("inboundAuthUsername"), hasPassword: set("inboundPassword") },
-    outboundTrunk: {
-      hasAddresses: set("outboundAddresses"),
-      hasAllowedSourceIps: set("outboundAllowedSourceIps"),
-      hasAuthUsername: set("outboundAuthUsername"),
-      hasPassword: set("outboundPassword"),
-      ipAuthentication: set("outboundIpAuthentication"),
+    status: row[column.status.index] as NumberStatus,
+    source: row[column.source.index] as NumberSource,
+    direction: row[column.direction.index] as NumberDirection,
+    e164: row[column.e164.index] as string,
+    country: row[column.country.index] as string,
+    smsCapable: (flags & BIT.smsCapable) !== 0,
+    voiceCapable: (flags & BIT.voiceCapable) !== 0,
+    hasEmergencyAddress: (flags & BIT.emergencyAddress) !== 0,
+    emergencyStatus: row[column.emergencyStatus.index] as EmergencyRegistrationStatus | null,
+    emergencyFailureReason: row[column.emergencyFailureReason.index] as string | null,
+    suspendedAt: utcDate(row[column.suspendedAt.index]),
+    forwardingConfirmed: (flags & BIT.forwardingConfirmed) !== 0,
+    smsCampaignStatus: row[column.smsCampaignStatus.index] as SmsCampaignStatus | null,
+    inboundTrunk: {
+      hasAddresses: (flags & BIT.inboundAddresses) !== 0,
+      hasAllowedSourceIps: (flags & BIT.inboundAllowedSourceIps) !== 0,
+      hasAuthUsername: (flags & BIT.inboundAuthUsername) !== 0,
+      hasPassword: (flags & BIT.inboundPassword) !== 0,
     },
-    fallback: set("fallback") ? { status: column("fallbackStatus") as VoiceSettingStatus | null, statusReason: column("fallbackStatusReason") as string | null } : null,
+    outboundTrunk: {
+      hasAddresses: (flags & BIT.outboundAddresses) !== 0,
+      hasAllowedSourceIps: (flags & BIT.outboundAllowedSourceIps) !== 0,
+      hasAuthUsername: (flags & BIT.outboundAuthUsername) !== 0,
+      hasPassword: (flags & BIT.outboundPassword) !== 0,
+      ipAuthentication: (flags & BIT.outboundIpAuthentication) !== 0,
+    },
+    fallback: (flags & BIT.fallback) !== 0 ? { status: row[column.fallbackStatus.index] as VoiceSettingStatus | null, statusReason: row[column.fallbackStatusReason.index] as string | null } : null,
     agent: agentStatus === null ? null : { status: agentStatus },
     verificationStatus: verifications.tenDlc,
     tollFreeVerificationStatus: verifications.tollFree,

@@ -181,7 +181,14 @@ export function plainWriter(scope: CompileScope, type: GraphQLOutputType, sets: 
   let write: Writer | undefined;
   if (isListType(inner)) {
     const item = plainWriter(scope, inner.ofType, sets);
-    if (item) write = (value) => `[${(value as unknown[]).map(item).join(",")}]`;
+    if (item) {
+      write = (value) => {
+        const list = value as unknown[];
+        let text = "[";
+        for (let i = 0; i < list.length; i++) text += (i ? "," : "") + item(list[i]);
+        return `${text}]`;
+      };
+    }
   } else if (isScalarType(inner) || isEnumType(inner)) {
     write = leafWriter(inner);
   } else if (isObjectType(inner)) {
@@ -217,8 +224,11 @@ export function exposedProperty(field: SelectedField): string | undefined {
 export function leafWriter(type: GraphQLOutputType): Writer | undefined {
   const inner = getNullableType(type);
   if (isEnumType(inner)) {
-    // Only enums whose internal values are their names (every enum of this schema).
-    return inner.getValues().every((value) => value.value === value.name) ? (value) => JSON.stringify(value) : undefined;
+    // Only enums whose internal values are their names (every enum of this schema); each value's JSON written once.
+    const values = inner.getValues();
+    if (!values.every((value) => value.value === value.name)) return undefined;
+    const json = new Map(values.map((value) => [value.name, JSON.stringify(value.name)]));
+    return (value) => json.get(value as string) ?? JSON.stringify(value);
   }
   if (!isScalarType(inner)) return undefined;
   switch (inner.name) {
