@@ -83,7 +83,7 @@ export function createApp({ config, prisma, sql, services, logger, metrics = new
       useAuditLog({ prisma, logger }),
       useMutationScopePreflight(),
       // Before the limits, which then refuse or charge an operation before it runs, compiled or not.
-      useCompiledReads({ enabled: config.compiledReads, compilers: { phoneNumbers: compilePhoneNumbers } }),
+      useCompiledReads({ enabled: config.compiledReads, compilers: { phoneNumbers: compilePhoneNumbers }, logger }),
       useOperationLimits({ limits: config.limits, rateLimits: services.rateLimits, subscriptions: services.subscriptionBounds, logger }),
       // After the limits, so every subscriber is bounded and charged before it joins a shared stream.
       useSharedSubscriptions(config.subscriptionMaxBacklog),

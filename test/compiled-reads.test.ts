@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createLogger } from "../src/logger.ts";
 import { createApp, type App } from "../src/server.ts";
-import { isoFromTimestamp } from "../src/schema/compiled-reads.ts";
+import { createSchema, createYoga } from "graphql-yoga";
+import { isoFromTimestamp, useCompiledReads } from "../src/schema/compiled-reads.ts";
 import { createOrganization, getEnvironment, statementsDuring, type TestOrganization } from "./helpers/harness.ts";
 import { NUMBER_ORDERS, numberFilters, seedNumberMix } from "./helpers/number-mix.ts";
 
@@ -65,6 +66,31 @@ describe("compiled reads", () => {
     assert.equal(isoFromTimestamp("2026-01-01 00:00:00.12"), "2026-01-01T00:00:00.120Z");
     assert.equal(isoFromTimestamp("2026-12-31 23:59:59.999"), "2026-12-31T23:59:59.999Z");
     assert.equal(isoFromTimestamp("0001-01-01 00:00:00"), new Date("0001-01-01T00:00:00Z").toISOString());
+  });
+
+  test("a compiler that throws leaves the document to the executor, with a warning, not a failed request", async () => {
+    const warnings: string[] = [];
+    const yoga = createYoga({
+      schema: createSchema({ typeDefs: "type Query { phoneNumbers: Int }", resolvers: { Query: { phoneNumbers: () => 7 } } }),
+      plugins: [
+        useCompiledReads({
+          enabled: true,
+          compilers: {
+            phoneNumbers: () => {
+              throw new Error("a broken invariant");
+            },
+          },
+          logger: { warn: (_object: unknown, message?: string) => void warnings.push(message ?? "") },
+        }),
+      ],
+      logging: false,
+    });
+    for (let i = 0; i < 2; i++) {
+      const response = await yoga.fetch("http://switchboard.test/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ phoneNumbers }" }) });
+      assert.deepEqual(await response.json(), { data: { phoneNumbers: 7 } });
+    }
+    // Compiled (and failed) once per document; the second request did not try again.
+    assert.deepEqual(warnings, ["compiling a read failed; the executor answers it"]);
   });
 
   test("every filter, order, page size and cursor: the same response as the executor's, from one statement", async () => {

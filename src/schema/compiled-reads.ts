@@ -24,6 +24,7 @@ import {
   type VariableValues,
 } from "graphql";
 import { grants } from "../auth/scopes.ts";
+import type { Logger } from "pino";
 import type { Context } from "../context.ts";
 
 /**
@@ -304,7 +305,7 @@ function preSerializedResult(text: string): ExecutionResult {
  * The envelop plugin. Registered before the limits plugin, so the limits refuse or charge an
  * operation before anything runs, and the query deadline wraps the compiled read too.
  */
-export function useCompiledReads(options: { enabled: boolean; compilers: Readonly<Record<string, RootFieldCompiler>> }): Plugin {
+export function useCompiledReads(options: { enabled: boolean; compilers: Readonly<Record<string, RootFieldCompiler>>; logger?: Pick<Logger, "warn"> }): Plugin {
   const compiled = new WeakMap<DocumentNode, Map<string | undefined, CompiledOperation | null>>();
 
   const compile = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): CompiledOperation | null => {
@@ -312,7 +313,13 @@ export function useCompiledReads(options: { enabled: boolean; compilers: Readonl
     if (!byName) compiled.set(document, (byName = new Map()));
     let entry = byName.get(operationName);
     if (entry === undefined) {
-      entry = compileOperation(schema, document, operationName, options.compilers);
+      try {
+        entry = compileOperation(schema, document, operationName, options.compilers);
+      } catch (error) {
+        // A compiler's broken invariant: the executor answers this document from now on.
+        options.logger?.warn({ err: error }, "compiling a read failed; the executor answers it");
+        entry = null;
+      }
       byName.set(operationName, entry);
     }
     return entry;
