@@ -308,9 +308,11 @@ export function compiledPageSql(
     ...needs.agentColumns.map((c) => `a."${c}" AS "agent.${c}"`),
     ...(needs.agentCount ? [`${AGENT_LIVE_NUMBERS_SQL} AS "agent._count"`] : []),
   ];
-  // Each row's agent by its primary key (a subplan per row), never a join the planner may turn into
-  // a scan of every agent; its count is the agent's counter of live numbers.
-  const agentJoin = agentSelect.length ? `LEFT JOIN LATERAL (SELECT ${agentSelect.join(", ")} FROM "Agent" a WHERE a."id" = page."agentId") a ON true` : "";
+  // Each row's agent by its primary key, one index lookup per row; its count is the agent's counter
+  // of live numbers. OFFSET 0 keeps the planner from pulling the subquery up into a join, which it
+  // plans as a hash join over a scan of every agent of every organization (0.8 ms at 10,000 agents,
+  // more as the table grows): the statement's cost would follow the table, not the page.
+  const agentJoin = agentSelect.length ? `LEFT JOIN LATERAL (SELECT ${agentSelect.join(", ")} FROM "Agent" a WHERE a."id" = page."agentId" OFFSET 0) a ON true` : "";
   const outputs = compiledPageOutputs(needs).map((name) => (name.startsWith("_") ? `t."${name}"` : `r."${name}"`));
   const text = `WITH page AS (
   SELECT ${pageSelect.join(", ")} FROM "PhoneNumber" p WHERE ${pageWhere.join(" AND ")} ORDER BY ${order("p")} LIMIT ${take} OFFSET ${skip}
