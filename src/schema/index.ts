@@ -42,12 +42,17 @@ if (isInterfaceType(nodeInterface)) {
   }
 }
 
-// plugin-prisma adds `totalCount` to connections without a description; every field gets one.
+// plugin-prisma adds `totalCount` to connections without a description; every field gets one, and
+// the phone numbers' says what it costs (src/numbers/page-query.ts, totalSql).
+const TOTAL_COUNT_DESCRIPTIONS: Record<string, string> = {
+  PhoneNumberConnection:
+    "Number of phone numbers in the whole list (after filters), ignoring pagination. Without a filter (or with only `released: EXCLUDE`) it is read from a counter kept with every change, at the same cost whatever the organization's size; with any other filter the filtered set is counted, in time that grows with it (about 0.05 ms per 1,000 numbers), so select it only when it is shown.",
+};
 for (const type of Object.values(schema.getTypeMap())) {
   if (isObjectType(type) && type.name.endsWith("Connection")) {
     const totalCount = type.getFields().totalCount;
     if (totalCount && !totalCount.description) {
-      totalCount.description = "Number of items in the whole list (after filters), ignoring pagination.";
+      totalCount.description = TOTAL_COUNT_DESCRIPTIONS[type.name] ?? "Number of items in the whole list (after filters), ignoring pagination.";
     }
   }
 }
