@@ -14,8 +14,11 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** The `switchboard` command run from its TypeScript source (tests need no build), e.g. `[...SWITCHBOARD, "serve"]`. */
-export const SWITCHBOARD = ["--import", "tsx", "src/cli/index.ts"];
+/**
+ * The `switchboard` command as `npm start` and the package's bin run it: the bundle in dist/ (test/run.ts
+ * rebuilds it first when src/ changed), e.g. `[...SWITCHBOARD, "serve"]`.
+ */
+export const SWITCHBOARD = ["dist/switchboard.js"];
 
 /**
  * Starts `switchboard serve` (what `npm start` runs) as its own process and waits until it listens.
@@ -90,9 +93,9 @@ export async function runScript(script: string, args: string[], env: Record<stri
   return { code: code as number | null, stdout, stderr };
 }
 
-/** Runs `switchboard <args>` (e.g. `["apikey", "create", "--org", "acme", "--create-org"]`) to completion. */
+/** Runs `switchboard <args>` (e.g. `["apikey", "create", "--org", "acme", "--create-org"]`), the bundle in dist/, to completion. */
 export async function runCli(args: string[], env: Record<string, string>) {
-  return runScript("src/cli/index.ts", args, env);
+  return runScript(SWITCHBOARD[0]!, args, env);
 }
 
 /** A GraphQL POST over real HTTP. */
