@@ -21,14 +21,15 @@ export const ENTRY = path.join(dist, "switchboard.js");
 
 /**
  * Left out of the bundle and loaded from node_modules at run time: packages that find files of their
- * own next to their code (Prisma's Wasm query compiler, PGlite's Wasm and data files), packages
- * loaded lazily on purpose (GraphiQL's 9 MB page, the Telnyx SDK, OpenTelemetry when tracing is
+ * own next to their code or are large and loaded lazily anyway (Prisma's Wasm query compiler, which
+ * the generated client imports on its first query, PGlite's Wasm and data files), packages loaded
+ * lazily on purpose (GraphiQL's 9 MB page, the Telnyx SDK, OpenTelemetry's SDK when tracing is
  * configured), and optional native add-ons that are not installed (pg-native, ws's bufferutil and
- * utf-8-validate), which their packages require inside a try.
+ * utf-8-validate), which their packages require inside a try. Prisma's client runtime
+ * (@prisma/client/runtime/client, CommonJS needing only Node's built-ins) is bundled.
  */
 const EXTERNAL = [
-  "@prisma/client",
-  "@prisma/client/*",
+  "@prisma/client/runtime/query_compiler*",
   "@electric-sql/pglite",
   "@electric-sql/pglite/*",
   "@electric-sql/pglite-socket",
