@@ -2,7 +2,8 @@
 // this process (`exec node scripts/run.mjs serve`). dist/ is rebuilt first when it is older than its
 // sources, so a start after an edit or a `git pull` never runs stale JavaScript; the check is a few
 // hundred stats, made here rather than in a node process of its own before the server's.
+import { pathToFileURL } from "node:url";
 import { build, ENTRY, isStale } from "./build.mjs";
 
 if (isStale()) await build();
-await import(ENTRY);
+await import(pathToFileURL(ENTRY).href);
