@@ -1,16 +1,9 @@
 // Runs every test/*.test.ts in one process against one database (see helpers/harness.ts), so the
 // embedded PGlite starts once per run. `npm test` runs on the embedded default; `npm run
 // test:postgres` runs the same suite on TEST_DATABASE_URL's server.
-import { spawnSync } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { after, describe } from "node:test";
-import { fileURLToPath } from "node:url";
 import { closeEnvironment, testTarget } from "./helpers/harness.ts";
-
-// Tests that run the server or the CLI as a process run the bundle in dist/, as `npm start` does:
-// rebuilt here first when src/ changed since it was built.
-const built = spawnSync(process.execPath, [fileURLToPath(new URL("../scripts/build.mjs", import.meta.url)), "--if-stale"], { stdio: ["ignore", "inherit", "inherit"] });
-if (built.status !== 0) throw new Error(`scripts/build.mjs --if-stale failed (exit ${built.status ?? built.signal})`);
 
 const only = process.argv.slice(2);
 const files = (await readdir(new URL(".", import.meta.url)))

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,10 +15,12 @@ export interface ServerProcess {
 }
 
 /**
- * The `switchboard` command as `npm start` and the package's bin run it: the bundle in dist/ (test/run.ts
- * rebuilds it first when src/ changed), e.g. `[...SWITCHBOARD, "serve"]`.
+ * The `switchboard` command as `npm start` and the package's bin run it: the bundle in dist/, e.g.
+ * `[...SWITCHBOARD, "serve"]`. Rebuilt here first, once per process, when src/ changed since it was built.
  */
 export const SWITCHBOARD = ["dist/switchboard.js"];
+const built = spawnSync(process.execPath, [path.join(ROOT, "scripts/build.mjs"), "--if-stale"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+if (built.status !== 0) throw new Error(`scripts/build.mjs --if-stale failed (exit ${built.status ?? built.signal})`);
 
 /**
  * Starts `switchboard serve` (what `npm start` runs) as its own process and waits until it listens.
