@@ -2,6 +2,7 @@
 // one per server process): self time by package and the costliest functions.
 //   node --import tsx bench/profile-summary.ts <file.cpuprofile> [top]
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 interface ProfileNode {
   id: number;
@@ -31,6 +32,32 @@ function packageOf(url: string, functionName: string): string {
   return url.replace(/^file:\/\//, "");
 }
 
+/**
+ * A line of a file of the server's bundle in dist/ (scripts/build.mjs) as the source file it came from:
+ * esbuild starts each module's code with a `// <path>` comment (`// node_modules/pg/lib/client.js`,
+ * `// src/numbers/service.ts`), so the nearest such line above it names the file.
+ */
+const bundleSources = new Map<string, Array<{ line: number; source: string }>>();
+function sourceInBundle(url: string, lineNumber: number): string | undefined {
+  if (!/\/dist\/[^/]+\.js$/.test(url)) return undefined;
+  let marks = bundleSources.get(url);
+  if (!marks) {
+    marks = [];
+    const lines = readFileSync(fileURLToPath(url), "utf8").split("\n");
+    lines.forEach((text, line) => {
+      const match = /^\/\/ ((?:node_modules|src)\/\S+)$/.exec(text);
+      if (match) marks!.push({ line, source: match[1]! });
+    });
+    bundleSources.set(url, marks);
+  }
+  let found: string | undefined;
+  for (const mark of marks) {
+    if (mark.line > lineNumber) break;
+    found = mark.source;
+  }
+  return found && `/${found}`;
+}
+
 const [file, topArg] = process.argv.slice(2);
 if (!file) {
   console.error("usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top]");
@@ -51,7 +78,7 @@ for (const [id, ms] of selfMs) {
   const { functionName, url, lineNumber } = node.callFrame;
   if (functionName === "(idle)") continue;
   busy += ms;
-  const pkg = packageOf(url, functionName);
+  const pkg = packageOf(sourceInBundle(url, lineNumber) ?? url, functionName);
   packages.set(pkg, (packages.get(pkg) ?? 0) + ms);
   const key = `${functionName || "(anonymous)"} ${pkg}${url ? `:${lineNumber + 1}` : ""}`;
   functions.set(key, (functions.get(key) ?? 0) + ms);

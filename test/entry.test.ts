@@ -110,7 +110,7 @@ describe("the production entry and its processes", () => {
 
     const first = await npmStart(env, port);
     cleanups.push(async () => alive(first.server.pid) && process.kill(first.server.pid, "SIGKILL"));
-    assert.match(first.server.cmdline, /^\S*node dist\/cli\/index\.js serve$/, "compiled JavaScript, no TypeScript loader, no shell in between");
+    assert.match(first.server.cmdline, /^\S*node scripts\/run\.mjs serve$/, "the bundle in dist/ under plain node, no TypeScript loader, no shell in between");
     assert.deepEqual(childrenOf(first.server.pid), [], "no helper processes (such as esbuild) at run time");
     first.npm.kill("SIGTERM");
     await once(first.npm, "exit");

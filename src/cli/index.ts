@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// The `switchboard` command (package.json "bin"; `npm start` runs `switchboard serve`). Compiled to
-// dist/cli/index.js for production; tests run this file through tsx. Each command is loaded only
-// when it runs, so `apikey` and `migrate` do not load the GraphQL server.
+// The `switchboard` command (package.json "bin"; `npm start` runs `switchboard serve`). Bundled into
+// dist/switchboard.js by scripts/build.mjs; the process tests run that bundle too. Each command is
+// loaded only when it runs (its own chunk of the bundle), so `apikey` and `migrate` do not load the
+// GraphQL server.
 import nodeModule from "node:module";
 import { describeDatabaseError } from "../startup-checks.ts";
 import { CliError } from "./args.ts";
 
-// Compiled (dist/), on Node 22.1 or later: V8's compiled code of the modules loaded from here on
-// (the server's, its dependencies') is cached on disk in the system temp dir, so a warm start skips
-// compiling them (about 0.3 s of a 1.7 s start on Node 24). Node 20 has no such cache;
-// NODE_DISABLE_COMPILE_CACHE=1 turns it off. Not under tsx (the tests), whose loader hands Node the code.
+// Bundled (dist/), on Node 22.1 or later: V8's compiled code of the modules loaded from here on
+// (the bundle's chunks, the packages left outside it) is cached on disk in the system temp dir, so a
+// warm start skips compiling them. Node 20 has no such cache; NODE_DISABLE_COMPILE_CACHE=1 turns it
+// off. Not under tsx, whose loader hands Node the code.
 if (import.meta.url.endsWith(".js")) (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 const USAGE = `Usage: switchboard <command> [options]

@@ -1,12 +1,11 @@
 import { spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { Logger } from "pino";
+import { PROJECT_ROOT as ROOT } from "../project-root.ts";
 import { connectionOptionsFromUrl } from "./connection-options.ts";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const MIGRATIONS_DIR = path.join(ROOT, "prisma", "migrations");
 
 /** Migration folders committed in prisma/migrations, oldest first. */

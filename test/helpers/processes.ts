@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,8 +14,13 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** The `switchboard` command run from its TypeScript source (tests need no build), e.g. `[...SWITCHBOARD, "serve"]`. */
-export const SWITCHBOARD = ["--import", "tsx", "src/cli/index.ts"];
+/**
+ * The `switchboard` command as `npm start` and the package's bin run it: the bundle in dist/, e.g.
+ * `[...SWITCHBOARD, "serve"]`. Rebuilt here first, once per process, when src/ changed since it was built.
+ */
+export const SWITCHBOARD = ["dist/switchboard.js"];
+const built = spawnSync(process.execPath, [path.join(ROOT, "scripts/build.mjs"), "--if-stale"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+if (built.status !== 0) throw new Error(`scripts/build.mjs --if-stale failed (exit ${built.status ?? built.signal})`);
 
 /**
  * Starts `switchboard serve` (what `npm start` runs) as its own process and waits until it listens.
@@ -90,9 +95,9 @@ export async function runScript(script: string, args: string[], env: Record<stri
   return { code: code as number | null, stdout, stderr };
 }
 
-/** Runs `switchboard <args>` (e.g. `["apikey", "create", "--org", "acme", "--create-org"]`) to completion. */
+/** Runs `switchboard <args>` (e.g. `["apikey", "create", "--org", "acme", "--create-org"]`), the bundle in dist/, to completion. */
 export async function runCli(args: string[], env: Record<string, string>) {
-  return runScript("src/cli/index.ts", args, env);
+  return runScript(SWITCHBOARD[0]!, args, env);
 }
 
 /** A GraphQL POST over real HTTP. */
