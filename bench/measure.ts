@@ -203,9 +203,15 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Runs a server script (`node --import tsx <script> [args]`, e.g. "src/cli/index.ts serve") as its own process and waits for the `"url":"…/graphql"` line it logs. */
+/**
+ * Runs a server script as its own process (`node <script> [args]`, e.g. "scripts/run.mjs serve";
+ * a TypeScript script through tsx: `node --import tsx bench/reference-server.ts`) and waits for the
+ * `"url":"…/graphql"` line it logs.
+ */
 export async function startServer(name: string, script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", ...script.split(" ")], {
+  const [file, ...args] = script.split(" ");
+  const loader = file!.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, file!, ...args], {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

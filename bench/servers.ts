@@ -7,7 +7,7 @@ export const Q1 = `query Q1 { phoneNumbers(first: 100, orderBy: {field: E164, di
 export const Q2 = `query Q2 { phoneNumbers(first: 100, orderBy: {field: E164, direction: ASC}) { totalCount edges { node { id e164 label createdAt agent { id name phoneNumbers(first: 5) { totalCount } } setupStatus { status issues { code } } } } } }`;
 export const PAGE_AFTER = `query Page($after: String) { phoneNumbers(first: 100, after: $after, orderBy: {field: E164, direction: ASC}) { edges { cursor node { id e164 label createdAt agent { id name } } } pageInfo { hasNextPage endCursor } } }`;
 
-/** Switchboard as `npm start` runs it, with the rate limiter out of the way and the background jobs nearly idle. */
+/** Switchboard as `npm start` runs it (the bundle in dist/, rebuilt first when stale), with the rate limiter out of the way and the background jobs nearly idle. */
 export function switchboardEnv(databaseUrl: string, applicationName: string): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
@@ -36,6 +36,6 @@ const profileArgs = (name: string) => (profileDir ? ["--cpu-prof", `--cpu-prof-d
 
 /** `nodeArgs`: further Node options for the server process (bench/soak.ts's `--heap` adds `--inspect`). */
 export const startSwitchboard = (databaseUrl: string, applicationName = "bench-switchboard", nodeArgs: string[] = []) =>
-  startServer("switchboard", "src/cli/index.ts serve", switchboardEnv(databaseUrl, applicationName), [...profileArgs(applicationName), ...nodeArgs]);
+  startServer("switchboard", "scripts/run.mjs serve", switchboardEnv(databaseUrl, applicationName), [...profileArgs(applicationName), ...nodeArgs]);
 export const startReference = (databaseUrl: string, applicationName = "bench-reference") =>
   startServer("reference", "bench/reference-server.ts", { DATABASE_URL: databaseUrl, PGAPPNAME: applicationName }, profileArgs(applicationName));
