@@ -16,27 +16,18 @@ import { once } from "node:events";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createScratchDatabase } from "../test/helpers/scratch-database.ts";
 import { ROOT } from "./measure.ts";
+import { freePort } from "../test/helpers/ports.ts";
 
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 7);
 const modes = (process.env.BENCH_STARTUP_MODES ?? "postgres,embedded").split(",").map((mode) => mode.trim()).filter(Boolean);
 for (const mode of modes) if (mode !== "postgres" && mode !== "embedded") throw new Error(`BENCH_STARTUP_MODES: unknown mode "${mode}" (postgres, embedded)`);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`BENCH_STARTUP_RUNS must be a positive integer, not ${process.env.BENCH_STARTUP_RUNS}`);
-
-/** A port nobody listens on (taken from the kernel, then released). */
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The status of GET /healthz, or 0 while nothing answers. */
 function healthz(port: number): Promise<number> {

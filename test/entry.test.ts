@@ -9,19 +9,11 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import { createOrganization, getEnvironment, processEnvironment, sendRaw } from "./helpers/harness.ts";
 import { ROOT, runCli, waitFor } from "./helpers/processes.ts";
+import { freePort } from "./helpers/ports.ts";
 
 // How the server meets a user and an operator as a process: `npm start` runs the compiled entry
 // under plain node and signals to npm reach it; a start that cannot work is refused at once with
 // one line; the `switchboard` command's help and the apikey CLI's lookups.
-
-/** A port nobody listens on (taken from the kernel, then released). */
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** True when something accepts connections on 127.0.0.1:port. */
 async function listening(port: number): Promise<boolean> {

@@ -107,26 +107,22 @@ const TOLL_FREE_STATUS_SQL = `(SELECT f."status"::text FROM "TollFreeVerificatio
  */
 const AGENT_LIVE_NUMBERS_SQL = `a."liveNumberCount"`;
 
-/**
- * The total of the filtered set. The default list (no filter, or only `released: EXCLUDE`) is the
- * organization's ($1) live numbers, which its counter holds (kept like the agents' counters); any
- * other filter counts its own WHERE.
- */
-function totalSql(filter: PhoneNumberFilter | null | undefined, where: readonly string[]): string {
-  if (isDefaultFilter(filter)) return `COALESCE((SELECT c."liveNumbers" FROM "OrganizationCounter" c WHERE c."organizationId" = $1::uuid), 0)`;
-  return `(SELECT count(*) FROM "PhoneNumber" p WHERE ${where.join(" AND ")})::int`;
-}
+/** The condition filterSql adds for the default `released: EXCLUDE`: the organization's live numbers. */
+const LIVE_SQL = `p."status" <> 'RELEASED'`;
 
-/** True when a filter selects exactly the organization's live numbers (what filterSql makes of no filter). */
-export function isDefaultFilter(filter: PhoneNumberFilter | null | undefined): boolean {
-  if (!filter) return true;
-  return Object.entries(filter).every(([key, value]) => {
-    if (key === "released") return value == null || value === "EXCLUDE";
-    if (value == null) return true;
-    if (key === "text") return typeof value === "string" && value.trim() === "";
-    if (Array.isArray(value)) return value.length === 0;
-    return false;
-  });
+/**
+ * True when filterSql's conditions select exactly the organization's live numbers: the organization
+ * and LIVE_SQL, nothing else (no filter, or one whose every other condition is empty).
+ */
+export const selectsLiveNumbers = (where: readonly string[]): boolean => where.length === 2 && where[1] === LIVE_SQL;
+
+/**
+ * The total of the filtered set. The organization's ($1) live numbers are held by its counter (kept
+ * like the agents' counters); any other set counts its own WHERE.
+ */
+function totalSql(where: readonly string[]): string {
+  if (selectsLiveNumbers(where)) return `COALESCE((SELECT c."liveNumbers" FROM "OrganizationCounter" c WHERE c."organizationId" = $1::uuid), 0)`;
+  return `(SELECT count(*) FROM "PhoneNumber" p WHERE ${where.join(" AND ")})::int`;
 }
 
 /** Bind parameters of one statement, numbered in the order they are added. */
@@ -142,7 +138,7 @@ export class Params {
 export function filterSql(organizationId: string, filter: PhoneNumberFilter | null | undefined, params: Params): string[] {
   const and = [`p."organizationId" = ${params.add(organizationId, "uuid")}`];
   const released = filter?.released ?? "EXCLUDE";
-  if (released === "EXCLUDE") and.push(`p."status" <> 'RELEASED'`);
+  if (released === "EXCLUDE") and.push(LIVE_SQL);
   if (released === "ONLY") and.push(`p."status" = 'RELEASED'`);
   const text = filter?.text?.trim();
   if (text) {
@@ -208,7 +204,7 @@ export async function loadPhoneNumberPage(
 SELECT
   (SELECT coalesce(json_agg(json_build_array(${numberJson}, ${agentJson}) ORDER BY ${order("page")}), '[]')::text
      FROM page) AS "rows",
-  ${needs.totalCount ? totalSql(args.filter, where) : "NULL::int"} AS "totalCount",
+  ${needs.totalCount ? totalSql(where) : "NULL::int"} AS "totalCount",
   ${needs.verificationStatus ? TEN_DLC_STATUS_SQL : "NULL::text"} AS "verificationStatus",
   ${needs.verificationStatus ? TOLL_FREE_STATUS_SQL : "NULL::text"} AS "tollFreeVerificationStatus"`;
   const [result] = await prisma.$queryRawUnsafe<Array<{ rows: string; totalCount: number | null; verificationStatus: string | null; tollFreeVerificationStatus: string | null }>>(
@@ -318,7 +314,7 @@ export function compiledPageSql(
   SELECT ${pageSelect.join(", ")} FROM "PhoneNumber" p WHERE ${pageWhere.join(" AND ")} ORDER BY ${order("p")} LIMIT ${take} OFFSET ${skip}
 )
 SELECT ${outputs.join(", ")}
-FROM (SELECT ${needs.totalCount ? totalSql(args.filter, where) : "NULL::int"} AS "_total",
+FROM (SELECT ${needs.totalCount ? totalSql(where) : "NULL::int"} AS "_total",
              ${needs.verificationStatus ? TEN_DLC_STATUS_SQL : "NULL::text"} AS "_verification",
              ${needs.verificationStatus ? TOLL_FREE_STATUS_SQL : "NULL::text"} AS "_tollFreeVerification") t
 LEFT JOIN LATERAL (SELECT page.*${agentSelect.length ? ", a.*" : ""} FROM page ${agentJoin}) r ON true

@@ -22,16 +22,16 @@ export const SWITCHBOARD = ["dist/switchboard.js"];
 const built = spawnSync(process.execPath, [path.join(ROOT, "scripts/build.mjs"), "--if-stale"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
 if (built.status !== 0) throw new Error(`scripts/build.mjs --if-stale failed (exit ${built.status ?? built.signal})`);
 
-/**
- * Starts `switchboard serve` (what `npm start` runs) as its own process and waits until it listens.
- * SERVER_NODE_ARGS adds Node options (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile a benchmark's server).
- */
 /** Server processes still running; killed when the test process exits (a cancelled test does not stop its own). */
 const started = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const child of started) child.kill("SIGKILL");
 });
 
+/**
+ * Starts `switchboard serve` (what `npm start` runs) as its own process and waits until it listens.
+ * SERVER_NODE_ARGS adds Node options (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile a benchmark's server).
+ */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const nodeArgs = (process.env.SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, ...SWITCHBOARD, "serve"], {
